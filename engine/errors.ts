@@ -1,0 +1,147 @@
+/**
+ * Every error Tollgate throws extends {@link TollgateError} and carries a stable string `code`
+ * plus the data a caller needs to act on it. Codes are part of the public API: never rename one.
+ */
+export class TollgateError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, ...this.details };
+  }
+}
+
+/** One failing field of a policy (or any validated input): a dotted path and what is wrong. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A policy file failed to parse or validate. `issues` lists every failing field path. */
+export class PolicyError extends TollgateError {
+  readonly file: string | undefined;
+  readonly issues: FieldIssue[];
+  constructor(file: string | undefined, issues: FieldIssue[], message?: string) {
+    const where = file ?? '<inline policy>';
+    const list = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n');
+    super('policy_invalid', message ?? `Invalid policy ${where}:\n${list}`, { file: where, issues });
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** A request (or other public input) failed validation before any model was called. */
+export class ValidationError extends TollgateError {
+  readonly issues: FieldIssue[];
+  constructor(what: string, issues: FieldIssue[]) {
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    super('invalid_request', `Invalid ${what}: ${list}`, { issues });
+    this.issues = issues;
+  }
+}
+
+/** The prompt does not fit the chosen model's context window (and the policy does not reroute). */
+export class ContextWindowError extends TollgateError {
+  constructor(readonly model: string, readonly promptTokens: number, readonly contextWindow: number) {
+    super('context_window_exceeded', `Prompt of ${promptTokens} tokens exceeds ${model}'s context window of ${contextWindow}`, {
+      model,
+      promptTokens,
+      contextWindow,
+    });
+  }
+}
+
+/** A model id is not declared in the policy. */
+export class UnknownModelError extends TollgateError {
+  constructor(readonly model: string) {
+    super('unknown_model', `Unknown model "${model}"`, { model });
+  }
+}
+
+/** No price is known for a model (not in the catalog and not overridden in the policy). */
+export class MissingPriceError extends TollgateError {
+  constructor(readonly model: string, reason: string) {
+    super('missing_price', `No price for model "${model}": ${reason}`, { model });
+  }
+}
+
+/** No candidate model satisfies the request's constraints (quality floor, max cost, context window). */
+export class NoEligibleModelError extends TollgateError {
+  constructor(readonly rule: string, readonly reasons: Record<string, string>) {
+    super('no_eligible_model', `No model satisfies rule "${rule}": ${Object.entries(reasons).map(([m, r]) => `${m} (${r})`).join(', ')}`, {
+      rule,
+      reasons,
+    });
+  }
+}
+
+/** The tenant's budget cannot cover the request's reservation. */
+export class BudgetExceededError extends TollgateError {
+  constructor(readonly tenant: string, readonly needed: number, readonly remaining: number, readonly retryAfterMs?: number) {
+    super('budget_exceeded', `Budget exhausted for tenant "${tenant}": needs ${needed}, ${remaining} remaining`, {
+      tenant,
+      needed,
+      remaining,
+      retryAfterMs,
+    });
+  }
+}
+
+/** A rate limit refused the request; retry after `retryAfterMs`. */
+export class RateLimitedError extends TollgateError {
+  constructor(readonly tenant: string, readonly limit: string, readonly retryAfterMs: number) {
+    super('rate_limited', `Rate limit "${limit}" reached for tenant "${tenant}"; retry in ${retryAfterMs} ms`, {
+      tenant,
+      limit,
+      retryAfterMs,
+    });
+  }
+}
+
+export type ProviderFailureKind = 'rate_limited' | 'server_error' | 'timeout' | 'bad_response' | 'client_error' | 'network' | 'circuit_open';
+
+/**
+ * A model call failed. `retryable` says whether the same model may be tried again;
+ * `retryAfterMs` carries the vendor's Retry-After when it sent one.
+ */
+export class ProviderError extends TollgateError {
+  constructor(
+    readonly kind: ProviderFailureKind,
+    readonly model: string,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`provider_${kind}`, message, { model, kind, status, retryAfterMs }, options);
+  }
+  get retryable(): boolean {
+    return this.kind === 'rate_limited' || this.kind === 'server_error' || this.kind === 'timeout' || this.kind === 'network';
+  }
+}
+
+/** Every model in the fallback chain failed; `attempts` says what happened to each try. */
+export class AllModelsFailedError extends TollgateError {
+  constructor(readonly attempts: { model: string; code: string; message: string }[]) {
+    super('all_models_failed', `All models failed: ${attempts.map((a) => `${a.model}: ${a.code}`).join(', ')}`, { attempts });
+  }
+}
+
+/** Converts zod issues to {@link FieldIssue}s with dotted paths (array indices in brackets). */
+export function toFieldIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldIssue[] {
+  return issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out;
+}
