@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const int = z.number().int().nonnegative();
+
+export const candidateSchema = z.object({
+  model: z.string(),
+  tier: z.string(),
+  predictedCostMicros: int,
+  predictedQuality: z.number(),
+  eligible: z.boolean(),
+  /** Why a candidate was excluded (quality floor, max cost, context window, circuit open…). */
+  reason: z.string().optional(),
+});
+
+/**
+ * One line of the decision log: everything decided and spent for one request.
+ * Costs are integer micro-dollars; `full = vendor + infra + ops`. Contains no secrets: no API keys,
+ * no auth headers (and no prompt text unless the caller opts in via metadata, which it should not).
+ */
+export const decisionRecordSchema = z.object({
+  v: z.literal(1),
+  time: z.string(),
+  requestId: z.string(),
+  tenant: z.string(),
+  tags: z.array(z.string()).default([]),
+  policy: z.object({ name: z.string(), version: z.string() }),
+  rule: z.string().optional(),
+  classification: z
+    .object({ task: z.string(), complexity: z.number(), predictedOutputTokens: int, source: z.string() })
+    .optional(),
+  candidates: z.array(candidateSchema).default([]),
+  chosen: z.string().optional(),
+  /** The model that finally answered (differs from `chosen` after a fallback). */
+  model: z.string().optional(),
+  tier: z.string().optional(),
+  fallbacks: z.array(z.object({ model: z.string(), code: z.string() })).default([]),
+  attempts: int.default(0),
+  tokens: z.object({ input: int, output: int, cached: int, source: z.enum(['vendor', 'tokenizer', 'estimate']) }),
+  predictedCostMicros: int.default(0),
+  cost: z.object({ vendor: int, infra: int, ops: int, full: int }),
+  cache: z.object({ hit: z.boolean(), match: z.enum(['exact', 'semantic']).optional(), savedMicros: int.default(0) }).optional(),
+  quality: z.number().optional(),
+  latencyMs: z.number().nonnegative(),
+  outcome: z.enum(['ok', 'error', 'refused']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Budget / rate-limit actions applied (warn, downgrade, throttle, refuse). */
+  actions: z.array(z.string()).optional(),
+  feedback: z.number().min(0).max(1).optional(),
+});
+
+export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
+export type CandidateRecord = z.infer<typeof candidateSchema>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ValidationError, toFieldIssues } from './errors.js';
+
+/** A chat message as Tollgate accepts it. */
+export const messageSchema = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']),
+  content: z.string(),
+  name: z.string().min(1).optional(),
+});
+
+/**
+ * A request to route. `messages` must be non-empty; `maxOutputTokens` caps the answer and sizes the
+ * budget reservation. `model` pins a model (skips routing); `tags` feed rule conditions and budgets.
+ */
+export const requestSchema = z.strictObject({
+  id: z.string().min(1).max(200).optional(),
+  tenant: z.string().min(1).max(200),
+  messages: z.array(messageSchema).min(1, 'must contain at least one message'),
+  maxOutputTokens: z.number().int().positive().optional(),
+  temperature: z.number().finite().min(0).max(2).optional(),
+  tags: z.array(z.string().min(1)).max(32).optional(),
+  model: z.string().min(1).optional(),
+  /** Optional task hint (e.g. from a trace); the classifier may use it. */
+  task: z.enum(['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other']).optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+export type ChatMessage = z.infer<typeof messageSchema>;
+export type TollgateRequest = z.input<typeof requestSchema>;
+export type ValidRequest = z.infer<typeof requestSchema>;
+
+/** Validates a request; throws {@link ValidationError} with every failing field path. */
+export function validateRequest(input: unknown): ValidRequest {
+  const parsed = requestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('request', toFieldIssues(parsed.error.issues));
+  return parsed.data;
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+/**
+ * The policy schema: the single source of truth for what a policy file may say.
+ * Types are inferred from it (`Policy`, `PolicyInput`); the loader and `definePolicy` validate with it.
+ * Prices are US dollars per 1M tokens in the file; the engine converts them to integer micro-dollars.
+ */
+
+const nonNegative = z.number().finite().nonnegative();
+const positiveInt = z.number().int().positive();
+
+export const TIERS = ['local-gpu', 'distilled', 'vendor'] as const;
+export const TASKS = ['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other'] as const;
+export const ENCODINGS = ['o200k_base', 'cl100k_base', 'estimate'] as const;
+
+export const tierSchema = z.enum(TIERS);
+export const taskSchema = z.enum(TASKS);
+
+/** A price tier that applies to the whole request once its prompt exceeds `above` tokens (long-context pricing). */
+export const priceTierSchema = z.strictObject({
+  above: positiveInt,
+  inputPerM: nonNegative,
+  outputPerM: nonNegative,
+  cachedInputPerM: nonNegative.optional(),
+});
+
+export const priceSchema = z.strictObject({
+  inputPerM: nonNegative,
+  outputPerM: nonNegative,
+  cachedInputPerM: nonNegative.optional(),
+  cacheWritePerM: nonNegative.optional(),
+  tiers: z.array(priceTierSchema).optional(),
+});
+
+/** Self-hosted capacity: what a GPU-hour costs and how many tokens it serves. */
+export const infraSchema = z.strictObject({
+  gpuHourlyUsd: nonNegative,
+  gpus: positiveInt.default(1),
+  tokensPerSecond: z.number().finite().positive(),
+});
+
+/** Ops overhead on top of vendor + infra: a percent of that sum, and/or a fixed amount per 1M tokens. */
+export const opsSchema = z.strictObject({
+  percent: z.number().finite().min(0).max(1000).optional(),
+  perMillionUsd: nonNegative.optional(),
+});
+
+export const modelSchema = z.strictObject({
+  id: z.string().min(1).regex(/^[\w.:/@-]+$/, 'use letters, digits and . : / @ - _ only'),
+  tier: tierSchema,
+  adapter: z.enum(['openai-compatible', 'anthropic', 'simulated']),
+  endpoint: z.url().optional(),
+  /** Name of the environment variable that holds the API key (the key itself never goes in a policy). */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  /** Model name sent upstream; defaults to `id`. */
+  upstreamModel: z.string().min(1).optional(),
+  /** Price-catalog reference; defaults to `{ provider: inferred, model: upstreamModel ?? id }`. */
+  catalog: z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }).optional(),
+  contextWindow: positiveInt,
+  encoding: z.enum(ENCODINGS).default('o200k_base'),
+  prices: priceSchema.optional(),
+  infra: infraSchema.optional(),
+  ops: opsSchema.optional(),
+  /** Prior probability that this model's answer is good enough, used by the rules classifier. */
+  quality: z.number().min(0).max(1).default(0.8),
+  /** Per-task quality overrides for the rules classifier. */
+  taskQuality: z.partialRecord(taskSchema, z.number().min(0).max(1)).optional(),
+  /** Simulated adapter only: mean latency and output-length behaviour. */
+  simulate: z
+    .strictObject({
+      latencyMs: nonNegative.default(0),
+      tokensPerSecond: z.number().positive().optional(),
+      failureRate: z.number().min(0).max(1).default(0),
+    })
+    .optional(),
+});
+
+const range = z
+  .strictObject({ min: nonNegative.optional(), max: nonNegative.optional() })
+  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must be ≤ max');
+
+export const ruleSchema = z.strictObject({
+  name: z.string().min(1),
+  when: z
+    .strictObject({
+      tenants: z.array(z.string().min(1)).optional(),
+      tags: z.array(z.string().min(1)).optional(),
+      tasks: z.array(taskSchema).optional(),
+      complexity: range.optional(),
+      promptTokens: range.optional(),
+    })
+    .default({}),
+  /** Candidate model ids for this rule; all models when omitted. */
+  models: z.array(z.string().min(1)).min(1).optional(),
+  qualityFloor: z.number().min(0).max(1).optional(),
+  maxCostUsd: nonNegative.optional(),
+  /** `cheapest` (default): cheapest model meeting the floor. `quality`: best predicted quality within max cost. */
+  prefer: z.enum(['cheapest', 'quality']).default('cheapest'),
+});
+
+export const retrySchema = z.strictObject({
+  maxAttempts: positiveInt.max(10).default(2),
+  baseDelayMs: nonNegative.default(100),
+  maxDelayMs: nonNegative.default(5_000),
+  timeoutMs: positiveInt.default(30_000),
+});
+
+export const circuitBreakerSchema = z.strictObject({
+  failureThreshold: positiveInt.default(5),
+  cooldownMs: positiveInt.default(30_000),
+});
+
+export const budgetSchema = z.strictObject({
+  window: z.enum(['day', 'month', 'rolling-hour', 'rolling-day']).default('month'),
+  usd: nonNegative.optional(),
+  tokens: z.number().int().nonnegative().optional(),
+  /** Tag this budget is scoped to (per-tag budgets); tenant-wide when omitted. */
+  tag: z.string().optional(),
+});
+
+export const rateLimitSchema = z.strictObject({
+  requestsPerMinute: positiveInt.optional(),
+  tokensPerMinute: positiveInt.optional(),
+});
+
+export const limitActionSchema = z.strictObject({
+  /** Fraction of the budget consumed at which the action starts. */
+  atFraction: z.number().min(0).max(1),
+  action: z.enum(['warn', 'downgrade', 'throttle', 'refuse']),
+  /** For `downgrade`: the tier to fall to. */
+  toTier: tierSchema.optional(),
+});
+
+export const tenantSchema = z.strictObject({
+  costCenter: z.string().optional(),
+  budgets: z.array(budgetSchema).default([]),
+  rateLimit: rateLimitSchema.optional(),
+  actions: z.array(limitActionSchema).default([]),
+});
+
+export const policySchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  models: z.array(modelSchema).min(1),
+  rules: z.array(ruleSchema).default([]),
+  defaults: z
+    .strictObject({
+      qualityFloor: z.number().min(0).max(1).default(0),
+      maxOutputTokens: positiveInt.default(1024),
+      onContextOverflow: z.enum(['refuse', 'reroute']).default('reroute'),
+    })
+    .prefault({}),
+  /** Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. */
+  fallbacks: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  retry: retrySchema.prefault({}),
+  circuitBreaker: circuitBreakerSchema.prefault({}),
+  ops: opsSchema.optional(),
+  tenants: z.record(z.string(), tenantSchema).default({}),
+  /** Per-model rate limits (requests/tokens per minute across all tenants). */
+  modelLimits: z.record(z.string(), rateLimitSchema).default({}),
+  /** Optional learned classifier artefact, referenced by path. */
+  classifier: z.strictObject({ kind: z.enum(['rules', 'learned']).default('rules'), artifact: z.string().optional(), threshold: z.number().optional() }).optional(),
+});
+
+/** A validated policy with defaults applied. */
+export type Policy = z.infer<typeof policySchema>;
+/** What a policy author writes (defaults optional). */
+export type PolicyInput = z.input<typeof policySchema>;
+export type ModelSpec = Policy['models'][number];
+export type RuleSpec = Policy['rules'][number];
+export type Tier = z.infer<typeof tierSchema>;
+export type Task = z.infer<typeof taskSchema>;
+export type PriceSpec = z.infer<typeof priceSchema>;
