@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIsoTimestamp } from './timestamps.js';
 
 /**
  * Task hints a trace may carry. They match the rules classifier's task types; the hint is
@@ -6,21 +7,6 @@ import { z } from 'zod';
  */
 export const TRACE_TASKS = ['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other'] as const;
 export type TraceTask = (typeof TRACE_TASKS)[number];
-
-const ISO_DATE_PREFIX = /^\d{4}-\d{2}-\d{2}([T ]|$)/;
-
-/**
- * Parses an ISO 8601 date-time string (`2024-06-03T09:30:00Z`, `2024-06-03T09:30:00.123+02:00`,
- * `2024-06-03`) to epoch milliseconds; returns `undefined` when it is not one. A string without
- * an offset is read as UTC, so a trace means the same instant on every machine.
- */
-export function parseIsoTimestamp(text: string): number | undefined {
-  if (!ISO_DATE_PREFIX.test(text)) return undefined;
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
-  const hasTime = /[T ]\d{2}:\d{2}/.test(text);
-  const ms = Date.parse(hasTime && !hasZone ? `${text.replace(' ', 'T')}Z` : text);
-  return Number.isFinite(ms) ? ms : undefined;
-}
 
 /** `timestamp`: an ISO 8601 string or integer epoch milliseconds; always normalised to epoch ms. */
 export const TraceTimestampSchema = z.union([

@@ -1,0 +1,65 @@
+import { basename } from 'node:path';
+import { TraceRowError } from './errors.js';
+import { parseTokenCell, readCsvRows } from './csv-rows.js';
+import { assertNotEmpty, emptyTraceStats, handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
+import type { TraceRequest, TraceTask } from './schema.js';
+import { parseAzureTimestamp } from './timestamps.js';
+
+/** The Azure LLM inference trace columns (Azure/AzurePublicDataset, 2023). */
+export const AZURE_COLUMNS = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] as const;
+type AzureColumn = (typeof AZURE_COLUMNS)[number];
+
+export interface AzureImportOptions extends TraceReadOptions {
+  /** Tenant for every request. Default: `azure-code` / `azure-conv` from the file name, else `azure`. */
+  tenant?: string;
+  /** Task hint for every request. Default: `code` for the code trace, none otherwise. */
+  task?: TraceTask;
+}
+
+/** Which of the two published Azure traces a file is, judged by its name. */
+function azureKind(file: string): 'code' | 'conv' | undefined {
+  const name = basename(file).toLowerCase();
+  if (/(^|[_-])code([_.-]|$)/.test(name)) return 'code';
+  if (/(^|[_-])conv([_.-]|$)/.test(name)) return 'conv';
+  return undefined;
+}
+
+/** Maps one Azure row to a request, or returns why it is malformed. */
+function toRequest(cells: Record<AzureColumn, string>, line: number, tenant: string, task: TraceTask | undefined, tags: string[]): TraceRequest | string {
+  const timestamp = parseAzureTimestamp(cells.TIMESTAMP);
+  if (timestamp === undefined) return `TIMESTAMP "${cells.TIMESTAMP}" is not a date-time like 2023-11-16 18:15:46.6805900`;
+  const prompt = parseTokenCell(cells.ContextTokens, 'ContextTokens');
+  if (typeof prompt === 'string') return prompt;
+  const output = parseTokenCell(cells.GeneratedTokens, 'GeneratedTokens');
+  if (typeof output === 'string') return output;
+  const request: TraceRequest = { id: `azure:${line}`, timestamp, tenant, promptTokens: prompt, outputTokens: output, tags: [...tags] };
+  if (task !== undefined) request.task = task;
+  return request;
+}
+
+/**
+ * Streams the Azure LLM inference trace CSV (`TIMESTAMP, ContextTokens, GeneratedTokens`;
+ * TIMESTAMP like `2023-11-16 18:15:46.6805900`, read as UTC and truncated to ms) as trace
+ * requests with `promptTokens` and `outputTokens`, in constant memory. Columns are matched by
+ * header name. A malformed row (bad timestamp, negative or non-integer tokens, wrong column
+ * count) is a `TraceRowError` handled per `options.onError`. Throws `TraceNotFoundError`,
+ * `TraceFormatError` (header lacks a column) and `TraceEmptyError` (no request; unless `allowEmpty`).
+ */
+export async function* importAzureTrace(file: string, options: AzureImportOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
+  const stats = options.stats ?? emptyTraceStats();
+  const kind = azureKind(file);
+  const tenant = options.tenant ?? (kind ? `azure-${kind}` : 'azure');
+  const task = options.task ?? (kind === 'code' ? 'code' : undefined);
+  const tags = ['source:azure', ...(kind ? [`azure:${kind}`] : [])];
+  for await (const { line, cells } of readCsvRows(file, AZURE_COLUMNS, options, stats)) {
+    const result = toRequest(cells, line, tenant, task, tags);
+    if (typeof result === 'string') {
+      handleRowError(new TraceRowError(file, line, result), options, stats);
+      continue;
+    }
+    stats.requests += 1;
+    yield result;
+  }
+  assertNotEmpty(file, options, stats);
+  return stats;
+}
