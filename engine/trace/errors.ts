@@ -20,9 +20,11 @@ export class TraceRowError extends TollgateError {
 /** The trace file does not exist (or is not a regular file). Code: `trace_not_found`. */
 export class TraceNotFoundError extends TollgateError {
   readonly file: string;
+  readonly reason: string;
   constructor(file: string, reason = 'no such file') {
     super('trace_not_found', `Trace file not found: ${file} (${reason})`, { file, reason });
     this.file = file;
+    this.reason = reason;
   }
 }
 

@@ -9,17 +9,19 @@ export const TRACE_TASKS = ['code', 'math', 'chat', 'summarization', 'extraction
 export type TraceTask = (typeof TRACE_TASKS)[number];
 
 /** `timestamp`: an ISO 8601 string or integer epoch milliseconds; always normalised to epoch ms. */
-export const TraceTimestampSchema = z.union([
-  z.number().int('epoch milliseconds must be an integer').nonnegative('epoch milliseconds must be ≥ 0'),
-  z.string().transform((text, ctx) => {
-    const ms = parseIsoTimestamp(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not an ISO 8601 date-time or epoch milliseconds` });
+export const TraceTimestampSchema = z
+  .union([z.number(), z.string()], { error: 'timestamp must be an ISO 8601 string or epoch milliseconds' })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && value >= 0) return value;
+      ctx.addIssue({ code: 'custom', message: `${value} is not epoch milliseconds (an integer ≥ 0)` });
       return z.NEVER;
     }
-    return ms;
-  }),
-]);
+    const ms = parseIsoTimestamp(value);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an ISO 8601 date-time or epoch milliseconds` });
+    return z.NEVER;
+  });
 
 /** One chat message of a traced request. */
 export const TraceMessageSchema = z.object({

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 
-const ISO_DATE_PREFIX = /^\d{4}-\d{2}-\d{2}([T ]|$)/;
+const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)/;
 
 /**
  * Parses an ISO 8601 date-time string (`2024-06-03T09:30:00Z`, `2024-06-03T09:30:00.123+02:00`,
@@ -8,7 +8,10 @@ const ISO_DATE_PREFIX = /^\d{4}-\d{2}-\d{2}([T ]|$)/;
  * an offset is read as UTC, so a trace means the same instant on every machine.
  */
 export function parseIsoTimestamp(text: string): number | undefined {
-  if (!ISO_DATE_PREFIX.test(text)) return undefined;
+  const date = ISO_DATE_PREFIX.exec(text);
+  if (!date) return undefined;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
   const hasTime = /[T ]\d{2}:\d{2}/.test(text);
   const ms = Date.parse(hasTime && !hasZone ? `${text.replace(' ', 'T')}Z` : text);

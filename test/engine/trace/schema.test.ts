@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseTraceLine, TraceRequestSchema, TraceRowError } from '../../../engine/trace/index.js';
+import { parseAzureTimestamp, parseIsoTimestamp } from '../../../engine/trace/timestamps.js';
+
+describe('trace schema', () => {
+  it('normalises ISO strings and epoch ms to epoch ms', () => {
+    const iso = TraceRequestSchema.parse({ timestamp: '2024-06-03T09:00:00.250Z', tenant: 't', promptTokens: 1 });
+    const epoch = TraceRequestSchema.parse({ timestamp: Date.UTC(2024, 5, 3, 9, 0, 0, 250), tenant: 't', promptTokens: 1 });
+    expect(iso.timestamp).toBe(epoch.timestamp);
+    expect(TraceRequestSchema.parse({ timestamp: '2024-06-03T11:00:00+02:00', tenant: 't', promptTokens: 1 }).timestamp).toBe(Date.UTC(2024, 5, 3, 9));
+    expect(parseIsoTimestamp('2024-06-03 09:00:00')).toBe(Date.UTC(2024, 5, 3, 9));
+    expect(parseIsoTimestamp('June 3rd')).toBeUndefined();
+    expect(parseIsoTimestamp('2024-02-30T00:00:00Z')).toBeUndefined();
+  });
+
+  it('reads the Azure timestamp as UTC, truncated to ms', () => {
+    expect(parseAzureTimestamp('2023-11-16 18:15:46.6805900')).toBe(Date.UTC(2023, 10, 16, 18, 15, 46, 680));
+    expect(parseAzureTimestamp('2023-11-16 18:15:46')).toBe(Date.UTC(2023, 10, 16, 18, 15, 46));
+    expect(parseAzureTimestamp('2023-13-40 18:15:46.1')).toBeUndefined();
+    expect(parseAzureTimestamp('2023-11-16 25:15:46.1')).toBeUndefined();
+  });
+
+  it('defaults tags and fills a missing id from the line number', () => {
+    const r = parseTraceLine('{"timestamp":0,"tenant":"t","promptTokens":3}', 7, 'f.jsonl');
+    expect(r).toEqual({ id: 'trace:7', timestamp: 0, tenant: 't', promptTokens: 3, tags: [] });
+  });
+
+  it.each([
+    ['{"timestamp":0,"tenant":"t"}', 'promptTokens: a request needs messages or promptTokens'],
+    ['{"timestamp":0,"tenant":"t","promptTokens":-1}', 'promptTokens: promptTokens must be ≥ 0'],
+    ['{"timestamp":0,"tenant":"t","promptTokens":1,"outputTokens":2.5}', 'outputTokens: outputTokens must be an integer'],
+    ['{"timestamp":"noon","tenant":"t","promptTokens":1}', 'timestamp'],
+    ['{"timestamp":0,"tenant":"t","promptTokens":1,"labels":{"m":1.5}}', 'labels.m: labels are in [0, 1]'],
+    ['{"timestamp":0,"tenant":"t","promptTokens":1,"task":"poetry"}', 'task'],
+    ['[1,2]', 'a trace line must be a JSON object'],
+    ['{"timestamp":0,', 'invalid JSON'],
+  ])('rejects %s with a reason naming the field', (line, reason) => {
+    const r = parseTraceLine(line, 3, 'f.jsonl');
+    expect(r).toBeInstanceOf(TraceRowError);
+    const error = r as TraceRowError;
+    expect(error.line).toBe(3);
+    expect(error.code).toBe('trace_row_invalid');
+    expect(error.reason).toContain(reason);
+    expect(error.message).toMatch(/^f\.jsonl:3: /);
+  });
+});
