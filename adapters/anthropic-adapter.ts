@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { ProviderError, type ProviderFailureKind } from '../engine/errors.js';
+import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
+import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
+import { badResponse, streamCut } from './http-errors.js';
+import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
+
+/** Base URL used when a model declares no `endpoint`. */
+export const ANTHROPIC_DEFAULT_ENDPOINT = 'https://api.anthropic.com';
+/** The Messages API version header Tollgate speaks. */
+export const ANTHROPIC_VERSION = '2023-06-01';
+/**
+ * Claude's tokenizer is not public. Before a call Tollgate estimates a Claude prompt as its
+ * o200k_base count × this factor (and a missing output count as chars / 4 × this factor);
+ * after the call the vendor's usage replaces the estimate. See docs/tokens.md, section "Claude".
+ */
+export const CLAUDE_TOKEN_FACTOR = 1.2;
+
+export interface AnthropicAdapterOptions {
+  /** Counts answer tokens if a response lacks usage; defaults to `estimateCounter(CLAUDE_TOKEN_FACTOR)`. */
+  outputTokenCounter?: OutputTokenCounter;
+}
+
+const count = z.number().int().nonnegative();
+
+/** Usage as Anthropic reports it; `input_tokens` excludes the cache read and cache write tokens. */
+const usageSchema = z.object({
+  input_tokens: count.nullish(),
+  output_tokens: count.nullish(),
+  cache_read_input_tokens: count.nullish(),
+  cache_creation_input_tokens: count.nullish(),
+});
+type WireUsage = z.infer<typeof usageSchema>;
+
+const messageSchema = z.object({
+  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  stop_reason: z.string().nullish(),
+  usage: usageSchema.nullish(),
+});
+
+const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message_start'), message: z.object({ usage: usageSchema.nullish() }) }),
+  z.object({ type: z.literal('content_block_delta'), delta: z.looseObject({ type: z.string(), text: z.string().optional() }) }),
+  z.object({ type: z.literal('message_delta'), delta: z.object({ stop_reason: z.string().nullish() }), usage: usageSchema.nullish() }),
+  z.object({ type: z.literal('message_stop') }),
+  z.object({ type: z.literal('error'), error: z.object({ type: z.string() }) }),
+  z.object({ type: z.enum(['ping', 'content_block_start', 'content_block_stop']) }),
+]);
+
+/** Every event type above; others are skipped so that protocol additions do not break streams. */
+const EVENT_TYPES = new Set(['message_start', 'content_block_delta', 'message_delta', 'message_stop', 'error', 'ping', 'content_block_start', 'content_block_stop']);
+
+/** Anthropic stop reasons in the OpenAI vocabulary, so logs and the gateway see one set of names. */
+const FINISH_REASONS: Record<string, string> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+
+/** Anthropic error types sent inside a 200 event stream, mapped to ProviderError kinds. */
+const ERROR_KINDS: Record<string, ProviderFailureKind> = {
+  overloaded_error: 'server_error',
+  api_error: 'server_error',
+  rate_limit_error: 'rate_limited',
+  invalid_request_error: 'client_error',
+  authentication_error: 'client_error',
+  permission_error: 'client_error',
+  not_found_error: 'client_error',
+  request_too_large: 'client_error',
+};
+
+/**
+ * Anthropic Messages API (`POST {endpoint}/v1/messages`), non-streaming and streaming.
+ *
+ * - `endpoint` is the base URL (`https://api.anthropic.com`); a trailing `/v1` or slash is tolerated.
+ * - Headers: `x-api-key` (when the model names an `apiKeyEnv`), `anthropic-version: 2023-06-01`.
+ * - `system` and `developer` messages are joined into the top-level `system` field; `tool` messages are
+ *   sent as `user` turns (Anthropic merges consecutive same-role turns).
+ * - Usage: `inputTokens` is the whole prompt (`input_tokens + cache_read + cache_creation`),
+ *   `cachedInputTokens` the cache read, `cacheWriteTokens` the cache creation.
+ * - Streaming requires `message_stop`; an `error` event becomes a ProviderError (`overloaded_error` →
+ *   `server_error`). HTTP errors map as in `http-errors.ts` (529 overloaded → `server_error`).
+ * - Stop reasons are reported in OpenAI's names (`end_turn` → `stop`, `max_tokens` → `length`).
+ */
+export class AnthropicAdapter implements ModelAdapter {
+  readonly kind = 'anthropic';
+  private readonly counter: OutputTokenCounter;
+
+  constructor(options: AnthropicAdapterOptions = {}) {
+    this.counter = options.outputTokenCounter ?? estimateCounter(CLAUDE_TOKEN_FACTOR);
+  }
+
+  async call(input: ModelCallInput): Promise<ModelResponse> {
+    const id = input.model.id;
+    const res = await postJson(this.upstreamPost(input, false));
+    const parsed = messageSchema.safeParse(await readJson(res, id, input.signal));
+    if (!parsed.success) throw badResponse(id, 'missing or invalid fields in message');
+    const text = parsed.data.content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
+    return withUsage(text, finishReason(parsed.data.stop_reason), toUsage(parsed.data.usage ?? {}), this.counter, input.model);
+  }
+
+  async *stream(input: ModelCallInput): AsyncIterable<StreamEvent> {
+    const id = input.model.id;
+    const res = await postJson(this.upstreamPost(input, true));
+    let text = '';
+    let stopReason: string | null | undefined;
+    let usage: WireUsage = {};
+    let stopped = false;
+    for await (const raw of readEvents(res, id, input.signal)) {
+      const json = parseEventData(id, raw.data);
+      const type = (json as { type?: unknown } | null)?.type;
+      if (typeof type === 'string' && !EVENT_TYPES.has(type)) continue; // event types added to the protocol later
+      const parsed = eventSchema.safeParse(json);
+      if (!parsed.success) throw badResponse(id, `missing or invalid fields in ${String(type ?? 'stream')} event`);
+      const event = parsed.data;
+      if (event.type === 'message_start') usage = { ...usage, ...defined(event.message.usage) };
+      else if (event.type === 'message_delta') {
+        stopReason = event.delta.stop_reason ?? stopReason;
+        usage = { ...usage, ...defined(event.usage) };
+      } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text) {
+        text += event.delta.text;
+        yield { type: 'delta', text: event.delta.text };
+      } else if (event.type === 'error') {
+        const kind = ERROR_KINDS[event.error.type] ?? 'server_error';
+        throw new ProviderError(kind, id, `${id}: upstream reported ${event.error.type} mid-stream`);
+      } else if (event.type === 'message_stop') {
+        stopped = true;
+        break;
+      }
+    }
+    if (!stopped) throw streamCut(id, 'message_stop');
+    yield { type: 'done', response: withUsage(text, finishReason(stopReason), toUsage(usage), this.counter, input.model) };
+  }
+
+  private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {
+    const { model } = input;
+    const key = apiKeyFor(model);
+    const system = input.messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map((m) => m.content)
+      .join('\n\n');
+    const messages = input.messages
+      .filter((m) => m.role !== 'system' && m.role !== 'developer')
+      .map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content }));
+    return {
+      modelId: model.id,
+      url: endpointUrl(model.id, model.endpoint ?? ANTHROPIC_DEFAULT_ENDPOINT, '/v1/messages', '/v1'),
+      headers: { 'anthropic-version': ANTHROPIC_VERSION, ...(key && { 'x-api-key': key }) },
+      body: {
+        model: model.upstreamModel ?? model.id,
+        max_tokens: input.maxOutputTokens,
+        messages,
+        ...(system && { system }),
+        temperature: input.temperature,
+        ...(stream && { stream: true }),
+      },
+      signal: input.signal,
+    };
+  }
+}
+
+/** Keeps only the fields the vendor actually sent, so a later event does not erase an earlier count. */
+function defined(usage: WireUsage | null | undefined): WireUsage {
+  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, v]) => v !== null && v !== undefined));
+}
+
+function finishReason(stop: string | null | undefined): string {
+  return stop ? (FINISH_REASONS[stop] ?? stop) : 'unknown';
+}
+
+/** Anthropic usage as TokenUsage; `undefined` (count it ourselves) when no output count was reported. */
+function toUsage(usage: WireUsage): ModelResponse['usage'] | undefined {
+  if (usage.output_tokens === null || usage.output_tokens === undefined) return undefined;
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  return {
+    ...(usage.input_tokens != null && { inputTokens: usage.input_tokens + cacheRead + cacheWrite }),
+    outputTokens: usage.output_tokens,
+    cachedInputTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+  };
+}
