@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTraceLine, TraceRequestSchema, TraceRowError } from '../../../engine/trace/index.js';
 import { parseAzureTimestamp, parseIsoTimestamp } from '../../../engine/trace/timestamps.js';
@@ -42,5 +43,15 @@ describe('trace schema', () => {
     expect(error.code).toBe('trace_row_invalid');
     expect(error.reason).toContain(reason);
     expect(error.message).toMatch(/^f\.jsonl:3: /);
+  });
+});
+
+describe('docs/trace-format.md', () => {
+  it('its example lines are valid trace lines', () => {
+    const doc = readFileSync(new URL('../../../docs/trace-format.md', import.meta.url), 'utf8');
+    const block = /```jsonl\n([\s\S]*?)```\n/.exec(doc)?.[1] ?? '';
+    const lines = block.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    lines.forEach((line, i) => expect(parseTraceLine(line, i + 1)).not.toBeInstanceOf(TraceRowError));
   });
 });
