@@ -1,0 +1,134 @@
+import type { Policy } from '../../policies/schema.js';
+import type { BudgetStore, Reservation, ReserveRequest } from '../../engine/seams/budget-store.js';
+import { budgetRefusal } from '../../engine/budget-exceeded.js';
+import { checkAmounts, describeUsage, evaluatePlan, planBudgets, type BudgetPlan, type BudgetUsage, type ScopeUsage } from '../../engine/budget-plan.js';
+import type { BucketAmount } from '../../engine/budget-windows.js';
+
+export interface MemoryBudgetStoreOptions {
+  /** Epoch-ms clock; inject one in tests to roll windows over. Default `Date.now`. */
+  clock?: () => number;
+  /** How long a settled/refunded reservation id is remembered (idempotency). Default 24 h. */
+  doneTtlMs?: number;
+}
+
+interface Held {
+  reservation: Reservation;
+  /** The counter and bucket each scope was charged to. */
+  charges: { scopeId: string; index: number; expireAt: number }[];
+}
+
+interface Counter {
+  expireAt: number;
+  buckets: Map<number, ScopeUsage>;
+}
+
+/**
+ * In-process {@link BudgetStore}: the embedded default. Exact within one process (JavaScript runs each
+ * operation to completion, so check-and-hold is atomic); NOT shared across processes — use
+ * `RedisBudgetStore` for that. Windows and buckets come from `engine/budget-windows.ts`, the same
+ * arithmetic the Redis store uses.
+ *
+ * Reservation ids are the request ids: reserving an id that is already held (or was settled within
+ * `doneTtlMs`) returns the earlier reservation without charging again.
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  private readonly clock: () => number;
+  private readonly doneTtlMs: number;
+  private readonly counters = new Map<string, Counter>();
+  private readonly held = new Map<string, Held>();
+  private readonly done = new Map<string, { reservation: Reservation; until: number }>();
+  private ops = 0;
+
+  constructor(
+    private readonly tenants: Policy['tenants'] = {},
+    options: MemoryBudgetStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.doneTtlMs = options.doneTtlMs ?? 24 * 3_600_000;
+  }
+
+  async reserve(req: ReserveRequest): Promise<Reservation> {
+    checkAmounts('reservation', req.micros, req.tokens);
+    const key = resKey(req.tenant, req.requestId);
+    const prior = this.held.get(key)?.reservation ?? this.done.get(key)?.reservation;
+    if (prior) return prior;
+    const now = this.clock();
+    if (++this.ops % 1024 === 0) this.sweep(now);
+    const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
+    const usage = plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex));
+    const verdict = evaluatePlan(plan, usage, { micros: req.micros, tokens: req.tokens });
+    if (!verdict.ok) throw budgetRefusal(plan, verdict, now, this.buckets(plan, verdict.check.scope, verdict.check.dimension));
+    const charges = plan.scopes.map((s) => ({ scopeId: s.id, index: s.bucket.index, expireAt: s.bucket.expireAt }));
+    for (const c of charges) this.add(c, req.micros, req.tokens);
+    const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
+    this.held.set(key, { reservation, charges });
+    return reservation;
+  }
+
+  async settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void> {
+    checkAmounts('settlement', actual.micros, actual.tokens);
+    this.release(reservation, actual);
+  }
+
+  async refund(reservation: Reservation): Promise<void> {
+    this.release(reservation, { micros: 0, tokens: 0 });
+  }
+
+  /** Every budget of the tenant (all tags) with its live usage. */
+  async usage(tenant: string): Promise<BudgetUsage[]> {
+    const plan = planBudgets(tenant, this.tenants[tenant], undefined, this.clock());
+    return describeUsage(plan, plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex)));
+  }
+
+  private release(reservation: Reservation, actual: { micros: number; tokens: number }): void {
+    const key = resKey(reservation.tenant, reservation.id);
+    const h = this.held.get(key);
+    if (!h) return; // unknown, already settled or refunded: a no-op by contract
+    this.held.delete(key);
+    const dm = actual.micros - h.reservation.micros;
+    const dt = actual.tokens - h.reservation.tokens;
+    for (const c of h.charges) this.add(c, dm, dt);
+    this.done.set(key, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
+  }
+
+  private add(charge: Held['charges'][number], micros: number, tokens: number): void {
+    let counter = this.counters.get(charge.scopeId);
+    if (!counter) this.counters.set(charge.scopeId, (counter = { expireAt: charge.expireAt, buckets: new Map() }));
+    counter.expireAt = Math.max(counter.expireAt, charge.expireAt);
+    const b = counter.buckets.get(charge.index);
+    if (b) {
+      b.micros += micros;
+      b.tokens += tokens;
+    } else counter.buckets.set(charge.index, { micros, tokens });
+  }
+
+  /** Sums live buckets of one counter, dropping stale ones. */
+  private sum(scopeId: string, minIndex: number): ScopeUsage {
+    const total = { micros: 0, tokens: 0 };
+    const counter = this.counters.get(scopeId);
+    if (!counter) return total;
+    for (const [index, b] of counter.buckets) {
+      if (index < minIndex) {
+        counter.buckets.delete(index);
+        continue;
+      }
+      total.micros += b.micros;
+      total.tokens += b.tokens;
+    }
+    return total;
+  }
+
+  private buckets(plan: BudgetPlan, scope: number, dimension: 'micros' | 'tokens'): BucketAmount[] {
+    const counter = this.counters.get(plan.scopes[scope]!.id);
+    return counter ? [...counter.buckets].map(([index, b]) => ({ index, amount: b[dimension] })) : [];
+  }
+
+  private sweep(now: number): void {
+    for (const [id, c] of this.counters) if (c.expireAt <= now) this.counters.delete(id);
+    for (const [id, d] of this.done) if (d.until <= now) this.done.delete(id);
+  }
+}
+
+function resKey(tenant: string, id: string): string {
+  return `${tenant}\u0000${id}`;
+}
