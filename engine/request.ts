@@ -23,6 +23,17 @@ export const requestSchema = z.strictObject({
   /** Optional task hint (e.g. from a trace); the classifier may use it. */
   task: z.enum(['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other']).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  /**
+   * Simulation hints from a trace: known prompt tokens (replaces counting), actual output tokens and
+   * observed per-model quality. Only the simulated adapter reads the last two.
+   */
+  simulation: z
+    .strictObject({
+      promptTokens: z.number().int().nonnegative().optional(),
+      outputTokens: z.number().int().nonnegative().optional(),
+      labels: z.record(z.string(), z.number().min(0).max(1)).optional(),
+    })
+    .optional(),
 });
 
 export type ChatMessage = z.infer<typeof messageSchema>;

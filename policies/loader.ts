@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { parse as parseYaml } from 'yaml';
@@ -20,9 +20,13 @@ export interface LoadedPolicy {
  * failing field path; a file that cannot be read or parsed is reported the same way.
  */
 export async function loadPolicy(path: string): Promise<LoadedPolicy> {
+  return loadPolicySync(path);
+}
+
+/** Synchronous {@link loadPolicy} (used by `createTollgate` when given a path). */
+export function loadPolicySync(path: string): LoadedPolicy {
   const file = resolve(path);
-  const raw = await readRaw(file);
-  const policy = validatePolicy(raw, file);
+  const policy = validatePolicy(readRaw(file), file);
   return { policy, version: policyVersion(policy), file };
 }
 
@@ -32,12 +36,12 @@ export function resolvePolicy(raw: unknown, file?: string): LoadedPolicy {
   return { policy, version: policyVersion(policy), file };
 }
 
-async function readRaw(file: string): Promise<unknown> {
+function readRaw(file: string): unknown {
   const ext = extname(file).toLowerCase();
   if (['.ts', '.mts', '.js', '.mjs', '.cts', '.cjs'].includes(ext)) {
     try {
       const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
-      const mod = await jiti.import<{ default?: unknown }>(file);
+      const mod = jiti(file) as { default?: unknown };
       return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
     } catch (err) {
       throw new PolicyError(file, [{ path: '', message: `cannot load module: ${(err as Error).message.split('\n')[0]}` }]);
@@ -45,7 +49,7 @@ async function readRaw(file: string): Promise<unknown> {
   }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new PolicyError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code})` }]);

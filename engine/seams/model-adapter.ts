@@ -11,6 +11,16 @@ export interface ModelCallInput {
   requestId: string;
   /** Aborted when the attempt's timeout passes or the caller cancels; adapters must stop promptly. */
   signal: AbortSignal;
+  /** Known facts for simulations (from a trace); real adapters ignore them. */
+  simulation?: SimulationHints;
+}
+
+/** What a trace may know about a request: used by the simulated adapter and the engine's counting. */
+export interface SimulationHints {
+  promptTokens?: number;
+  outputTokens?: number;
+  /** Observed quality per model id in [0, 1]. */
+  labels?: Record<string, number>;
 }
 
 /**

@@ -1,0 +1,85 @@
+/**
+ * The composition root: the one place that binds the engine's seams to concrete implementations.
+ * Everything else depends on interfaces (engine/seams/*).
+ */
+import { AnthropicAdapter } from './adapters/anthropic-adapter.js';
+import { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
+import { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
+import { OpenAICompatibleAdapter } from './adapters/openai-compatible-adapter.js';
+import { SimulatedAdapter } from './adapters/simulated-adapter.js';
+import { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
+import { MemoryDecisionSink } from './adapters/sinks/memory-decision-sink.js';
+import { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
+import { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
+import { compilePolicy } from './engine/compiled-policy.js';
+import { createContainer, TOKENS } from './engine/container.js';
+import type { DecisionRecord } from './engine/decision-record.js';
+import type { BudgetStore } from './engine/seams/budget-store.js';
+import type { Cache } from './engine/seams/cache.js';
+import type { RequestClassifier } from './engine/seams/classifier.js';
+import type { DecisionSink } from './engine/seams/decision-sink.js';
+import type { ModelAdapter } from './engine/seams/model-adapter.js';
+import type { PriceCatalog } from './engine/seams/price-catalog.js';
+import type { RateLimiter } from './engine/seams/rate-limiter.js';
+import { Tollgate } from './engine/tollgate.js';
+import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
+import type { PolicyInput } from './policies/schema.js';
+
+export interface TollgateOptions {
+  /** A policy object (as written with `definePolicy`), a loaded policy, or a path to a policy file. */
+  policy: PolicyInput | LoadedPolicy | string;
+  /** Model adapters by kind; defaults: `openai-compatible`, `anthropic`, `simulated`. */
+  adapters?: Partial<Record<string, ModelAdapter>>;
+  classifier?: RequestClassifier;
+  priceCatalog?: PriceCatalog;
+  /** Defaults to the in-process store built from the policy's tenant budgets. */
+  budgetStore?: BudgetStore;
+  /** Defaults to the in-process limiter built from the policy's tenant and model limits. */
+  rateLimiter?: RateLimiter;
+  /** Optional response cache (exact + semantic; see embeddings/). */
+  cache?: Cache;
+  /** A JSONL path for the decision log, or any sink. Defaults to an in-memory sink. */
+  decisionLog?: string | DecisionSink;
+  /** Seed of the simulated adapter. */
+  seed?: number;
+  /** Epoch-ms clock (tests, replays). */
+  clock?: () => number;
+  /** Called with every settled decision record (metrics, alerts). */
+  observers?: ((record: DecisionRecord) => void)[];
+}
+
+/** Builds an engine: validates and prices the policy, binds the seams, returns the Tollgate. */
+export function createTollgate(options: TollgateOptions): Tollgate {
+  const loaded = toLoaded(options.policy);
+  const catalog = options.priceCatalog ?? new GenaiPricesCatalog();
+  const compiled = compilePolicy(loaded, catalog);
+  const adapters = new Map<string, ModelAdapter>([
+    ['openai-compatible', new OpenAICompatibleAdapter()],
+    ['anthropic', new AnthropicAdapter()],
+    ['simulated', new SimulatedAdapter(options.seed ?? 1)],
+  ]);
+  for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
+  const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
+  const clock = options.clock ?? Date.now;
+  const container = createContainer({
+    [TOKENS.Policy]: compiled,
+    [TOKENS.PriceCatalog]: catalog,
+    [TOKENS.Classifier]: options.classifier ?? new RulesClassifier(),
+    [TOKENS.ModelAdapters]: adapters,
+    [TOKENS.BudgetStore]: options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock }),
+    [TOKENS.RateLimiter]: options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }),
+    [TOKENS.Cache]: options.cache,
+    [TOKENS.DecisionSink]: sink,
+    [TOKENS.Clock]: clock,
+    [TOKENS.Observers]: options.observers ?? [],
+  });
+  return new Tollgate(container);
+}
+
+function toLoaded(p: TollgateOptions['policy']): LoadedPolicy {
+  if (typeof p === 'string') return loadPolicySync(p);
+  if (isLoaded(p)) return p;
+  return resolvePolicy(p);
+}
+
+const isLoaded = (p: object): p is LoadedPolicy => 'policy' in p && 'version' in p;

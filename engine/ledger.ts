@@ -1,0 +1,140 @@
+import { costPerMillion } from './cost.js';
+import type { DecisionRecord } from './decision-record.js';
+
+/** Aggregated spend for one group (a tenant, a model, a rule, a day, or everything). */
+export interface LedgerRow {
+  key: string;
+  requests: number;
+  ok: number;
+  errors: number;
+  refused: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  tokensPerRequest: number;
+  vendorMicros: number;
+  infraMicros: number;
+  opsMicros: number;
+  fullMicros: number;
+  /** Full cost per 1M tokens (input + output), micro-dollars. */
+  fullPerMillionMicros: number;
+  vendorPerMillionMicros: number;
+  cacheHits: number;
+  cacheHitRatio: number;
+  cacheSavedMicros: number;
+  fallbacks: number;
+  fallbackRate: number;
+  qualitySum: number;
+  qualityCount: number;
+}
+
+export type LedgerDimension = 'tenant' | 'model' | 'rule' | 'day' | 'tier' | 'total';
+
+interface Acc {
+  requests: number; ok: number; errors: number; refused: number;
+  inputTokens: number; outputTokens: number; cachedTokens: number;
+  vendor: number; infra: number; ops: number; full: number;
+  cacheHits: number; cacheSaved: number; fallbacks: number; qualitySum: number; qualityCount: number;
+}
+
+const emptyAcc = (): Acc => ({
+  requests: 0, ok: 0, errors: 0, refused: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0,
+  vendor: 0, infra: 0, ops: 0, full: 0, cacheHits: 0, cacheSaved: 0, fallbacks: 0, qualitySum: 0, qualityCount: 0,
+});
+
+/** The group key of a record along a dimension. */
+export function keyOf(r: DecisionRecord, by: LedgerDimension): string {
+  switch (by) {
+    case 'tenant': return r.tenant;
+    case 'model': return r.model ?? r.chosen ?? '(none)';
+    case 'rule': return r.rule ?? '(none)';
+    case 'day': return r.time.slice(0, 10);
+    case 'tier': return r.tier ?? '(none)';
+    case 'total': return 'total';
+  }
+}
+
+/**
+ * CostLedger — sums settled decision records by tenant, model, rule, tier and day, in integer micro-dollars.
+ * Fed the same records the decision log gets, so the live ledger, `tollgate report` over the log and a
+ * simulation can never disagree about money.
+ */
+export class CostLedger {
+  private readonly groups = new Map<LedgerDimension, Map<string, Acc>>();
+
+  constructor(private readonly dimensions: readonly LedgerDimension[] = ['total', 'tenant', 'model', 'rule', 'tier', 'day']) {
+    for (const d of dimensions) this.groups.set(d, new Map());
+  }
+
+  record(r: DecisionRecord): void {
+    for (const d of this.dimensions) {
+      const g = this.groups.get(d)!;
+      const k = keyOf(r, d);
+      let a = g.get(k);
+      if (!a) g.set(k, (a = emptyAcc()));
+      add(a, r);
+    }
+  }
+
+  /** Rows along a dimension, most expensive first. */
+  rows(by: LedgerDimension): LedgerRow[] {
+    const g = this.groups.get(by);
+    if (!g) throw new RangeError(`ledger does not track "${by}"`);
+    return [...g.entries()].map(([k, a]) => toRow(k, a)).sort((x, y) => y.fullMicros - x.fullMicros || (x.key < y.key ? -1 : 1));
+  }
+
+  total(): LedgerRow {
+    return this.rows('total')[0] ?? toRow('total', emptyAcc());
+  }
+}
+
+function add(a: Acc, r: DecisionRecord): void {
+  a.requests++;
+  if (r.outcome === 'ok') a.ok++;
+  else if (r.outcome === 'refused') a.refused++;
+  else a.errors++;
+  a.inputTokens += r.tokens.input;
+  a.outputTokens += r.tokens.output;
+  a.cachedTokens += r.tokens.cached;
+  a.vendor += r.cost.vendor;
+  a.infra += r.cost.infra;
+  a.ops += r.cost.ops;
+  a.full += r.cost.full;
+  if (r.cache?.hit) {
+    a.cacheHits++;
+    a.cacheSaved += r.cache.savedMicros;
+  }
+  if (r.fallbacks.length > 0) a.fallbacks++;
+  if (r.quality !== undefined || r.feedback !== undefined) {
+    a.qualitySum += r.feedback ?? r.quality!;
+    a.qualityCount++;
+  }
+}
+
+function toRow(key: string, a: Acc): LedgerRow {
+  const tokens = a.inputTokens + a.outputTokens;
+  return {
+    key,
+    requests: a.requests,
+    ok: a.ok,
+    errors: a.errors,
+    refused: a.refused,
+    inputTokens: a.inputTokens,
+    outputTokens: a.outputTokens,
+    cachedTokens: a.cachedTokens,
+    tokensPerRequest: a.requests ? tokens / a.requests : 0,
+    vendorMicros: a.vendor,
+    infraMicros: a.infra,
+    opsMicros: a.ops,
+    fullMicros: a.full,
+    fullPerMillionMicros: costPerMillion(a.full, tokens),
+    vendorPerMillionMicros: costPerMillion(a.vendor, tokens),
+    cacheHits: a.cacheHits,
+    cacheHitRatio: a.requests ? a.cacheHits / a.requests : 0,
+    cacheSavedMicros: a.cacheSaved,
+    fallbacks: a.fallbacks,
+    fallbackRate: a.requests ? a.fallbacks / a.requests : 0,
+    qualitySum: a.qualitySum,
+    qualityCount: a.qualityCount,
+  };
+}

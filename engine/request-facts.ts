@@ -1,0 +1,46 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { CompiledPolicy } from './compiled-policy.js';
+import type { ValidRequest } from './request.js';
+import { countPromptByEncoding, type Encoding } from './tokens.js';
+
+/** What the engine knows about a request before any decision: computed once, read by every step. */
+export interface RequestFacts {
+  id: string;
+  request: ValidRequest;
+  text: string;
+  tags: string[];
+  promptTokens: Map<Encoding, number>;
+  /** The largest prompt count across the policy's tokenizers (used for rate limits and rule ranges). */
+  maxPromptTokens: number;
+  startedAt: number;
+}
+
+/** Counts the prompt for every tokenizer the policy's models use (or takes a trace's known count). */
+export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number): RequestFacts {
+  const known = request.simulation?.promptTokens;
+  const promptTokens = known !== undefined ? new Map([...policy.encodings].map((e) => [e, known] as const)) : countPromptByEncoding(request.messages, policy.encodings);
+  let max = 0;
+  for (const v of promptTokens.values()) if (v > max) max = v;
+  return {
+    id: request.id ?? randomUUID(),
+    request,
+    text: messageText(request),
+    tags: request.tags ?? [],
+    promptTokens,
+    maxPromptTokens: max,
+    startedAt: now,
+  };
+}
+
+export function messageText(request: ValidRequest): string {
+  if (request.messages.length === 1) return request.messages[0]!.content;
+  return request.messages.map((m) => m.content).join('\n');
+}
+
+/** Exact-match cache key: hash of the normalised messages, pinned model and parameters (tenant kept apart by the cache). */
+export function cacheKey(request: ValidRequest): string {
+  const norm = request.messages.map((m) => `${m.role}\u0001${m.name ?? ''}\u0001${m.content.trim().replace(/\s+/g, ' ')}`).join('\u0002');
+  return createHash('sha256')
+    .update(`${norm}\u0003${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}`)
+    .digest('hex');
+}

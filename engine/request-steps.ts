@@ -1,0 +1,194 @@
+import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
+import type { DecisionRecord } from './decision-record.js';
+import { RateLimitedError, TollgateError } from './errors.js';
+import { callAttempt, invokeWithFallbacks } from './invoke.js';
+import type { CostLedger } from './ledger.js';
+import { redactSecrets } from './redact.js';
+import type { RequestFacts } from './request-facts.js';
+import { decide, type Decision } from './router.js';
+import type { BudgetStore, Reservation } from './seams/budget-store.js';
+import type { Cache, CacheHit, CacheQuery } from './seams/cache.js';
+import type { Classification, RequestClassifier } from './seams/classifier.js';
+import type { DecisionSink } from './seams/decision-sink.js';
+import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
+import type { RateLimiter } from './seams/rate-limiter.js';
+
+/** Everything the request steps need; bound once per engine by the container. */
+export interface EngineDeps {
+  policy: CompiledPolicy;
+  classifier: RequestClassifier;
+  adapters: ReadonlyMap<string, ModelAdapter>;
+  budgets: BudgetStore;
+  rateLimiter: RateLimiter;
+  cache?: Cache;
+  sink: DecisionSink;
+  ledger: CostLedger;
+  breaker: CircuitBreaker;
+  now: () => number;
+  /** Called with every settled record (metrics, alerts). Must not throw. */
+  observers: ((record: DecisionRecord) => void)[];
+}
+
+/** Per-request state carried through the machine. */
+export interface RequestContext {
+  facts: RequestFacts;
+  stream?: (text: string) => void;
+  signal?: AbortSignal;
+  cacheQuery?: CacheQuery;
+  cacheHit?: CacheHit;
+  classification?: Classification;
+  decision?: Decision;
+  reservation?: Reservation;
+  actions: string[];
+  answer?: { model: CompiledModel; response: ModelResponse; attempts: number; fallbacks: { model: string; code: string }[] };
+  record?: DecisionRecord;
+  error?: TollgateError;
+}
+
+export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void> {
+  const r = await deps.rateLimiter.take({ tenant: ctx.facts.request.tenant, tokens: ctx.facts.maxPromptTokens });
+  if (!r.allowed) throw new RateLimitedError(ctx.facts.request.tenant, r.limit, r.retryAfterMs);
+}
+
+export async function lookupCache(deps: EngineDeps, ctx: RequestContext, key: string): Promise<CacheHit | undefined> {
+  if (!deps.cache) return undefined;
+  ctx.cacheQuery = { tenant: ctx.facts.request.tenant, key, text: ctx.facts.text };
+  try {
+    return await deps.cache.lookup(ctx.cacheQuery);
+  } catch {
+    return undefined; // a failing cache is a miss
+  }
+}
+
+export async function classify(deps: EngineDeps, ctx: RequestContext): Promise<Classification> {
+  const input = { request: ctx.facts.request, text: ctx.facts.text, promptTokens: ctx.facts.maxPromptTokens };
+  return deps.classifier.classify(input, deps.policy.policy.models);
+}
+
+export function route(deps: EngineDeps, ctx: RequestContext, excluded?: Map<string, string>): Decision {
+  const f = ctx.facts;
+  return decide(deps.policy, { tenant: f.request.tenant, tags: f.tags, promptTokens: f.promptTokens, pinnedModel: f.request.model, excluded }, ctx.classification!);
+}
+
+/** The output cap sent to the model (and so the reservation's output size). */
+export function outputCap(deps: EngineDeps, ctx: RequestContext): number {
+  return ctx.facts.request.maxOutputTokens ?? deps.policy.policy.defaults.maxOutputTokens;
+}
+
+/** Reserves the most the request can cost: prompt + output cap on the priciest model of its chain. */
+export async function reserve(deps: EngineDeps, ctx: RequestContext): Promise<Reservation> {
+  const d = ctx.decision!;
+  const cap = outputCap(deps, ctx);
+  let micros = 0;
+  let tokens = 0;
+  for (const m of [d.chosen, ...d.fallbackChain.map((id) => deps.policy.byId.get(id)!)]) {
+    const input = ctx.facts.promptTokens.get(m.encoding) ?? 0;
+    micros = Math.max(micros, fullCost(m.basis, { inputTokens: input, outputTokens: cap, cachedInputTokens: 0 }).full);
+    tokens = Math.max(tokens, input + cap);
+  }
+  return deps.budgets.reserve({ tenant: ctx.facts.request.tenant, requestId: ctx.facts.id, micros, tokens, tags: ctx.facts.tags });
+}
+
+export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
+  const d = ctx.decision!;
+  const chain = [d.chosen, ...d.fallbackChain.map((id) => deps.policy.byId.get(id)!)];
+  const invokeDeps = {
+    adapterFor: (m: CompiledModel) => deps.adapters.get(m.spec.adapter)!,
+    breaker: deps.breaker,
+    retry: deps.policy.policy.retry,
+  };
+  const base = {
+    messages: ctx.facts.request.messages,
+    maxOutputTokens: outputCap(deps, ctx),
+    temperature: ctx.facts.request.temperature,
+    requestId: ctx.facts.id,
+    signal: ctx.signal,
+    simulation: ctx.facts.request.simulation,
+  };
+  const stream = ctx.stream;
+  const attempt = stream ? streamAttempt(stream) : callAttempt;
+  const r = await invokeWithFallbacks(chain, base, invokeDeps, attempt);
+  return { model: r.model, response: r.value, attempts: r.attempts, fallbacks: r.fallbacks };
+}
+
+/**
+ * Streaming attempt: the first event must arrive for the attempt to count as started; after that,
+ * deltas go straight to the caller and a later failure ends the stream with a typed error (a fallback
+ * cannot un-send text).
+ */
+function streamAttempt(emit: (text: string) => void) {
+  return async (adapter: ModelAdapter, input: Parameters<ModelAdapter['stream']>[0]): Promise<ModelResponse> => {
+    const it = adapter.stream(input)[Symbol.asyncIterator]();
+    const first = await it.next();
+    let ev = first;
+    for (;;) {
+      if (ev.done) throw new TollgateError('provider_bad_response', `${input.model.id} stream ended without a final event`, { model: input.model.id });
+      if (ev.value.type === 'done') return ev.value.response;
+      emit(ev.value.text);
+      ev = await it.next();
+    }
+  };
+}
+
+/** Turns the answer (or cache hit, or error) into the settled record; settles or refunds the reservation. */
+export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<DecisionRecord> {
+  const f = ctx.facts;
+  let usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  let cost: CostBreakdown = { vendor: 0, infra: 0, ops: 0, full: 0 } as CostBreakdown;
+  let source: DecisionRecord['tokens']['source'] = 'tokenizer';
+  const a = ctx.answer;
+  if (a) {
+    const u = a.response.usage;
+    usage = {
+      inputTokens: u.inputTokens ?? f.promptTokens.get(a.model.encoding) ?? 0,
+      outputTokens: u.outputTokens,
+      cachedInputTokens: u.cachedInputTokens ?? 0,
+      cacheWriteTokens: u.cacheWriteTokens,
+    };
+    source = u.inputTokens !== undefined ? a.response.usageSource : 'tokenizer';
+    cost = fullCost(a.model.basis, usage);
+  }
+  if (ctx.reservation) {
+    if (a) await deps.budgets.settle(ctx.reservation, { micros: cost.full, tokens: usage.inputTokens + usage.outputTokens });
+    else await deps.budgets.refund(ctx.reservation);
+  }
+  const d = ctx.decision;
+  const c = ctx.classification;
+  const e = ctx.error;
+  const record: DecisionRecord = {
+    v: 1,
+    time: new Date(f.startedAt).toISOString(),
+    requestId: f.id,
+    tenant: f.request.tenant,
+    tags: f.tags,
+    policy: { name: deps.policy.name, version: deps.policy.version },
+    rule: d?.rule ?? (ctx.cacheHit ? 'cache' : undefined),
+    classification: c ? { task: c.task, complexity: c.complexity, predictedOutputTokens: c.predictedOutputTokens, source: c.source } : undefined,
+    candidates: d?.candidates ?? [],
+    chosen: d?.chosen.id,
+    model: a?.model.id ?? ctx.cacheHit?.model,
+    tier: a?.model.tier ?? (ctx.cacheHit ? deps.policy.byId.get(ctx.cacheHit.model)?.tier : undefined),
+    fallbacks: a?.fallbacks ?? [],
+    attempts: a?.attempts ?? 0,
+    tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
+    predictedCostMicros: d?.predictedCostMicros ?? 0,
+    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
+    cache: deps.cache || ctx.cacheHit ? { hit: !!ctx.cacheHit, match: ctx.cacheHit?.match, savedMicros: ctx.cacheHit?.fullMicros ?? 0 } : undefined,
+    quality: a?.response.quality,
+    latencyMs: Math.max(0, deps.now() - f.startedAt),
+    outcome: e ? (isRefusal(e) ? 'refused' : 'error') : 'ok',
+    error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
+    actions: ctx.actions.length ? ctx.actions : undefined,
+  };
+  deps.ledger.record(record);
+  for (const o of deps.observers) o(record);
+  if (a && deps.cache && ctx.cacheQuery) {
+    await deps.cache.store(ctx.cacheQuery, { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full }).catch(() => undefined);
+  }
+  return record;
+}
+
+const REFUSALS = new Set(['budget_exceeded', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
+export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);

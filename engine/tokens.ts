@@ -1,0 +1,76 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import cl100k from 'js-tiktoken/ranks/cl100k_base';
+import o200k from 'js-tiktoken/ranks/o200k_base';
+import type { ChatMessage } from './request.js';
+
+export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
+
+/**
+ * OpenAI's chat format adds tokens around each message: 3 per message (`<|start|>{role}…<|end|>`),
+ * 1 more when a `name` is set, and 3 to prime the assistant's reply. These are the numbers OpenAI's
+ * usage reports include for gpt-4o / gpt-4 / gpt-3.5-turbo-0613 and later (openai-cookbook,
+ * "How to count tokens with tiktoken").
+ */
+export const CHAT_TOKENS_PER_MESSAGE = 3;
+export const CHAT_TOKENS_PER_NAME = 1;
+export const CHAT_REPLY_PRIMING_TOKENS = 3;
+
+/**
+ * Families without a public tokenizer are estimated as o200k_base tokens × this factor, rounded up.
+ * The factor is deliberately high so that budget reservations err on the safe side; the vendor's
+ * reported usage replaces the estimate after the call. See docs/tokens.md.
+ */
+export const DEFAULT_ESTIMATE_FACTOR = 1.15;
+
+const encoders = new Map<'o200k_base' | 'cl100k_base', Tiktoken>();
+
+function encoder(name: 'o200k_base' | 'cl100k_base'): Tiktoken {
+  let enc = encoders.get(name);
+  if (!enc) {
+    enc = new Tiktoken(name === 'o200k_base' ? o200k : cl100k);
+    encoders.set(name, enc);
+  }
+  return enc;
+}
+
+/** Exact token count of `text` (special-token strings are counted as ordinary text). */
+export function countTokens(text: string, encoding: Encoding = 'o200k_base', estimateFactor = DEFAULT_ESTIMATE_FACTOR): number {
+  if (text.length === 0) return 0;
+  if (encoding === 'estimate') return Math.ceil(encoder('o200k_base').encode(text, [], []).length * estimateFactor);
+  return encoder(encoding).encode(text, [], []).length;
+}
+
+/** Token ids (for tests and tools). */
+export function encodeTokens(text: string, encoding: 'o200k_base' | 'cl100k_base'): number[] {
+  return encoder(encoding).encode(text, [], []);
+}
+
+/** Prompt tokens of a chat request as OpenAI's usage counts them, including per-message overhead. */
+export function countChatTokens(
+  messages: readonly ChatMessage[],
+  encoding: Encoding = 'o200k_base',
+  estimateFactor = DEFAULT_ESTIMATE_FACTOR,
+): number {
+  const base = encoding === 'estimate' ? 'o200k_base' : encoding;
+  let total = CHAT_REPLY_PRIMING_TOKENS;
+  for (const m of messages) {
+    total += CHAT_TOKENS_PER_MESSAGE + countTokens(m.role, base) + countTokens(m.content, base);
+    if (m.name) total += CHAT_TOKENS_PER_NAME + countTokens(m.name, base);
+  }
+  return encoding === 'estimate' ? Math.ceil(total * estimateFactor) : total;
+}
+
+/** Counts the prompt once per distinct encoding among `encodings` (the candidates' tokenizers). */
+export function countPromptByEncoding(messages: readonly ChatMessage[], encodings: Iterable<Encoding>): Map<Encoding, number> {
+  const out = new Map<Encoding, number>();
+  let o200: number | undefined;
+  for (const e of encodings) {
+    if (out.has(e)) continue;
+    if (e === 'cl100k_base') out.set(e, countChatTokens(messages, 'cl100k_base'));
+    else {
+      o200 ??= countChatTokens(messages, 'o200k_base');
+      out.set(e, e === 'estimate' ? Math.ceil(o200 * DEFAULT_ESTIMATE_FACTOR) : o200);
+    }
+  }
+  return out;
+}

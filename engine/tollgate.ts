@@ -1,0 +1,168 @@
+import type { Container } from 'inversify';
+import { createActor, toPromise } from 'xstate';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CompiledPolicy } from './compiled-policy.js';
+import { TOKENS } from './container.js';
+import type { CostBreakdown, TokenUsage } from './cost.js';
+import type { CandidateRecord, DecisionRecord } from './decision-record.js';
+import { TollgateError } from './errors.js';
+import { CostLedger } from './ledger.js';
+import { requestFacts } from './request-facts.js';
+import { createRequestMachine, type RequestMachine } from './request-machine.js';
+import { type EngineDeps, type RequestContext, classify, route } from './request-steps.js';
+import { type TollgateRequest, validateRequest } from './request.js';
+import { explainDecision } from './router.js';
+import type { Classification } from './seams/classifier.js';
+
+/** The answer to `complete()`. Money is integer micro-dollars. */
+export interface CompletionResult {
+  id: string;
+  text: string;
+  model: string;
+  tier: string;
+  usage: TokenUsage;
+  cost: CostBreakdown;
+  cached: boolean;
+  /** The settled decision-log record for this request. */
+  record: DecisionRecord;
+}
+
+/** The answer to `decide()`: what would happen, without calling any model or touching budgets. */
+export interface DryRun {
+  requestId: string;
+  rule: string;
+  model: string;
+  tier: string;
+  promptTokens: number;
+  predictedCostMicros: number;
+  predictedQuality: number;
+  candidates: CandidateRecord[];
+  fallbackChain: string[];
+  classification: Classification;
+  explanation: string;
+}
+
+export type StreamChunk = { type: 'delta'; text: string } | { type: 'done'; result: CompletionResult };
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The engine: one xstate actor per request over seams resolved from an inversify container.
+ * Create it with `createTollgate()` (compose.ts), which binds the default implementations.
+ */
+export class Tollgate {
+  readonly ledger: CostLedger;
+  readonly policy: CompiledPolicy;
+  private readonly deps: EngineDeps;
+  private readonly machine: RequestMachine;
+
+  constructor(container: Container) {
+    const policy = container.get<CompiledPolicy>(TOKENS.Policy);
+    this.policy = policy;
+    this.ledger = new CostLedger();
+    this.deps = {
+      policy,
+      classifier: container.get(TOKENS.Classifier),
+      adapters: container.get(TOKENS.ModelAdapters),
+      budgets: container.get(TOKENS.BudgetStore),
+      rateLimiter: container.get(TOKENS.RateLimiter),
+      cache: container.get(TOKENS.Cache, { optional: true }),
+      sink: container.get(TOKENS.DecisionSink),
+      ledger: this.ledger,
+      breaker: new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs),
+      now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
+      observers: container.get<((r: DecisionRecord) => void)[]>(TOKENS.Observers, { optional: true }) ?? [],
+    };
+    for (const m of policy.models) {
+      if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });
+    }
+    this.machine = createRequestMachine(this.deps);
+  }
+
+  /** Dry run: validates, counts, classifies and routes. Calls no model; reserves nothing. */
+  async decide(request: TollgateRequest): Promise<DryRun> {
+    const ctx = this.context(request);
+    ctx.classification = await classify(this.deps, ctx);
+    const d = route(this.deps, ctx);
+    return {
+      requestId: ctx.facts.id,
+      rule: d.rule,
+      model: d.chosen.id,
+      tier: d.chosen.tier,
+      promptTokens: d.promptTokens,
+      predictedCostMicros: d.predictedCostMicros,
+      predictedQuality: d.predictedQuality,
+      candidates: d.candidates,
+      fallbackChain: d.fallbackChain,
+      classification: ctx.classification,
+      explanation: explainDecision(d),
+    };
+  }
+
+  /** Routes and calls a model; resolves after the decision is durably logged. Throws a TollgateError on failure (also logged). */
+  async complete(request: TollgateRequest, options: CallOptions = {}): Promise<CompletionResult> {
+    const ctx = this.context(request, options.signal);
+    return this.run(ctx);
+  }
+
+  /**
+   * Streaming completion: yields text deltas as they arrive, then one `done` chunk with the settled result.
+   * Fallbacks apply until the first delta; a failure after that ends the stream with a TollgateError.
+   */
+  async *stream(request: TollgateRequest, options: CallOptions = {}): AsyncGenerator<StreamChunk> {
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    const ctx = this.context(request, options.signal);
+    ctx.stream = (text) => {
+      queue.push(text);
+      wake?.();
+    };
+    let finished = false;
+    const result = this.run(ctx).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    result.catch(() => undefined);
+    for (;;) {
+      while (queue.length) yield { type: 'delta', text: queue.shift()! };
+      if (finished) break;
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    const done = await result;
+    if (done.cached) yield { type: 'delta', text: done.text };
+    yield { type: 'done', result: done };
+  }
+
+  /** Flushes and closes the decision sink. */
+  async close(): Promise<void> {
+    await this.deps.sink.close();
+  }
+
+  private context(request: TollgateRequest, signal?: AbortSignal): RequestContext {
+    const valid = validateRequest(request);
+    return { facts: requestFacts(this.policy, valid, this.deps.now()), signal, actions: [] };
+  }
+
+  private async run(ctx: RequestContext): Promise<CompletionResult> {
+    const actor = createActor(this.machine, { input: ctx });
+    const done = toPromise(actor);
+    actor.start();
+    const { record, ctx: end } = await done;
+    if (end.error) throw end.error;
+    const a = end.answer;
+    const hit = end.cacheHit;
+    return {
+      id: record.requestId,
+      text: a?.response.text ?? hit?.text ?? '',
+      model: record.model!,
+      tier: record.tier ?? '',
+      usage: { inputTokens: record.tokens.input, outputTokens: record.tokens.output, cachedInputTokens: record.tokens.cached },
+      cost: record.cost as CostBreakdown,
+      cached: !!hit,
+      record,
+    };
+  }
+}
