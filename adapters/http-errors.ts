@@ -12,7 +12,7 @@ import { ProviderError } from '../engine/errors.js';
 /**
  * Milliseconds to wait according to the response headers, or `undefined` when none is usable.
  * `retry-after-ms` (OpenAI) wins over `Retry-After`, which may be delta-seconds or an HTTP date.
- * Negative values and dates in the past give 0.
+ * A date in the past gives 0; anything else (negative numbers, words) gives `undefined`.
  */
 export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | undefined {
   const ms = headers.get('retry-after-ms')?.trim();
@@ -20,7 +20,7 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const date = Date.parse(value);
+  const date = /[a-z]/i.test(value) ? Date.parse(value) : NaN; // an HTTP date names a day and a month
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
