@@ -1,0 +1,18 @@
+/** Public API of the embeddings subsystem (re-exported from the package root). */
+import type { Embedder } from './embedder.js';
+import { defaultModelDir } from './default-model.js';
+import { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
+
+export type { Embedder, EmbedderStats } from './embedder.js';
+export { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
+export type { ExecutionProvider } from './execution-provider.js';
+export { DEFAULT_MODEL_NAME, defaultModelDir } from './default-model.js';
+export * from './errors.js';
+
+/**
+ * Returns an embedder. Without options: the committed default model (offline, CPU, 256-dim).
+ * With options: any sentence-transformers-style ONNX directory (`modelDir`), provider, limits.
+ */
+export async function createEmbedder(options: Partial<OnnxEmbedderOptions> = {}): Promise<Embedder> {
+  return OnnxEmbedder.create({ ...options, modelDir: options.modelDir ?? defaultModelDir() });
+}
