@@ -33,16 +33,25 @@ function encoder(name: 'o200k_base' | 'cl100k_base'): Tiktoken {
   return enc;
 }
 
-/** Exact token count of `text` (special-token strings are counted as ordinary text). */
-export function countTokens(text: string, encoding: Encoding = 'o200k_base', estimateFactor = DEFAULT_ESTIMATE_FACTOR): number {
+export interface CountOptions {
+  /**
+   * Encode special-token strings such as `<|endoftext|>` as the special token (as tiktoken's
+   * `allowed_special="all"` does). Off by default: in chat content they are ordinary text.
+   */
+  allowSpecial?: boolean;
+  estimateFactor?: number;
+}
+
+/** Exact token count of `text` for an OpenAI encoding, or the documented estimate. */
+export function countTokens(text: string, encoding: Encoding = 'o200k_base', options: CountOptions = {}): number {
   if (text.length === 0) return 0;
-  if (encoding === 'estimate') return Math.ceil(encoder('o200k_base').encode(text, [], []).length * estimateFactor);
-  return encoder(encoding).encode(text, [], []).length;
+  if (encoding === 'estimate') return Math.ceil(encodeTokens(text, 'o200k_base', options).length * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR));
+  return encodeTokens(text, encoding, options).length;
 }
 
 /** Token ids (for tests and tools). */
-export function encodeTokens(text: string, encoding: 'o200k_base' | 'cl100k_base'): number[] {
-  return encoder(encoding).encode(text, [], []);
+export function encodeTokens(text: string, encoding: 'o200k_base' | 'cl100k_base', options: CountOptions = {}): number[] {
+  return options.allowSpecial ? encoder(encoding).encode(text, 'all') : encoder(encoding).encode(text, [], []);
 }
 
 /** Prompt tokens of a chat request as OpenAI's usage counts them, including per-message overhead. */

@@ -5,7 +5,7 @@ export function simPolicy(overrides: Partial<PolicyInput> = {}): PolicyInput {
   return {
     name: 'test-sim',
     models: [
-      { id: 'local', tier: 'local-gpu', adapter: 'simulated', contextWindow: 4096, infra: { gpuHourlyUsd: 3.6, gpus: 1, tokensPerSecond: 1000 }, quality: 0.6 },
+      { id: 'local', tier: 'local-gpu', adapter: 'simulated', contextWindow: 4096, infra: { gpuHourlyUsd: 3.6, gpus: 1, tokensPerSecond: 20000 }, quality: 0.6 },
       { id: 'mini', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, prices: { inputPerM: 0.15, outputPerM: 0.6 }, quality: 0.8 },
       { id: 'big', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, prices: { inputPerM: 2.5, outputPerM: 10 }, quality: 0.95 },
     ],

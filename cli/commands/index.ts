@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { registerValidate } from './validate.js';
+
+/** Every CLI command, registered in one place. Each command lives in its own file. */
+export function registerCommands(program: Command, io: CliIo): void {
+  registerValidate(program, io);
+}
