@@ -16,3 +16,6 @@ export * from './errors.js';
 export async function createEmbedder(options: Partial<OnnxEmbedderOptions> = {}): Promise<Embedder> {
   return OnnxEmbedder.create({ ...options, modelDir: options.modelDir ?? defaultModelDir() });
 }
+export type { VectorStore, VectorRecord, VectorQuery, VectorMatch } from './vector-store.js';
+export { LanceDbStore, type LanceDbStoreOptions, tableName } from './lancedb-store.js';
+export { contentHash, normaliseText } from './content-hash.js';
