@@ -1,5 +1,5 @@
 import { TraceFormatError, TraceRowError } from './errors.js';
-import { readNumberedLines } from './read-lines.js';
+import { readLineBatches } from './read-lines.js';
 import { handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
 
 /** One CSV data row: its 1-based line number and its cells keyed by the required column names. */
@@ -38,28 +38,37 @@ export async function* readCsvRows<C extends string>(
 ): AsyncGenerator<CsvRow<C>> {
   let indexes: Map<C, number> | undefined;
   let width = 0;
-  for await (const { line, text } of readNumberedLines(file)) {
-    stats.lines = line;
-    if (text.trim() === '') continue;
-    const cells = splitCsvLine(text);
-    if (indexes === undefined) {
-      const keys = cells.map(headerKey);
-      const missing = required.filter((c) => !keys.includes(headerKey(c)));
-      if (missing.length > 0) {
-        throw new TraceFormatError(file, `CSV header on line ${line} lacks column(s) ${missing.map((m) => `"${m}"`).join(', ')}; found ${cells.join(', ')}`);
+  for await (const { first, texts } of readLineBatches(file)) {
+    for (let i = 0; i < texts.length; i++) {
+      const line = first + i;
+      stats.lines = line;
+      const text = texts[i]!;
+      if (text.trim() === '') continue;
+      const cells = splitCsvLine(text);
+      if (indexes === undefined) {
+        indexes = headerIndexes(file, line, cells, required);
+        width = cells.length;
+        continue;
       }
-      indexes = new Map(required.map((c) => [c, keys.indexOf(headerKey(c))]));
-      width = cells.length;
-      continue;
+      if (cells.length !== width) {
+        handleRowError(new TraceRowError(file, line, `expected ${width} columns, found ${cells.length}`), options, stats);
+        continue;
+      }
+      const row = {} as Record<C, string>;
+      for (const [column, index] of indexes) row[column] = cells[index] ?? '';
+      yield { line, cells: row };
     }
-    if (cells.length !== width) {
-      handleRowError(new TraceRowError(file, line, `expected ${width} columns, found ${cells.length}`), options, stats);
-      continue;
-    }
-    const row = {} as Record<C, string>;
-    for (const [column, index] of indexes) row[column] = cells[index] ?? '';
-    yield { line, cells: row };
   }
+}
+
+/** Maps each required column to its index in the header, or throws {@link TraceFormatError}. */
+function headerIndexes<C extends string>(file: string, line: number, cells: string[], required: readonly C[]): Map<C, number> {
+  const keys = cells.map(headerKey);
+  const missing = required.filter((c) => !keys.includes(headerKey(c)));
+  if (missing.length > 0) {
+    throw new TraceFormatError(file, `CSV header on line ${line} lacks column(s) ${missing.map((m) => `"${m}"`).join(', ')}; found ${cells.join(', ')}`);
+  }
+  return new Map(required.map((c) => [c, keys.indexOf(headerKey(c))]));
 }
 
 /** Parses a non-negative integer token count, or returns why it is not one. */

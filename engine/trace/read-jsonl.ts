@@ -1,6 +1,7 @@
 import { toFieldIssues } from '../errors.js';
 import { TraceRowError } from './errors.js';
-import { readNumberedLines } from './read-lines.js';
+import { fastParseTraceRequest } from './fast-parse.js';
+import { readLineBatches } from './read-lines.js';
 import { assertNotEmpty, emptyTraceStats, handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
 import { TraceRequestSchema, type TraceRequest } from './schema.js';
 
@@ -17,6 +18,11 @@ export function parseTraceLine(text: string, line: number, file = '<trace>'): Tr
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return new TraceRowError(file, line, 'a trace line must be a JSON object');
+  }
+  const fast = fastParseTraceRequest(value as Record<string, unknown>);
+  if (fast !== undefined) {
+    fast.id ??= `trace:${line}`;
+    return fast as TraceRequest;
   }
   const parsed = TraceRequestSchema.safeParse(value);
   if (!parsed.success) {
@@ -37,16 +43,20 @@ export function parseTraceLine(text: string, line: number, file = '<trace>'): Tr
  */
 export async function* readTrace(file: string, options: TraceReadOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
   const stats = options.stats ?? emptyTraceStats();
-  for await (const { line, text } of readNumberedLines(file)) {
-    stats.lines = line;
-    if (text.trim() === '') continue;
-    const result = parseTraceLine(text, line, file);
-    if (result instanceof TraceRowError) {
-      handleRowError(result, options, stats);
-      continue;
+  for await (const { first, texts } of readLineBatches(file)) {
+    for (let i = 0; i < texts.length; i++) {
+      const line = first + i;
+      const text = texts[i]!;
+      stats.lines = line;
+      if (text.trim() === '') continue;
+      const result = parseTraceLine(text, line, file);
+      if (result instanceof TraceRowError) {
+        handleRowError(result, options, stats);
+        continue;
+      }
+      stats.requests += 1;
+      yield result;
     }
-    stats.requests += 1;
-    yield result;
   }
   assertNotEmpty(file, options, stats);
   return stats;

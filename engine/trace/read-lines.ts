@@ -1,12 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { TraceNotFoundError } from './errors.js';
 
-/** One physical line of a text file, 1-based. */
-export interface NumberedLine {
-  line: number;
-  text: string;
+/** Consecutive physical lines of a text file: `texts[i]` is line `first + i` (1-based). */
+export interface LineBatch {
+  first: number;
+  texts: string[];
 }
 
 /**
@@ -24,22 +23,37 @@ export async function assertTraceFile(file: string): Promise<void> {
   if (!isFile) throw new TraceNotFoundError(file, 'not a regular file');
 }
 
+const CHUNK_BYTES = 1 << 20;
+
 /**
- * Streams a UTF-8 text file line by line in constant memory (CRLF or LF; a leading BOM is
- * dropped). Every physical line is yielded, blank ones included, so line numbers stay exact.
+ * Streams a UTF-8 text file as batches of lines (one batch per 1 MiB chunk, so the per-line cost
+ * of async iteration is paid once a chunk), in constant memory. LF or CRLF; a leading BOM is
+ * dropped; every physical line is included, blank ones too, so line numbers stay exact; a final
+ * line without a newline is included. Throws `TraceNotFoundError` first when the file is missing.
  */
-export async function* readNumberedLines(file: string): AsyncGenerator<NumberedLine> {
+export async function* readLineBatches(file: string): AsyncGenerator<LineBatch> {
   await assertTraceFile(file);
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+  let next = 1;
+  let rest = '';
   try {
-    for await (const raw of lines) {
-      line += 1;
-      yield { line, text: line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw };
+    for await (const chunk of input as AsyncIterable<string>) {
+      let text = rest + chunk;
+      if (next === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const texts: string[] = [];
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        texts.push(text.slice(from, nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+      if (texts.length > 0) {
+        yield { first: next, texts };
+        next += texts.length;
+      }
     }
+    if (rest !== '') yield { first: next, texts: [rest.endsWith('\r') ? rest.slice(0, -1) : rest] };
   } finally {
-    lines.close();
     input.destroy();
   }
 }

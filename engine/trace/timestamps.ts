@@ -2,16 +2,57 @@ import { ValidationError } from '../errors.js';
 
 const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in `month` (1–12) of `year`, Gregorian. */
+function daysInMonth(year: number, month: number): number {
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/** Epoch ms from calendar fields (UTC); undefined when a field is out of range or the year is before 100. */
+function utcFromFields(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | undefined {
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** Value of the `count` ASCII digits at `at`, or -1 if any is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * Fast path for `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.sssZ` (what `Date#toISOString`
+ * writes), parsed by character position; undefined for any other shape.
+ */
+function parseCanonicalIso(text: string): number | undefined {
+  const n = text.length;
+  if ((n !== 20 && n !== 24) || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[n - 1] !== 'Z') return undefined;
+  if (n === 24 && text[19] !== '.') return undefined;
+  const f = [digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), n === 24 ? digits(text, 20, 3) : 0] as const;
+  if (f.some((v) => v < 0)) return undefined;
+  return utcFromFields(...f);
+}
+
 /**
  * Parses an ISO 8601 date-time string (`2024-06-03T09:30:00Z`, `2024-06-03T09:30:00.123+02:00`,
  * `2024-06-03`) to epoch milliseconds; returns `undefined` when it is not one. A string without
  * an offset is read as UTC, so a trace means the same instant on every machine.
  */
 export function parseIsoTimestamp(text: string): number | undefined {
+  const fast = parseCanonicalIso(text);
+  if (fast !== undefined) return fast;
   const date = ISO_DATE_PREFIX.exec(text);
   if (!date) return undefined;
   const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
   const hasTime = /[T ]\d{2}:\d{2}/.test(text);
   const ms = Date.parse(hasTime && !hasZone ? `${text.replace(' ', 'T')}Z` : text);
@@ -28,11 +69,7 @@ export function parseAzureTimestamp(text: string): number | undefined {
   const m = AZURE_TIMESTAMP.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3));
-  const at = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  const d = new Date(at);
-  const valid = d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
-  return valid ? at : undefined;
+  return utcFromFields(year, month, day, hour, minute, second, Number(((m[7] ?? '') + '000').slice(0, 3)));
 }
 
 /** Resolves a `start` option (epoch ms or ISO 8601) to epoch ms, or throws a `ValidationError`. */

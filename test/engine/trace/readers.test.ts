@@ -40,6 +40,17 @@ describe('JSONL round trip', () => {
   });
 });
 
+describe('line handling', () => {
+  it('reads CRLF, a BOM and a last line without newline, keeping physical line numbers', async () => {
+    const file = join(tempDir(), 'crlf.jsonl');
+    writeFileSync(file, '\uFEFF{"timestamp":0,"tenant":"a","promptTokens":1}\r\n\r\n{"timestamp":1,"tenant":"b","promptTokens":2}');
+    expect((await collect(readTrace(file))).map((r) => [r.id, r.tenant])).toEqual([
+      ['trace:1', 'a'],
+      ['trace:3', 'b'],
+    ]);
+  });
+});
+
 describe('malformed rows', () => {
   const cases = [
     { name: 'JSONL', read: (o: object) => readTrace(fixture('malformed.jsonl'), o), lines: [2, 3, 5, 7], requests: 3 },
