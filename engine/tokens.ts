@@ -22,15 +22,49 @@ export const CHAT_REPLY_PRIMING_TOKENS = 3;
  */
 export const DEFAULT_ESTIMATE_FACTOR = 1.15;
 
-const encoders = new Map<'o200k_base' | 'cl100k_base', Tiktoken>();
+type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
 
-function encoder(name: 'o200k_base' | 'cl100k_base'): Tiktoken {
-  let enc = encoders.get(name);
-  if (!enc) {
-    enc = new Tiktoken(name === 'o200k_base' ? o200k : cl100k);
-    encoders.set(name, enc);
+/**
+ * A js-tiktoken encoder plus a bounded cache of token counts per pre-tokenised piece. BPE never merges
+ * across the pieces the encoding's split pattern produces, so the sum of the pieces' counts equals the
+ * count of the whole text; caching pieces (words, mostly) makes repeated vocabulary nearly free.
+ */
+interface CountingEncoder {
+  enc: Tiktoken;
+  split: RegExp;
+  pieces: Map<string, number>;
+}
+
+const PIECE_CACHE_LIMIT = 100_000;
+const encoders = new Map<OpenAIEncoding, CountingEncoder>();
+
+function counting(name: OpenAIEncoding): CountingEncoder {
+  let c = encoders.get(name);
+  if (!c) {
+    const ranks = name === 'o200k_base' ? o200k : cl100k;
+    c = { enc: new Tiktoken(ranks), split: new RegExp(ranks.pat_str, 'gu'), pieces: new Map() };
+    encoders.set(name, c);
   }
-  return enc;
+  return c;
+}
+
+const encoder = (name: OpenAIEncoding): Tiktoken => counting(name).enc;
+
+function countPieces(text: string, name: OpenAIEncoding): number {
+  const c = counting(name);
+  let total = 0;
+  c.split.lastIndex = 0;
+  for (let m = c.split.exec(text); m !== null; m = c.split.exec(text)) {
+    const piece = m[0];
+    let n = c.pieces.get(piece);
+    if (n === undefined) {
+      n = c.enc.encode(piece, [], []).length;
+      if (c.pieces.size >= PIECE_CACHE_LIMIT) c.pieces.clear();
+      c.pieces.set(piece, n);
+    }
+    total += n;
+  }
+  return total;
 }
 
 export interface CountOptions {
@@ -45,12 +79,13 @@ export interface CountOptions {
 /** Exact token count of `text` for an OpenAI encoding, or the documented estimate. */
 export function countTokens(text: string, encoding: Encoding = 'o200k_base', options: CountOptions = {}): number {
   if (text.length === 0) return 0;
-  if (encoding === 'estimate') return Math.ceil(encodeTokens(text, 'o200k_base', options).length * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR));
-  return encodeTokens(text, encoding, options).length;
+  const base = encoding === 'estimate' ? 'o200k_base' : encoding;
+  const n = options.allowSpecial ? encodeTokens(text, base, options).length : countPieces(text, base);
+  return encoding === 'estimate' ? Math.ceil(n * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
 }
 
 /** Token ids (for tests and tools). */
-export function encodeTokens(text: string, encoding: 'o200k_base' | 'cl100k_base', options: CountOptions = {}): number[] {
+export function encodeTokens(text: string, encoding: OpenAIEncoding, options: CountOptions = {}): number[] {
   return options.allowSpecial ? encoder(encoding).encode(text, 'all') : encoder(encoding).encode(text, [], []);
 }
 

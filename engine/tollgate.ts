@@ -1,5 +1,4 @@
 import type { Container } from 'inversify';
-import { createActor, toPromise } from 'xstate';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CompiledPolicy } from './compiled-policy.js';
 import { TOKENS } from './container.js';
@@ -8,7 +7,7 @@ import type { CandidateRecord, DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
-import { createRequestMachine, type RequestMachine } from './request-machine.js';
+import { runRequest } from './request-machine.js';
 import { type EngineDeps, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
@@ -56,7 +55,6 @@ export class Tollgate {
   readonly ledger: CostLedger;
   readonly policy: CompiledPolicy;
   private readonly deps: EngineDeps;
-  private readonly machine: RequestMachine;
 
   constructor(container: Container) {
     const policy = container.get<CompiledPolicy>(TOKENS.Policy);
@@ -78,7 +76,6 @@ export class Tollgate {
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });
     }
-    this.machine = createRequestMachine(this.deps);
   }
 
   /** Dry run: validates, counts, classifies and routes. Calls no model; reserves nothing. */
@@ -147,11 +144,9 @@ export class Tollgate {
   }
 
   private async run(ctx: RequestContext): Promise<CompletionResult> {
-    const actor = createActor(this.machine, { input: ctx });
-    const done = toPromise(actor);
-    actor.start();
-    const { record, ctx: end } = await done;
-    if (end.error) throw end.error;
+    const { record: rec, ctx: end } = await runRequest(this.deps, ctx);
+    if (end.error || !rec) throw end.error;
+    const record = rec;
     const a = end.answer;
     const hit = end.cacheHit;
     return {

@@ -30,6 +30,16 @@ describe('token counting (js-tiktoken)', () => {
     });
   }
 
+  it('counts by cached pieces exactly as encoding the whole text does', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = ['the', ' ', '  ', '\n', '\n\n', 'Hello', "'s", '123', '4567', '!', '?!', 'über', '東京', '😀', '\t', 'x'.repeat(30), ' ,', "n't", 'CamelCase', '—'];
+    for (let i = 0; i < 300; i++) {
+      const text = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      for (const enc of ['cl100k_base', 'o200k_base'] as const) expect(countTokens(text, enc), JSON.stringify(text)).toBe(encodeTokens(text, enc).length);
+    }
+  });
+
   it('counts special-token strings as ordinary text instead of throwing', () => {
     expect(countTokens('<|endoftext|>', 'cl100k_base')).toBeGreaterThan(1);
   });
