@@ -81,3 +81,27 @@ export function resolveStartOption(start: number | string | undefined, fallback:
   }
   return ms;
 }
+
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * Formats epoch ms (≥ 0) exactly as `new Date(ms).toISOString()` does, several times faster for
+ * the time-ordered runs a trace writer sees (the date part is cached per UTC day).
+ */
+export function formatIsoTimestamp(ms: number): string {
+  if (!(ms >= 0) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    cachedDayPrefix = iso.slice(0, iso.indexOf('T') + 1);
+    cachedDay = day;
+  }
+  const rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  const m = Math.floor((rest % 3_600_000) / 60_000);
+  const s = Math.floor((rest % 60_000) / 1000);
+  return `${cachedDayPrefix}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(rest % 1000, 3)}Z`;
+}

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { TraceRequest } from './schema.js';
+import { formatIsoTimestamp } from './timestamps.js';
 
 export interface WriteTraceOptions {
   /** How to write `timestamp`: `iso` (default, readable) or `epoch` (integer ms). */
@@ -21,19 +22,16 @@ export interface WriteTraceResult {
  * Absent optional fields are omitted. `readTrace` parses the line back to an equal request.
  */
 export function formatTraceLine(request: TraceRequest, options: WriteTraceOptions = {}): string {
-  const timestamp = options.timestamps === 'epoch' ? request.timestamp : new Date(request.timestamp).toISOString();
-  return JSON.stringify({
-    id: request.id,
-    timestamp,
-    tenant: request.tenant,
-    task: request.task,
-    tags: request.tags,
-    promptTokens: request.promptTokens,
-    outputTokens: request.outputTokens,
-    maxOutputTokens: request.maxOutputTokens,
-    messages: request.messages,
-    labels: request.labels,
-  });
+  const timestamp = options.timestamps === 'epoch' ? String(request.timestamp) : `"${formatIsoTimestamp(request.timestamp)}"`;
+  let line = `{"id":${JSON.stringify(request.id)},"timestamp":${timestamp},"tenant":${JSON.stringify(request.tenant)}`;
+  if (request.task !== undefined) line += `,"task":"${request.task}"`;
+  line += `,"tags":${JSON.stringify(request.tags)}`;
+  if (request.promptTokens !== undefined) line += `,"promptTokens":${request.promptTokens}`;
+  if (request.outputTokens !== undefined) line += `,"outputTokens":${request.outputTokens}`;
+  if (request.maxOutputTokens !== undefined) line += `,"maxOutputTokens":${request.maxOutputTokens}`;
+  if (request.messages !== undefined) line += `,"messages":${JSON.stringify(request.messages.map(({ role, content }) => ({ role, content })))}`;
+  if (request.labels !== undefined) line += `,"labels":${JSON.stringify(request.labels)}`;
+  return `${line}}`;
 }
 
 /**

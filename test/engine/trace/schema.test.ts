@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTraceLine, TraceRequestSchema, TraceRowError } from '../../../engine/trace/index.js';
-import { parseAzureTimestamp, parseIsoTimestamp } from '../../../engine/trace/timestamps.js';
+import { formatIsoTimestamp, parseAzureTimestamp, parseIsoTimestamp } from '../../../engine/trace/timestamps.js';
 
 describe('trace schema', () => {
   it('normalises ISO strings and epoch ms to epoch ms', () => {
@@ -53,5 +53,13 @@ describe('docs/trace-format.md', () => {
     const lines = block.split('\n').filter((l) => l.trim() !== '');
     expect(lines.length).toBeGreaterThanOrEqual(3);
     lines.forEach((line, i) => expect(parseTraceLine(line, i + 1)).not.toBeInstanceOf(TraceRowError));
+  });
+});
+
+describe('formatIsoTimestamp', () => {
+  it('matches Date#toISOString', () => {
+    const samples = [0, 1, 999, 86_399_999, 86_400_000, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 5, 3, 9, 5, 7, 42), 253_402_300_799_999, 253_402_300_800_000];
+    for (let i = 0; i < 2000; i++) samples.push(Math.floor(Math.random() * 4_102_444_800_000));
+    for (const ms of samples) expect(formatIsoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 });
