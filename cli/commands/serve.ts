@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { createTollgate } from '../../compose.js';
+import { loadPolicy } from '../../policies/loader.js';
+import { KeyStore } from '../gateway/api-keys.js';
+import { gatewayMetrics } from '../gateway/gateway-metrics.js';
+import { DEFAULT_BODY_LIMIT, startGateway } from '../gateway/server.js';
+import { CliUsageError, type CliIo } from '../io.js';
+
+export const DEFAULT_KEYS_FILE = 'tollgate-keys.json';
+export const DEFAULT_LOG_FILE = 'tollgate-decisions.jsonl';
+
+interface ServeOptions {
+  policy: string;
+  port: string;
+  host: string;
+  keys: string;
+  log: string;
+  bodyLimit: string;
+}
+
+/**
+ * `tollgate serve`: the OpenAI-compatible gateway. Runs until SIGINT/SIGTERM, then stops accepting
+ * requests, finishes in-flight ones and flushes the decision log. Prints one `listening on URL` line.
+ */
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('Run the OpenAI-compatible HTTP gateway (POST /v1/chat/completions, GET /v1/models, /metrics, /healthz).')
+    .requiredOption('--policy <file>', 'policy file (.yaml, .json or .ts)')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8787')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--keys <file>', 'API key file (SHA-256 hashes; see `tollgate keys add`)', DEFAULT_KEYS_FILE)
+    .option('--log <file>', 'decision log (JSONL, fdatasync before each response)', DEFAULT_LOG_FILE)
+    .option('--body-limit <bytes>', 'largest request body accepted (413 above)', String(DEFAULT_BODY_LIMIT))
+    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy policies/examples/cost-aware.ts --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key')
+    .action(async (opts: ServeOptions) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer 0-65535, got "${opts.port}"`);
+      const bodyLimit = Number(opts.bodyLimit);
+      if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new CliUsageError(`--body-limit must be a positive integer, got "${opts.bodyLimit}"`);
+      const loaded = await loadPolicy(opts.policy);
+      const keys = new KeyStore(opts.keys);
+      if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
+      const metrics = gatewayMetrics();
+      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, observers: [metrics.observe] });
+      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics: metrics.registry });
+      io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await gw.close();
+      io.out('tollgate gateway stopped\n');
+    });
+}
