@@ -19,3 +19,6 @@ export async function createEmbedder(options: Partial<OnnxEmbedderOptions> = {})
 export type { VectorStore, VectorRecord, VectorQuery, VectorMatch } from './vector-store.js';
 export { LanceDbStore, type LanceDbStoreOptions, tableName } from './lancedb-store.js';
 export { contentHash, normaliseText } from './content-hash.js';
+export { DedupLedger, ExactDedup, findNearDuplicates, type DedupCostModel, type DedupReport } from './dedup.js';
+export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals } from './embed-pipeline.js';
+export { runEmbedJob, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress } from './batch-job.js';

@@ -2,7 +2,7 @@ import { createActor, setup } from 'xstate';
 import type { DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
 import { cacheKey } from './request-facts.js';
-import { admit, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
+import { admit, applyLimitAction, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
 
 export type RequestEvent =
   | { type: 'CACHE_HIT' }
@@ -16,10 +16,10 @@ export type RequestEvent =
  * The request protocol as an xstate v5 machine — one actor per request:
  *
  * ```
- * admitting ──CACHE_HIT──────────────────────────────► settling ──LOGGED──► done
+ * admitting (cache) ──CACHE_HIT──────────────────────► settling (ledger, log) ──LOGGED──► done
  *     │ADMITTED                                          ▲
  *     ▼                                                  │ANSWERED
- * routing (classify, decide, reserve) ──ROUTED──► invoking
+ * routing (classify, decide, rate limits, reserve, budget action) ──ROUTED──► invoking (retries, fallbacks)
  * any state ──FAIL──► failing (refund, error record) ──LOGGED──► failed
  * ```
  * The machine owns which step may follow which; the steps themselves are plain functions
@@ -57,14 +57,15 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
   const actor = createActor(requestMachine).start();
   const stage = () => actor.getSnapshot().value as RequestStage;
   try {
-    await admit(deps, ctx);
     ctx.cacheHit = await lookupCache(deps, ctx, cacheKey(ctx.facts.request));
     if (ctx.cacheHit) actor.send({ type: 'CACHE_HIT' });
     else {
       actor.send({ type: 'ADMITTED' });
       ctx.classification = await classify(deps, ctx);
       ctx.decision = route(deps, ctx);
+      await admit(deps, ctx);
       ctx.reservation = await reserve(deps, ctx);
+      await applyLimitAction(deps, ctx);
       actor.send({ type: 'ROUTED' });
       ctx.answer = await invokeModel(deps, ctx);
       actor.send({ type: 'ANSWERED' });

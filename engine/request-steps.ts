@@ -1,10 +1,11 @@
-import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
+import { type CompiledModel, type CompiledPolicy, tierRank } from './compiled-policy.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
 import { RateLimitedError, TollgateError } from './errors.js';
 import { callAttempt, invokeWithFallbacks } from './invoke.js';
 import type { CostLedger } from './ledger.js';
+import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from './limit-actions.js';
 import { redactSecrets } from './redact.js';
 import type { RequestFacts } from './request-facts.js';
 import { decide, type Decision } from './router.js';
@@ -47,8 +48,10 @@ export interface RequestContext {
   error?: TollgateError;
 }
 
+/** Rate limits for the tenant and the chosen model, taken together once the model is known. */
 export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void> {
-  const r = await deps.rateLimiter.take({ tenant: ctx.facts.request.tenant, tokens: ctx.facts.maxPromptTokens });
+  const d = ctx.decision!;
+  const r = await deps.rateLimiter.take({ tenant: ctx.facts.request.tenant, model: d.chosen.id, tokens: d.promptTokens + outputCap(deps, ctx) });
   if (!r.allowed) throw new RateLimitedError(ctx.facts.request.tenant, r.limit, r.retryAfterMs);
 }
 
@@ -78,7 +81,7 @@ export function outputCap(deps: EngineDeps, ctx: RequestContext): number {
 }
 
 /** Reserves the most the request can cost: prompt + output cap on the priciest model of its chain. */
-export async function reserve(deps: EngineDeps, ctx: RequestContext): Promise<Reservation> {
+export async function reserve(deps: EngineDeps, ctx: RequestContext, reservationId = ctx.facts.id): Promise<Reservation> {
   const d = ctx.decision!;
   const cap = outputCap(deps, ctx);
   let micros = 0;
@@ -88,8 +91,49 @@ export async function reserve(deps: EngineDeps, ctx: RequestContext): Promise<Re
     micros = Math.max(micros, fullCost(m.basis, { inputTokens: input, outputTokens: cap, cachedInputTokens: 0 }).full);
     tokens = Math.max(tokens, input + cap);
   }
-  return deps.budgets.reserve({ tenant: ctx.facts.request.tenant, requestId: ctx.facts.id, micros, tokens, tags: ctx.facts.tags });
+  return deps.budgets.reserve({ tenant: ctx.facts.request.tenant, requestId: reservationId, micros, tokens, tags: ctx.facts.tags });
 }
+
+/**
+ * Applies the tenant's near-limit action (policy `tenants[t].actions`) chosen by the reservation's
+ * budget fraction: warn (record only), throttle (wait), downgrade (re-route within a cheaper tier and
+ * re-reserve), refuse (throw; the reservation is refunded by the failure path).
+ */
+export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sleep = defaultSleep): Promise<void> {
+  const tenant = ctx.facts.request.tenant;
+  const action = chooseLimitAction(deps.policy.policy.tenants[tenant], ctx.reservation!.usedFraction);
+  if (!action) return;
+  if (action.action === 'refuse') {
+    ctx.actions.push(formatLimitAction(action));
+    throw new LimitActionRefusedError(tenant, action.usedFraction, action.atFraction);
+  }
+  if (action.action === 'throttle') {
+    ctx.actions.push(formatLimitAction(action));
+    await sleep(action.delayMs);
+    return;
+  }
+  if (action.action === 'warn') {
+    ctx.actions.push(formatLimitAction(action));
+    return;
+  }
+  const current = ctx.decision!.chosen;
+  const target = action.toTier ? tierRank(action.toTier) : tierRank(current.tier) - 1;
+  if (tierRank(current.tier) <= target || ctx.facts.request.model) return; // already there, or pinned by the caller
+  const excluded = new Map(deps.policy.models.filter((m) => tierRank(m.tier) > target).map((m) => [m.id, `downgraded by budget action`] as const));
+  let downgraded: Decision;
+  try {
+    downgraded = route(deps, ctx, excluded);
+  } catch {
+    ctx.actions.push(`${formatLimitAction(action)}:unavailable`);
+    return;
+  }
+  ctx.actions.push(formatLimitAction(action));
+  ctx.decision = downgraded;
+  await deps.budgets.refund(ctx.reservation!);
+  ctx.reservation = await reserve(deps, ctx, `${ctx.facts.id}:downgraded`);
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
   const d = ctx.decision!;
@@ -190,5 +234,5 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
   return record;
 }
 
-const REFUSALS = new Set(['budget_exceeded', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
+const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
 export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);
