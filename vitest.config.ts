@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
     pool: 'forks',
-    reporters: ['default'],
+    // 2-core CI machines: two workers, files in parallel, tests in a file in order.
+    maxWorkers: 2,
+    // The JSON report is what .ci/run reads to print its closing `tests: N passed, N failed` line.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
   },
 });
