@@ -132,6 +132,17 @@ export class AllModelsFailedError extends TollgateError {
   }
 }
 
+/**
+ * A streamed answer failed after text had already reached the caller. It is not retried and no
+ * fallback is tried (text cannot be un-sent); `cause` is the provider's error.
+ */
+export class StreamInterruptedError extends TollgateError {
+  constructor(readonly model: string, cause: unknown) {
+    const code = cause instanceof TollgateError ? cause.code : 'unknown';
+    super('stream_interrupted', `${model}: stream failed after output was sent (${code}): ${(cause as Error)?.message ?? String(cause)}`, { model, cause: code }, { cause });
+  }
+}
+
 /** Converts zod issues to {@link FieldIssue}s with dotted paths (array indices in brackets). */
 export function toFieldIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldIssue[] {
   return issues.map((i) => ({ path: formatPath(i.path), message: i.message }));

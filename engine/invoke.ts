@@ -1,6 +1,6 @@
 import type { CompiledModel } from './compiled-policy.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { AllModelsFailedError, ProviderError, TollgateError } from './errors.js';
+import { AllModelsFailedError, ProviderError, StreamInterruptedError, TollgateError } from './errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from './seams/model-adapter.js';
 
 export interface RetrySettings {
@@ -57,7 +57,7 @@ export async function invokeWithFallbacks<T>(
         deps.breaker.success(model.id);
         return { model, value, attempts, fallbacks: failures.map((f) => ({ model: f.model, code: f.code })) };
       } catch (err) {
-        if (base.signal?.aborted) throw err;
+        if (base.signal?.aborted || err instanceof StreamInterruptedError) throw err;
         const e = asProviderError(err, model.id, timeout.aborted);
         if (e.retryable) deps.breaker.failure(model.id);
         const last = attempt === deps.retry.maxAttempts || !e.retryable || deps.breaker.isOpen(model.id);

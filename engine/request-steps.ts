@@ -2,7 +2,7 @@ import { type CompiledModel, type CompiledPolicy, tierRank } from './compiled-po
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
-import { RateLimitedError, TollgateError } from './errors.js';
+import { RateLimitedError, StreamInterruptedError, TollgateError } from './errors.js';
 import { callAttempt, invokeWithFallbacks } from './invoke.js';
 import type { CostLedger } from './ledger.js';
 import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from './limit-actions.js';
@@ -10,7 +10,7 @@ import { redactSecrets } from './redact.js';
 import type { RequestFacts } from './request-facts.js';
 import { decide, type Decision } from './router.js';
 import type { BudgetStore, Reservation } from './seams/budget-store.js';
-import type { Cache, CacheHit, CacheQuery } from './seams/cache.js';
+import type { Cache, CachedAnswer, CacheHit, CacheQuery } from './seams/cache.js';
 import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
 import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
@@ -28,6 +28,8 @@ export interface EngineDeps {
   ledger: CostLedger;
   breaker: CircuitBreaker;
   now: () => number;
+  /** Single-flight: identical cacheable requests in flight, by tenant + key; followers await the leader's answer. */
+  inflight: Map<string, Promise<CachedAnswer | undefined>>;
   /** Called with every settled record (metrics, alerts). Must not throw. */
   observers: ((record: DecisionRecord) => void)[];
 }
@@ -46,6 +48,10 @@ export interface RequestContext {
   answer?: { model: CompiledModel; response: ModelResponse; attempts: number; fallbacks: { model: string; code: string }[] };
   record?: DecisionRecord;
   error?: TollgateError;
+  /** Set when this request leads a single flight: resolve it with the answer (or undefined) when done. */
+  flight?: (answer: CachedAnswer | undefined) => void;
+  /** The answer as the cache stores it, once settled. */
+  cachedAnswer?: CachedAnswer;
 }
 
 /** Rate limits for the tenant and the chosen model, taken together once the model is known. */
@@ -55,14 +61,36 @@ export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void
   if (!r.allowed) throw new RateLimitedError(ctx.facts.request.tenant, r.limit, r.retryAfterMs);
 }
 
-export async function lookupCache(deps: EngineDeps, ctx: RequestContext, key: string): Promise<CacheHit | undefined> {
+/**
+ * Exact, then semantic lookup; a miss makes this request the leader of a single flight so that
+ * concurrent identical misses (same tenant, same exact key) wait for its answer instead of calling
+ * the model too (stampede protection). If the leader fails, followers go on as ordinary misses.
+ */
+export async function lookupCache(deps: EngineDeps, ctx: RequestContext, identity: { key: string; scope: string }): Promise<CacheHit | undefined> {
   if (!deps.cache) return undefined;
-  ctx.cacheQuery = { tenant: ctx.facts.request.tenant, key, text: ctx.facts.text };
-  try {
-    return await deps.cache.lookup(ctx.cacheQuery);
-  } catch {
-    return undefined; // a failing cache is a miss
+  const tenant = ctx.facts.request.tenant;
+  ctx.cacheQuery = { tenant, key: identity.key, scope: identity.scope, text: ctx.facts.text };
+  const flightKey = `${tenant}\u0000${identity.key}`;
+  const leader = deps.inflight.get(flightKey);
+  if (leader) {
+    const answer = await leader;
+    if (answer) return { ...answer, match: 'exact' };
   }
+  let hit: CacheHit | undefined;
+  try {
+    hit = await deps.cache.lookup(ctx.cacheQuery);
+  } catch {
+    hit = undefined; // a failing cache is a miss
+  }
+  if (!hit && !deps.inflight.has(flightKey)) {
+    let resolve!: (a: CachedAnswer | undefined) => void;
+    deps.inflight.set(flightKey, new Promise((r) => (resolve = r)));
+    ctx.flight = (a) => {
+      deps.inflight.delete(flightKey);
+      resolve(a);
+    };
+  }
+  return hit;
 }
 
 export async function classify(deps: EngineDeps, ctx: RequestContext): Promise<Classification> {
@@ -165,13 +193,18 @@ export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promis
 function streamAttempt(emit: (text: string) => void) {
   return async (adapter: ModelAdapter, input: Parameters<ModelAdapter['stream']>[0]): Promise<ModelResponse> => {
     const it = adapter.stream(input)[Symbol.asyncIterator]();
-    const first = await it.next();
-    let ev = first;
-    for (;;) {
-      if (ev.done) throw new TollgateError('provider_bad_response', `${input.model.id} stream ended without a final event`, { model: input.model.id });
-      if (ev.value.type === 'done') return ev.value.response;
-      emit(ev.value.text);
-      ev = await it.next();
+    let emitted = false;
+    try {
+      let ev = await it.next();
+      for (;;) {
+        if (ev.done) throw new TollgateError('provider_bad_response', `${input.model.id} stream ended without a final event`, { model: input.model.id });
+        if (ev.value.type === 'done') return ev.value.response;
+        emit(ev.value.text);
+        emitted ||= ev.value.text.length > 0;
+        ev = await it.next();
+      }
+    } catch (err) {
+      throw emitted ? new StreamInterruptedError(input.model.id, err) : err;
     }
   };
 }
@@ -229,7 +262,8 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
   deps.ledger.record(record);
   for (const o of deps.observers) o(record);
   if (a && deps.cache && ctx.cacheQuery) {
-    await deps.cache.store(ctx.cacheQuery, { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full }).catch(() => undefined);
+    ctx.cachedAnswer = { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full };
+    await deps.cache.store(ctx.cacheQuery, ctx.cachedAnswer).catch(() => undefined);
   }
   return record;
 }
