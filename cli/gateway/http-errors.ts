@@ -23,6 +23,7 @@ const BUDGET_RETRY_FALLBACK_MS = 3_600_000;
  * - `budget_exceeded` → 429 `insufficient_quota`; `rate_limited` → 429 `rate_limit_exceeded`; both with Retry-After
  * - `all_models_failed` (after the policy's retries and fallbacks) → 504 when every attempt timed out,
  *   503 when every attempt was refused for capacity (429, open circuit), else 502; type `upstream_error`
+ * - `stream_interrupted` (a stream failed after text was sent; no fallback possible) → 502, inside the SSE stream
  * - anything else → 500 `internal_error`. Messages are passed through {@link redactSecrets}.
  */
 export function httpFailure(err: unknown): HttpFailure {
@@ -45,6 +46,8 @@ export function httpFailure(err: unknown): HttpFailure {
     }
     case 'rate_limited':
       return fail(429, 'rate_limit_error', 'rate_limit_exceeded', msg, null, { 'retry-after': retryAfterSeconds(Number(err.details.retryAfterMs) || 1000) });
+    case 'stream_interrupted':
+      return fail(502, 'upstream_error', 'stream_interrupted', msg);
     case 'all_models_failed':
       return fail(upstreamStatus(err as AllModelsFailedError), 'upstream_error', 'all_models_failed', msg);
     default:
