@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { createTollgate } from '../../compose.js';
+import { TollgateMetrics } from '../../engine/telemetry/metrics.js';
 import { loadPolicy } from '../../policies/loader.js';
 import { KeyStore } from '../gateway/api-keys.js';
-import { gatewayMetrics } from '../gateway/gateway-metrics.js';
 import { DEFAULT_BODY_LIMIT, startGateway } from '../gateway/server.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
@@ -41,9 +41,9 @@ export function registerServe(program: Command, io: CliIo): void {
       const loaded = await loadPolicy(opts.policy);
       const keys = new KeyStore(opts.keys);
       if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
-      const metrics = gatewayMetrics();
-      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, observers: [metrics.observe] });
-      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics: metrics.registry });
+      const metrics = new TollgateMetrics({ knownTenants: Object.keys(loaded.policy.tenants), knownModels: loaded.policy.models.map((m) => m.id) });
+      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, observers: [(r) => metrics.observe(r)] });
+      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics });
       io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addKey } from '../../../cli/gateway/api-keys.js';
-import { gatewayMetrics } from '../../../cli/gateway/gateway-metrics.js';
+import { TollgateMetrics } from '../../../engine/telemetry/metrics.js';
 import { ask, type Harness, post, startHarness } from './harness.js';
 
 /** Auth, validation, size limit, budgets and rate limits: typed OpenAI-shaped errors from the real server. */
@@ -9,13 +9,14 @@ import { ask, type Harness, post, startHarness } from './harness.js';
 let h: Harness;
 let brokeKey: string;
 let slowKey: string;
+const metrics = new TollgateMetrics();
 
 beforeAll(async () => {
   h = await startHarness(
     { primary: 'ok' },
     {
       bodyLimit: 64 * 1024,
-      metrics: gatewayMetrics().registry,
+      metrics,
       policy: {
         tenants: {
           broke: { budgets: [{ window: 'day', usd: 0.000001 }] },
@@ -102,9 +103,10 @@ describe('gateway errors', () => {
   it('serves /healthz and /metrics without a key, and 404s unknown routes in OpenAI shape', async () => {
     const health = await (await fetch(`${h.gw.url}/healthz`)).json();
     expect(health).toMatchObject({ status: 'ok', policy: 'test-http' });
-    const metrics = await fetch(`${h.gw.url}/metrics`);
-    expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('tollgate_gateway_decisions_total');
+    const res = await fetch(`${h.gw.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toContain('tollgate_requests_total');
     const nope = await fetch(`${h.gw.url}/v2/nothing`);
     expect(nope.status).toBe(404);
     isOpenAIError(await nope.json());

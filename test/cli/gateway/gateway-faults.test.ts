@@ -61,7 +61,7 @@ describe('gateway under vendor faults', () => {
   });
 
   it.each(Object.keys(FAULTS))('streams a complete answer or a typed error when the primary fails with %s', async (model) => {
-    const r = await stream(model, 2).catch((e: unknown) => e);
+    const r: { text: string; usage?: OpenAI.CompletionUsage | null } | Error = await stream(model, 2).catch((e: unknown) => e as Error);
     if (r instanceof Error) {
       // A failure after text was sent cannot fall back: the stream ends with a typed OpenAI error.
       expect(r).toBeInstanceOf(OpenAI.APIError);

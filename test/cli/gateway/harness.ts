@@ -6,6 +6,7 @@ import { MemoryDecisionSink } from '../../../adapters/sinks/memory-decision-sink
 import { createTollgate } from '../../../compose.js';
 import { addKey, KeyStore } from '../../../cli/gateway/api-keys.js';
 import { type MetricsSource, type RunningGateway, startGateway } from '../../../cli/gateway/server.js';
+import type { DecisionRecord } from '../../../engine/decision-record.js';
 import type { DecisionSink } from '../../../engine/seams/decision-sink.js';
 import type { Tollgate } from '../../../engine/tollgate.js';
 import type { PolicyInput } from '../../../policies/schema.js';
@@ -35,7 +36,7 @@ export interface Harness {
  */
 export async function startHarness(
   upstream: Record<string, string>,
-  o: { policy?: Partial<PolicyInput>; vendor?: FakeVendorOptions; sink?: DecisionSink; bodyLimit?: number; metrics?: MetricsSource } = {},
+  o: { policy?: Partial<PolicyInput>; vendor?: FakeVendorOptions; sink?: DecisionSink; bodyLimit?: number; metrics?: MetricsSource & { observe(r: DecisionRecord): void } } = {},
 ): Promise<Harness> {
   const vendor = await startFakeVendor({ apiKey: UPSTREAM_KEY, ...o.vendor });
   const dir = mkdtempSync(join(tmpdir(), 'tg-gw-'));
@@ -43,7 +44,7 @@ export async function startHarness(
   const key = addKey(keysPath, 'acme');
   const keys = new KeyStore(keysPath);
   const sink = o.sink ? undefined : new MemoryDecisionSink();
-  const tollgate = createTollgate({ policy: httpPolicy(vendor.url, upstream, o.policy), decisionLog: o.sink ?? sink });
+  const tollgate = createTollgate({ policy: httpPolicy(vendor.url, upstream, o.policy), decisionLog: o.sink ?? sink, observers: o.metrics ? [(r) => o.metrics!.observe(r)] : [] });
   const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), bodyLimit: o.bodyLimit, metrics: o.metrics });
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   return {
