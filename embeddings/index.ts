@@ -22,3 +22,4 @@ export { contentHash, normaliseText } from './content-hash.js';
 export { DedupLedger, ExactDedup, findNearDuplicates, type DedupCostModel, type DedupReport } from './dedup.js';
 export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals } from './embed-pipeline.js';
 export { runEmbedJob, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress } from './batch-job.js';
+export { SemanticCache, DEFAULT_SEMANTIC_THRESHOLD, type SemanticCacheOptions } from './semantic-cache.js';

@@ -37,10 +37,13 @@ export function messageText(request: ValidRequest): string {
   return request.messages.map((m) => m.content).join('\n');
 }
 
-/** Exact-match cache key: hash of the normalised messages, pinned model and parameters (tenant kept apart by the cache). */
-export function cacheKey(request: ValidRequest): string {
+/**
+ * Cache identity of a request: `scope` hashes the parameters that must match exactly (pinned model,
+ * output cap, temperature); `key` hashes the scope plus the normalised messages (exact match).
+ * The tenant is kept apart by the cache itself.
+ */
+export function cacheIdentity(request: ValidRequest): { key: string; scope: string } {
+  const scope = createHash('sha256').update(`${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}`).digest('hex');
   const norm = request.messages.map((m) => `${m.role}\u0001${m.name ?? ''}\u0001${m.content.trim().replace(/\s+/g, ' ')}`).join('\u0002');
-  return createHash('sha256')
-    .update(`${norm}\u0003${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}`)
-    .digest('hex');
+  return { scope, key: createHash('sha256').update(`${scope}\u0003${norm}`).digest('hex') };
 }

@@ -76,13 +76,8 @@ export async function lookupCache(deps: EngineDeps, ctx: RequestContext, identit
     const answer = await leader;
     if (answer) return { ...answer, match: 'exact' };
   }
-  let hit: CacheHit | undefined;
-  try {
-    hit = await deps.cache.lookup(ctx.cacheQuery);
-  } catch {
-    hit = undefined; // a failing cache is a miss
-  }
-  if (!hit && !deps.inflight.has(flightKey)) {
+  if (!deps.inflight.has(flightKey)) {
+    // Claim the flight before the first await, so concurrent identical requests find it.
     let resolve!: (a: CachedAnswer | undefined) => void;
     deps.inflight.set(flightKey, new Promise((r) => (resolve = r)));
     ctx.flight = (a) => {
@@ -90,6 +85,13 @@ export async function lookupCache(deps: EngineDeps, ctx: RequestContext, identit
       resolve(a);
     };
   }
+  let hit: CacheHit | undefined;
+  try {
+    hit = await deps.cache.lookup(ctx.cacheQuery);
+  } catch {
+    hit = undefined; // a failing cache is a miss
+  }
+  if (hit) ctx.cachedAnswer = { text: hit.text, model: hit.model, usage: hit.usage, fullMicros: hit.fullMicros };
   return hit;
 }
 

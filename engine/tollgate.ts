@@ -71,6 +71,7 @@ export class Tollgate {
       ledger: this.ledger,
       breaker: new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs),
       now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
+      inflight: new Map(),
       observers: container.get<((r: DecisionRecord) => void)[]>(TOKENS.Observers, { optional: true }) ?? [],
     };
     for (const m of policy.models) {

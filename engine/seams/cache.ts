@@ -6,6 +6,8 @@ export interface CacheQuery {
   key: string;
   /** The prompt text, for semantic matching. */
   text: string;
+  /** Hash of what must match besides the text (pinned model, output cap, temperature); semantic hits stay within it. */
+  scope: string;
 }
 
 export interface CachedAnswer {
