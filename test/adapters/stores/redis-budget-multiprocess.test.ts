@@ -79,12 +79,12 @@ describe('RedisBudgetStore across 4 processes (acceptance)', () => {
     expect(bound).toBe(0);
     expect(overspend).toBe(0);
     expect(counter.micros).toBeLessThanOrEqual(BUDGET_MICROS);
-  });
+  }, 60_000);
 
   it('10,000 concurrent operations, settling at 0.3–2× their reservation: overspend within the documented bound', async () => {
     const { results, counter } = await storm(`${prefix}over:`, 2);
     const { overspend, bound } = check(results, counter);
     console.info(`multi-process storm: settled ${counter.micros} µ$ of ${BUDGET_MICROS}; overspend ${overspend} ≤ bound ${bound}`);
     expect(overspend).toBeLessThanOrEqual(bound);
-  });
+  }, 60_000);
 });
