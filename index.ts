@@ -30,3 +30,4 @@ export { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
 export { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
 export { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
 export { MemoryDecisionSink, NullDecisionSink } from './adapters/sinks/memory-decision-sink.js';
+export * from './embeddings/index.js';

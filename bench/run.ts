@@ -11,6 +11,7 @@ const MODULES: Record<string, { file: string; fn: string }> = {
   simulate: { file: './simulate.js', fn: 'runSimulateBench' },
   budgets: { file: './budgets.js', fn: 'runBudgetsBench' },
   embeddings: { file: './embeddings.js', fn: 'runEmbeddingsBench' },
+  'semantic-cache': { file: './semantic-cache.js', fn: 'runSemanticCacheBench' },
   gateway: { file: './gateway.js', fn: 'runGatewayBench' },
   routing: { file: './routing.js', fn: 'runRoutingBench' },
 };
