@@ -1,3 +1,4 @@
+import { CLAUDE_TOKEN_FACTOR } from '../engine/tokens.js';
 import { z } from 'zod';
 import { ProviderError, type ProviderFailureKind } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
@@ -13,8 +14,9 @@ export const ANTHROPIC_VERSION = '2023-06-01';
  * Claude's tokenizer is not public. Before a call Tollgate estimates a Claude prompt as its
  * o200k_base count × this factor (and a missing output count as chars / 4 × this factor);
  * after the call the vendor's usage replaces the estimate. See docs/tokens.md, section "Claude".
+ * Defined in the engine, which counts prompts before any call; re-exported here.
  */
-export const CLAUDE_TOKEN_FACTOR = 1.2;
+export { CLAUDE_TOKEN_FACTOR };
 
 export interface AnthropicAdapterOptions {
   /** Counts answer tokens if a response lacks usage; defaults to `estimateCounter(CLAUDE_TOKEN_FACTOR)`. */

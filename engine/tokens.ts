@@ -20,7 +20,10 @@ export const CHAT_REPLY_PRIMING_TOKENS = 3;
  * The factor is deliberately high so that budget reservations err on the safe side; the vendor's
  * reported usage replaces the estimate after the call. See docs/tokens.md.
  */
-export const DEFAULT_ESTIMATE_FACTOR = 1.15;
+export const DEFAULT_ESTIMATE_FACTOR = 1.2;
+
+/** Claude's prompt estimate factor (policy `encoding: estimate`); see docs/tokens.md, section "Claude". */
+export const CLAUDE_TOKEN_FACTOR = DEFAULT_ESTIMATE_FACTOR;
 
 type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
 

@@ -65,6 +65,6 @@ describe('token counting (js-tiktoken)', () => {
 
   it('estimates other families above the o200k count', () => {
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
-    expect(countTokens(text, 'estimate')).toBe(Math.ceil(countTokens(text, 'o200k_base') * 1.15));
+    expect(countTokens(text, 'estimate')).toBe(Math.ceil(countTokens(text, 'o200k_base') * 1.2));
   });
 });
