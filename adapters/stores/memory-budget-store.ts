@@ -9,10 +9,16 @@ export interface MemoryBudgetStoreOptions {
   clock?: () => number;
   /** How long a settled/refunded reservation id is remembered (idempotency). Default 24 h. */
   doneTtlMs?: number;
+  /**
+   * How long a reservation may stay held before a later reserve releases it (its call presumed lost).
+   * A settle arriving after that still counts its actual cost in full. Default 15 minutes.
+   */
+  holdTimeoutMs?: number;
 }
 
 interface Held {
   reservation: Reservation;
+  deadline: number;
   /** The counter and bucket each scope was charged to. */
   charges: { scopeId: string; index: number; expireAt: number }[];
 }
@@ -34,6 +40,8 @@ interface Counter {
 export class MemoryBudgetStore implements BudgetStore {
   private readonly clock: () => number;
   private readonly doneTtlMs: number;
+  private readonly holdTimeoutMs: number;
+  private readonly expired = new Map<string, { held: Held; until: number }>();
   private readonly counters = new Map<string, Counter>();
   private readonly held = new Map<string, Held>();
   private readonly done = new Map<string, { reservation: Reservation; until: number }>();
@@ -45,14 +53,16 @@ export class MemoryBudgetStore implements BudgetStore {
   ) {
     this.clock = options.clock ?? Date.now;
     this.doneTtlMs = options.doneTtlMs ?? 24 * 3_600_000;
+    this.holdTimeoutMs = options.holdTimeoutMs ?? 15 * 60_000;
   }
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
     checkAmounts('reservation', req.micros, req.tokens);
-    const key = resKey(req.tenant, req.requestId);
-    const prior = this.held.get(key)?.reservation ?? this.done.get(key)?.reservation;
-    if (prior) return prior;
     const now = this.clock();
+    this.expireHolds(now);
+    const key = resKey(req.tenant, req.requestId);
+    const prior = this.held.get(key)?.reservation ?? this.expired.get(key)?.held.reservation ?? this.done.get(key)?.reservation;
+    if (prior) return prior;
     if (++this.ops % 1024 === 0) this.sweep(now);
     const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
     const usage = plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex));
@@ -61,7 +71,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const charges = plan.scopes.map((s) => ({ scopeId: s.id, index: s.bucket.index, expireAt: s.bucket.expireAt }));
     for (const c of charges) this.add(c, req.micros, req.tokens);
     const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
-    this.held.set(key, { reservation, charges });
+    this.held.set(key, { reservation, charges, deadline: now + this.holdTimeoutMs });
     return reservation;
   }
 
@@ -82,13 +92,25 @@ export class MemoryBudgetStore implements BudgetStore {
 
   private release(reservation: Reservation, actual: { micros: number; tokens: number }): void {
     const key = resKey(reservation.tenant, reservation.id);
-    const h = this.held.get(key);
+    const live = this.held.get(key);
+    const h = live ?? this.expired.get(key)?.held;
     if (!h) return; // unknown, already settled or refunded: a no-op by contract
     this.held.delete(key);
-    const dm = actual.micros - h.reservation.micros;
-    const dt = actual.tokens - h.reservation.tokens;
-    for (const c of h.charges) this.add(c, dm, dt);
+    this.expired.delete(key);
+    const dm = actual.micros - (live ? h.reservation.micros : 0);
+    const dt = actual.tokens - (live ? h.reservation.tokens : 0);
+    if (dm !== 0 || dt !== 0) for (const c of h.charges) this.add(c, dm, dt);
     this.done.set(key, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
+  }
+
+  /** Releases holds past their deadline (oldest first; holds are kept in deadline order). */
+  private expireHolds(now: number): void {
+    for (const [key, h] of this.held) {
+      if (h.deadline > now) break;
+      this.held.delete(key);
+      for (const c of h.charges) this.add(c, -h.reservation.micros, -h.reservation.tokens);
+      this.expired.set(key, { held: h, until: now + this.doneTtlMs });
+    }
   }
 
   private add(charge: Held['charges'][number], micros: number, tokens: number): void {
@@ -126,6 +148,7 @@ export class MemoryBudgetStore implements BudgetStore {
   private sweep(now: number): void {
     for (const [id, c] of this.counters) if (c.expireAt <= now) this.counters.delete(id);
     for (const [id, d] of this.done) if (d.until <= now) this.done.delete(id);
+    for (const [id, d] of this.expired) if (d.until <= now) this.expired.delete(id);
   }
 }
 

@@ -19,7 +19,13 @@ export interface RedisBudgetStoreOptions {
   keyPrefix?: string;
   /** Epoch-ms clock (inject in tests). All processes sharing a budget should have synced clocks. */
   clock?: () => number;
-  /** Lifetime of a held reservation's record; a hold never settled is released only with its window. Default 24 h. */
+  /**
+   * How long a reservation may stay held before a later reserve releases it (the call is presumed lost,
+   * e.g. its process crashed). Must exceed the longest request (retries and fallbacks included).
+   * A settle arriving after that still counts its actual cost in full. Default 15 minutes.
+   */
+  holdTimeoutMs?: number;
+  /** Lifetime of a reservation's record while held (must exceed `holdTimeoutMs`). Default 24 h. */
   reservationTtlMs?: number;
   /** How long a settled/refunded reservation is remembered for idempotency. Default 24 h. */
   doneTtlMs?: number;
@@ -46,6 +52,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly prefix: string;
   private readonly clock: () => number;
   private readonly reservationTtlMs: number;
+  private readonly holdTimeoutMs: number;
   private readonly doneTtlMs: number;
 
   constructor(options: RedisBudgetStoreOptions) {
@@ -53,6 +60,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.prefix = options.keyPrefix ?? 'tollgate:';
     this.clock = options.clock ?? Date.now;
     this.reservationTtlMs = options.reservationTtlMs ?? 24 * 3_600_000;
+    this.holdTimeoutMs = options.holdTimeoutMs ?? 15 * 60_000;
     this.doneTtlMs = options.doneTtlMs ?? 24 * 3_600_000;
     const redis = options.redis as Redis & Partial<BudgetCommands>;
     if (!redis.tollgateBudgetReserveV1) redis.defineCommand('tollgateBudgetReserveV1', { lua: RESERVE_LUA });
@@ -64,8 +72,8 @@ export class RedisBudgetStore implements BudgetStore {
     checkAmounts('reservation', req.micros, req.tokens);
     const now = this.clock();
     const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
-    const keys = [this.reservationKey(req.tenant, req.requestId), ...plan.scopes.map((s) => this.counterKey(s))];
-    const args: (string | number)[] = [req.micros, req.tokens, now, this.reservationTtlMs];
+    const keys = [this.reservationKey(req.tenant, req.requestId), this.heldKey(req.tenant), ...plan.scopes.map((s) => this.counterKey(s))];
+    const args: (string | number)[] = [req.micros, req.tokens, now, this.reservationTtlMs, now + this.holdTimeoutMs];
     for (const s of plan.scopes) args.push(s.bucket.index, s.bucket.minIndex, s.bucket.expireAt);
     args.push(plan.checks.length);
     for (const c of plan.checks) args.push(c.scope + 1, c.dimension === 'micros' ? 'm' : 't', c.limit);
@@ -118,6 +126,11 @@ export class RedisBudgetStore implements BudgetStore {
     return `${this.prefix}{${encodeURIComponent(tenant)}}:r:${requestId}`;
   }
 
+  /** The Redis sorted set of a tenant's held reservations, scored by hold deadline. */
+  heldKey(tenant: string): string {
+    return `${this.prefix}{${encodeURIComponent(tenant)}}:held`;
+  }
+
   /** The Redis key of one budget counter (exposed for tests and operators). */
   counterKey(scope: BudgetScope): string {
     const tag = scope.tag === undefined ? '*' : encodeURIComponent(scope.tag);
@@ -127,7 +140,7 @@ export class RedisBudgetStore implements BudgetStore {
   private async release(reservation: Reservation, micros: number, tokens: number, state: 'settled' | 'refunded'): Promise<void> {
     const key = this.reservationKey(reservation.tenant, reservation.id);
     try {
-      await this.redis.tollgateBudgetReleaseV1(1, key, micros, tokens, this.clock(), this.doneTtlMs, state);
+      await this.redis.tollgateBudgetReleaseV1(2, key, this.heldKey(reservation.tenant), micros, tokens, this.clock(), this.doneTtlMs, state);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', state === 'settled' ? 'settle' : 'refund', err);
     }

@@ -18,7 +18,8 @@ export class ManualClock {
   }
 }
 
-type Make = (tenants: Policy['tenants'], clock: ManualClock) => Promise<ContractStore>;
+/** Builds a store; `holdTimeoutMs` defaults to 30 days in the factories so held reservations stay held. */
+type Make = (tenants: Policy['tenants'], clock: ManualClock, holdTimeoutMs?: number) => Promise<ContractStore>;
 
 const tenant = (budgets: Policy['tenants'][string]['budgets']): Policy['tenants'][string] => ({ budgets, actions: [] });
 let seq = 0;
@@ -135,6 +136,23 @@ export function budgetStoreContract(name: string, make: Make): void {
       clock.advance(86_400_000);
       await s.reserve({ tenant: 'd', requestId: rid(), micros: 1, tokens: 1 });
       await refusal(s.reserve({ tenant: 'm', requestId: rid(), micros: 1, tokens: 1 }));
+    });
+
+    it('releases a hold never settled after holdTimeoutMs; a late settle still counts in full', async () => {
+      const clock = new ManualClock(Date.UTC(2030, 0, 1, 12));
+      const s = await make({ acme: tenant([{ window: 'day', usd: 1 }]) }, clock, 60_000);
+      const lost = await s.reserve({ tenant: 'acme', requestId: rid(), micros: 800_000, tokens: 1 });
+      const crashed = await s.reserve({ tenant: 'acme', requestId: rid(), micros: 100_000, tokens: 1 });
+      await refusal(s.reserve({ tenant: 'acme', requestId: rid(), micros: 300_000, tokens: 1 }));
+      clock.advance(60_000);
+      const b = await s.reserve({ tenant: 'acme', requestId: rid(), micros: 300_000, tokens: 1 });
+      expect(b.usedFraction).toBeCloseTo(0.3, 10);
+      await s.settle(lost, { micros: 500_000, tokens: 1 });
+      await s.settle(lost, { micros: 500_000, tokens: 1 });
+      await s.refund(crashed);
+      expect((await s.usage('acme'))[0]!.used).toBe(800_000);
+      await s.settle(b, { micros: 200_000, tokens: 1 });
+      expect((await s.usage('acme'))[0]!.used).toBe(700_000);
     });
 
     it('rolling windows slide bucket by bucket and report when spend falls out', async () => {

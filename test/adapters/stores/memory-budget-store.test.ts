@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBudgetStore } from '../../../adapters/stores/memory-budget-store.js';
 import { budgetStoreContract } from '../../support/budget-store-contract.js';
 
-budgetStoreContract('MemoryBudgetStore', async (tenants, clock) => new MemoryBudgetStore(tenants, { clock: clock.fn }));
+budgetStoreContract('MemoryBudgetStore', async (tenants, clock, holdTimeoutMs = 30 * 86_400_000) => new MemoryBudgetStore(tenants, { clock: clock.fn, holdTimeoutMs }));
 
 describe('MemoryBudgetStore', () => {
   it('admits exactly the budget under many concurrent reserves', async () => {

@@ -22,7 +22,9 @@ afterAll(async () => {
 });
 
 let n = 0;
-budgetStoreContract('RedisBudgetStore', async (tenants, clock) => new RedisBudgetStore({ redis, tenants, keyPrefix: `${prefix}c${++n}:`, clock: clock.fn }));
+budgetStoreContract('RedisBudgetStore', async (tenants, clock, holdTimeoutMs = 30 * 86_400_000) =>
+  new RedisBudgetStore({ redis, tenants, keyPrefix: `${prefix}c${++n}:`, clock: clock.fn, holdTimeoutMs }),
+);
 
 describe('RedisBudgetStore', () => {
   it('admits exactly the budget under concurrent reserves from several connections', async () => {
@@ -55,6 +57,19 @@ describe('RedisBudgetStore', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(30_000);
     expect(await redis.hget(s.reservationKey('acme', 'x'), 's')).toBe('settled');
+  });
+
+  it('a settle long after its period ended leaves no key without expiry', async () => {
+    let now = Date.UTC(2030, 0, 1, 12);
+    const tenants = { acme: { budgets: [{ window: 'day' as const, usd: 1 }], actions: [] } };
+    const s = new RedisBudgetStore({ redis, tenants, keyPrefix: `${prefix}late:`, clock: () => now, holdTimeoutMs: 30 * 86_400_000 });
+    const r = await s.reserve({ tenant: 'acme', requestId: 'old', micros: 10, tokens: 1 });
+    const key = s.counterKey(planBudgets('acme', tenants.acme, [], now).scopes[0]!);
+    await redis.del(key); // the period's counter expired meanwhile
+    now += 3 * 86_400_000;
+    await s.settle(r, { micros: 7, tokens: 1 });
+    expect(await redis.exists(key)).toBe(0);
+    expect(await redis.pttl(s.heldKey('acme'))).not.toBe(-1); // gone (empty) or expiring, never permanent
   });
 
   it('throws StoreUnavailableError when Redis cannot answer', async () => {
