@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerValidate } from './validate.js';
+import { registerSimulate } from './simulate.js';
+import { registerReport } from './report.js';
+import { registerExplain } from './explain.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
   registerValidate(program, io);
+  registerSimulate(program, io);
+  registerReport(program, io);
+  registerExplain(program, io);
 }
