@@ -4,6 +4,7 @@ import { registerValidate } from './validate.js';
 import { registerSimulate } from './simulate.js';
 import { registerReport } from './report.js';
 import { registerExplain } from './explain.js';
+import { registerPlayground } from './playground.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -11,4 +12,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerSimulate(program, io);
   registerReport(program, io);
   registerExplain(program, io);
+  registerPlayground(program, io);
 }

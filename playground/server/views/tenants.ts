@@ -1,0 +1,27 @@
+import type { PolicySimulation } from '../../../engine/simulation/index.js';
+
+/** One tenant's spend against its budget, for the per-tenant table. */
+export interface TenantRow {
+  tenant: string;
+  requests: number;
+  fullCostMicros: number;
+  vendorCostMicros: number;
+  budgetMicros?: number;
+  /** Full cost over the budget (1 = the whole budget); undefined without a budget. */
+  budgetUsed?: number;
+  refused: number;
+}
+
+export function tenantRows(p: PolicySimulation): TenantRow[] {
+  return Object.entries(p.byTenant)
+    .map(([tenant, t]) => ({
+      tenant,
+      requests: t.requests,
+      fullCostMicros: t.fullCostMicros,
+      vendorCostMicros: t.vendorCostMicros,
+      budgetMicros: t.budgetMicros,
+      budgetUsed: t.budgetMicros ? Math.round((t.fullCostMicros / t.budgetMicros) * 10_000) / 10_000 : undefined,
+      refused: t.refused,
+    }))
+    .sort((a, b) => b.fullCostMicros - a.fullCostMicros);
+}

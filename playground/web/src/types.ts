@@ -1,0 +1,176 @@
+/** Shapes the playground API answers (mirrors playground/server; money in integer micro-dollars). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface ExamplePolicy {
+  name: string;
+  format: 'yaml' | 'json';
+  text: string;
+}
+
+export type Validation = { ok: true; name: string; version: string; models: number; rules: number } | { ok: false; issues: FieldIssue[] };
+
+export interface TraceSummary {
+  id: string;
+  name: string;
+  source: 'bundled' | 'upload' | 'generated';
+  format: string;
+  requests: number;
+  skipped: number;
+  issues: { line: number; reason: string }[];
+  bytes: number;
+}
+
+export interface TimelinePoint {
+  start: number;
+  requests: number;
+  fullCostMicros: number;
+  vendorCostMicros: number;
+  tokensPerRequest: number;
+}
+
+export interface PolicySimulation {
+  name: string;
+  version: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  fullCostMicros: number;
+  vendorCostMicros: number;
+  infraCostMicros: number;
+  opsCostMicros: number;
+  fullPerMillionMicros: number;
+  vendorPerMillionMicros: number;
+  byModel: Record<string, { requests: number; inputTokens: number; outputTokens: number; fullCostMicros: number; vendorCostMicros: number; share: number }>;
+  byTier: Record<string, { requests: number; share: number; fullCostMicros: number }>;
+  refused: { budget: number; rateLimit: number; other: number };
+  errors: number;
+  quality: { predictedMean: number; observedMean?: number };
+  cacheHitRatio: number;
+  timeline: TimelinePoint[];
+}
+
+export interface CompareRow {
+  key: string;
+  label: string;
+  kind: 'micros' | 'tokens' | 'count' | 'ratio' | 'number';
+  values: (number | null)[];
+  deltas: (number | null)[];
+  relative: (number | null)[];
+  verdict: ('better' | 'worse' | 'same' | 'baseline' | 'neutral')[];
+}
+
+export interface DaySpend {
+  day: string;
+  requests: number;
+  fullCostMicros: number;
+  vendorCostMicros: number;
+}
+
+export interface ExecutiveView {
+  spendMicros: number;
+  vendorMicros: number;
+  days: DaySpend[];
+  trendRatio?: number;
+  month?: string;
+  monthToDateMicros: number;
+  forecastMonthEndMicros: number;
+  dailyRunRateMicros: number;
+  daysLeftInMonth: number;
+}
+
+export interface Alert {
+  key: string;
+  kind: string;
+  severity: 'page' | 'ticket';
+  tenant: string;
+  at: string;
+  message: string;
+}
+
+export interface OnCallView {
+  now?: string;
+  records: number;
+  alerts: Alert[];
+  alertCounts: Record<string, number>;
+  topTenants: { tenant: string; lastHourMicros: number; lastHourRequests: number; burnRate?: number; budgetWindow?: string; budgetMicros?: number; refusedLastHour: number }[];
+}
+
+export interface TenantRow {
+  tenant: string;
+  requests: number;
+  fullCostMicros: number;
+  vendorCostMicros: number;
+  budgetMicros?: number;
+  budgetUsed?: number;
+  refused: number;
+}
+
+export interface PolicyViews {
+  name: string;
+  executive: ExecutiveView;
+  tenants: TenantRow[];
+  oncall?: OnCallView;
+}
+
+export interface SimulationResult {
+  report: { trace: { requests: number; skipped: number; issues: { line: number; reason: string }[] }; policies: PolicySimulation[] };
+  views: PolicyViews[];
+  compare: CompareRow[];
+  elapsedMs: number;
+}
+
+export type RunEvent =
+  | { type: 'start'; runId: string; policies: string[]; trace: { id: string; requests: number } }
+  | { type: 'progress'; policy: string; done: number; total: number; elapsedMs: number }
+  | ({ type: 'result' } & SimulationResult)
+  | { type: 'error'; error: string; message: string }
+  | { type: 'cancelled' };
+
+export interface Candidate {
+  model: string;
+  tier: string;
+  predictedCostMicros: number;
+  predictedQuality: number;
+  eligible: boolean;
+  reason?: string;
+}
+
+export interface DryRun {
+  requestId: string;
+  rule: string;
+  model: string;
+  tier: string;
+  promptTokens: number;
+  predictedCostMicros: number;
+  predictedQuality: number;
+  candidates: Candidate[];
+  fallbackChain: string[];
+  classification: { task: string; complexity: number; predictedOutputTokens: number; source: string };
+  explanation: string;
+}
+
+export interface TraceRequestSummary {
+  id: string;
+  timestamp: string;
+  tenant: string;
+  task?: string;
+  promptTokens?: number;
+  outputTokens?: number;
+}
+
+export interface LogViews {
+  loaded: boolean;
+  file?: string;
+  records?: number;
+  executive?: ExecutiveView;
+  oncall?: OnCallView;
+  recent?: { requestId: string; time: string; tenant: string; model?: string; rule?: string; outcome: string; fullCostMicros: number }[];
+}
+
+/** The page sends a policy as editor text. */
+export interface PolicyText {
+  text: string;
+}

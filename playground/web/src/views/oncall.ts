@@ -1,0 +1,29 @@
+import { h } from '../dom';
+import { count, money, num } from '../format';
+import { sortableTable } from '../sortable-table';
+import type { OnCallView } from '../types';
+
+/** Burn rates, alerts and the tenants spending most in the last hour (from decision records). */
+export function oncallBlock(title: string, v: OnCallView | undefined): HTMLElement {
+  if (!v) return h('section', { className: 'block' }, h('h3', {}, title), h('p', { className: 'muted' }, 'No decision records for this run.'));
+  const counts = Object.entries(v.alertCounts);
+  return h('section', { className: 'block', 'aria-label': title },
+    h('h3', {}, title),
+    h('p', { className: 'muted' }, `“Now” is ${v.now ?? '—'} (the last record), ${count(v.records)} records replayed through the alert monitor. `,
+      counts.length ? `Alerts: ${counts.map(([k, n]) => `${count(n)} ${k}`).join(', ')}.` : 'No alerts.'),
+    sortableTable(`${title}: top tenants in the last hour`, [
+      { key: 'tenant', label: 'Tenant', value: (t) => t.tenant },
+      { key: 'spend', label: 'Spend, last hour', numeric: true, value: (t) => t.lastHourMicros, cell: (t) => money(t.lastHourMicros) },
+      { key: 'req', label: 'Requests', numeric: true, value: (t) => t.lastHourRequests, cell: (t) => count(t.lastHourRequests) },
+      { key: 'burn', label: 'Burn rate', numeric: true, value: (t) => t.burnRate, cell: (t) => t.burnRate === undefined ? 'no budget' :
+        h('span', { className: t.burnRate >= 14.4 ? 'bad' : t.burnRate >= 6 ? 'warn' : '' }, `${num(t.burnRate)}× of ${t.budgetWindow} budget ${money(t.budgetMicros)}`) },
+      { key: 'refused', label: 'Refused', numeric: true, value: (t) => t.refusedLastHour, cell: (t) => count(t.refusedLastHour) },
+    ], v.topTenants, { sortKey: 'spend', descending: true }),
+    v.alerts.length ? sortableTable(`${title}: alerts (first ${v.alerts.length})`, [
+      { key: 'at', label: 'At', value: (a) => a.at },
+      { key: 'sev', label: 'Severity', value: (a) => a.severity },
+      { key: 'kind', label: 'Kind', value: (a) => a.kind },
+      { key: 'tenant', label: 'Tenant', value: (a) => a.tenant },
+      { key: 'msg', label: 'Message', value: (a) => a.message },
+    ], v.alerts, { sortKey: 'at', descending: true }) : null);
+}
