@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTollgate } from '../compose.js';
+import { JsonlDecisionSink } from '../adapters/sinks/jsonl-decision-sink.js';
+import { NullDecisionSink } from '../adapters/sinks/memory-decision-sink.js';
+import { addKey, KeyStore } from '../cli/gateway/api-keys.js';
+import { startGateway } from '../cli/gateway/server.js';
+import type { DecisionSink } from '../engine/seams/decision-sink.js';
+import { startFakeVendor } from '../test/support/fake-vendor-server.js';
+import { printTable, summarize, writeResult, type LatencySummary } from './stats.js';
+
+/**
+ * Gateway overhead on loopback: the same OpenAI chat request sent (a) straight to the local fake vendor
+ * and (b) through the gateway (auth, validation, engine: count, route, call the vendor, settle, log),
+ * interleaved one by one in the same run so machine noise hits both alike. Added latency is
+ * gateway − direct at each percentile. Two gateway variants: the decision log discarded (the gateway's
+ * own cost) and the production JSONL log with fdatasync before each response (what `serve` runs).
+ * Target: p50 added latency ≤ 1 ms.
+ */
+const N = 400;
+const WARMUP = 100;
+
+interface Row {
+  path: string;
+  n: number;
+  p50Us: number;
+  p99Us: number;
+  addedP50Us: number;
+  addedP99Us: number;
+}
+
+function post(port: number, agent: Agent, path: string, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`HTTP ${res.statusCode} from ${path}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1000;
+}
+
+export async function runGatewayBench(outDir: string): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-gw-bench-'));
+  const vendor = await startFakeVendor();
+  const policy = {
+    name: 'bench-gateway',
+    models: [{ id: 'vendor-model', tier: 'vendor' as const, adapter: 'openai-compatible' as const, endpoint: vendor.openaiBaseUrl, upstreamModel: 'ok', contextWindow: 128000, prices: { inputPerM: 1, outputPerM: 2 }, quality: 0.9 }],
+    rules: [{ name: 'all', models: ['vendor-model'] }],
+  };
+  const keysPath = join(dir, 'keys.json');
+  const key = addKey(keysPath, 'bench');
+  const keys = new KeyStore(keysPath);
+  const start = async (sink: DecisionSink) => {
+    const tollgate = createTollgate({ policy, decisionLog: sink });
+    return startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k) });
+  };
+  const gateways = { 'gateway (log discarded)': await start(new NullDecisionSink()), 'gateway (JSONL log, fdatasync)': await start(new JsonlDecisionSink(join(dir, 'decisions.jsonl'))) };
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const body = (model: string, i: number) => JSON.stringify({ model, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export button does nothing.` }], max_tokens: 64 });
+  const direct = () => (i: number) => post(vendor.port, agent, '/v1/chat/completions', body('ok', i), {});
+  const via = (port: number) => (i: number) => post(port, agent, '/v1/chat/completions', body('auto', i), { authorization: `Bearer ${key}` });
+  const paths: [string, (i: number) => Promise<unknown>][] = [['direct to vendor', direct()], ...Object.entries(gateways).map(([name, g]) => [name, via(g.port)] as [string, (i: number) => Promise<unknown>])];
+  const samples = new Map<string, number[]>(paths.map(([n]) => [n, []]));
+  try {
+    for (let i = 0; i < WARMUP + N; i++) {
+      for (const [name, fn] of paths) {
+        const us = await timed(() => fn(i));
+        if (i >= WARMUP) samples.get(name)!.push(us);
+      }
+    }
+  } finally {
+    agent.destroy();
+    for (const g of Object.values(gateways)) await g.close();
+    await vendor.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const summaries = new Map<string, LatencySummary>([...samples].map(([n, s]) => [n, summarize(s)]));
+  const base = summaries.get('direct to vendor')!;
+  const rows: Row[] = [...summaries].map(([path, s]) => ({
+    path,
+    n: s.n,
+    p50Us: s.p50,
+    p99Us: s.p99,
+    addedP50Us: Math.round((s.p50 - base.p50) * 10) / 10,
+    addedP99Us: Math.round((s.p99 - base.p99) * 10) / 10,
+  }));
+  printTable(`Gateway overhead on loopback (${N} sequential requests per path, interleaved; µs; target added p50 ≤ 1000 µs)`, rows as unknown as Record<string, number | string>[]);
+  writeResult(outDir, 'gateway', { requestsPerPath: N, warmup: WARMUP, targetAddedP50Us: 1000, rows });
+  return rows;
+}
