@@ -66,7 +66,7 @@ describe('the engine with a cache', () => {
 
   it('100 concurrent identical misses make exactly one upstream call', async () => {
     const sink = new MemoryDecisionSink();
-    const tg = createTollgate({ policy: httpPolicy(vendor.url, { m: 'ok' }), cache: new SemanticCache({ embedder }), decisionLog: sink });
+    const tg = createTollgate({ policy: httpPolicy(vendor.url, { m: 'ok' }, { retry: { timeoutMs: 10_000 } }), cache: new SemanticCache({ embedder }), decisionLog: sink });
     const before = vendor.count();
     const results = await Promise.all(Array.from({ length: 100 }, () => tg.complete(ask('acme', 'Explain GCRA rate limiting in two sentences.'))));
     expect(vendor.count() - before).toBe(1);
@@ -79,7 +79,7 @@ describe('the engine with a cache', () => {
   });
 
   it('serves a repeat from the cache for the same tenant only', async () => {
-    const tg = createTollgate({ policy: httpPolicy(vendor.url, { m: 'ok' }), cache: new SemanticCache({ embedder }) });
+    const tg = createTollgate({ policy: httpPolicy(vendor.url, { m: 'ok' }, { retry: { timeoutMs: 10_000 } }), cache: new SemanticCache({ embedder }) });
     const before = vendor.count();
     await tg.complete(ask('t1', 'What does Tollgate log per request?'));
     const again = await tg.complete(ask('t1', 'What does Tollgate log per request?'));

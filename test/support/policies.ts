@@ -32,7 +32,7 @@ export function httpPolicy(url: string, upstream: Record<string, string>, extra:
     })),
     rules: [{ name: 'first', models: [ids[0]!] }],
     fallbacks: ids.length > 1 ? { [ids[0]!]: ids.slice(1) } : {},
-    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50, timeoutMs: 300 },
+    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50, timeoutMs: 1500 },
     ...extra,
   };
 }
