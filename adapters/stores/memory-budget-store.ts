@@ -147,8 +147,13 @@ export class MemoryBudgetStore implements BudgetStore {
 
   private sweep(now: number): void {
     for (const [id, c] of this.counters) if (c.expireAt <= now) this.counters.delete(id);
-    for (const [id, d] of this.done) if (d.until <= now) this.done.delete(id);
-    for (const [id, d] of this.expired) if (d.until <= now) this.expired.delete(id);
+    // Both maps are in insertion order with a constant TTL, so the expired entries come first.
+    for (const map of [this.done, this.expired] as Map<string, { until: number }>[]) {
+      for (const [id, d] of map) {
+        if (d.until > now) break;
+        map.delete(id);
+      }
+    }
   }
 }
 
