@@ -50,15 +50,14 @@ export async function invokeWithFallbacks<T>(
     const adapter = deps.adapterFor(model);
     for (let attempt = 1; attempt <= deps.retry.maxAttempts; attempt++) {
       attempts++;
-      const timeout = AbortSignal.timeout(deps.retry.timeoutMs);
-      const signal = base.signal ? AbortSignal.any([base.signal, timeout]) : timeout;
+      const deadline = attemptDeadline(deps.retry.timeoutMs, base.signal);
       try {
-        const value = await attemptFn(adapter, { ...base, model: model.spec, signal });
+        const value = await attemptFn(adapter, { ...base, model: model.spec, signal: deadline.signal });
         deps.breaker.success(model.id);
         return { model, value, attempts, fallbacks: failures.map((f) => ({ model: f.model, code: f.code })) };
       } catch (err) {
         if (base.signal?.aborted || err instanceof StreamInterruptedError) throw err;
-        const e = asProviderError(err, model.id, timeout.aborted);
+        const e = asProviderError(err, model.id, deadline.timedOut());
         if (e.retryable) deps.breaker.failure(model.id);
         const last = attempt === deps.retry.maxAttempts || !e.retryable || deps.breaker.isOpen(model.id);
         if (last) {
@@ -67,10 +66,39 @@ export async function invokeWithFallbacks<T>(
         }
         const backoff = Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (attempt - 1));
         await sleep(Math.min(deps.retry.maxDelayMs, Math.max(backoff, e.retryAfterMs ?? 0)));
+      } finally {
+        deadline.clear();
       }
     }
   }
   throw new AllModelsFailedError(failures);
+}
+
+/**
+ * One attempt's abort signal: fires after `ms` or when the caller's signal aborts. Cleared as soon as
+ * the attempt ends — unlike `AbortSignal.timeout`, whose timers and listeners live on for the full
+ * timeout and showed up as GC pauses in the engine's p99 (bench/core.ts).
+ */
+function attemptDeadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; timedOut: () => boolean; clear: () => void } {
+  const ac = new AbortController();
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    ac.abort(new DOMException('attempt timed out', 'TimeoutError'));
+  }, ms);
+  const onAbort = () => ac.abort(parent!.reason);
+  if (parent) {
+    if (parent.aborted) ac.abort(parent.reason);
+    else parent.addEventListener('abort', onAbort, { once: true });
+  }
+  return {
+    signal: ac.signal,
+    timedOut: () => fired,
+    clear: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** Non-streaming attempt. */
