@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { MemoryRateLimiter } from '../../../adapters/stores/memory-rate-limiter.js';
 import { RedisRateLimiter } from '../../../adapters/stores/redis-rate-limiter.js';
 import { rateLimiterContract } from '../../support/rate-limiter-contract.js';
 import { connectTestRedis, deletePrefix, testPrefix } from '../../support/redis.js';
@@ -17,7 +16,6 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
 });
 
-rateLimiterContract('MemoryRateLimiter', async (policy, clock) => new MemoryRateLimiter(policy, { clock: clock.fn }));
 let n = 0;
 rateLimiterContract('RedisRateLimiter', async (policy, clock) => new RedisRateLimiter({ redis, policy, keyPrefix: `${prefix}c${++n}:`, clock: clock.fn }));
 
