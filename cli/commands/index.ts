@@ -4,6 +4,9 @@ import { registerValidate } from './validate.js';
 import { registerSimulate } from './simulate.js';
 import { registerReport } from './report.js';
 import { registerExplain } from './explain.js';
+import { registerServe } from './serve.js';
+import { registerKeys } from './keys.js';
+import { registerChargeback } from './chargeback.js';
 import { registerPlayground } from './playground.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
@@ -12,5 +15,8 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerSimulate(program, io);
   registerReport(program, io);
   registerExplain(program, io);
+  registerServe(program, io);
+  registerKeys(program, io);
+  registerChargeback(program, io);
   registerPlayground(program, io);
 }

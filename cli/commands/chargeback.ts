@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
+import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../engine/chargeback.js';
+import { compilePolicy } from '../../engine/compiled-policy.js';
+import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { loadPolicy } from '../../policies/loader.js';
+import { CliUsageError, type CliIo } from '../io.js';
+import { renderTable, withPolicyErrors } from '../format-table.js';
+import { csvCell, usdExact } from './money-format.js';
+
+interface Options {
+  log: string;
+  month: string;
+  format: string;
+  policy?: string;
+}
+
+/** `tollgate chargeback`: per tenant and cost centre, tokens and full cost split into vendor, infra and ops. */
+export function registerChargeback(program: Command, io: CliIo): void {
+  program
+    .command('chargeback')
+    .description('Chargeback for a month from a decision log: per tenant and cost centre, tokens, GPU-hours and cost split into vendor, infra and ops.')
+    .requiredOption('--log <file>', 'decision log (JSONL)')
+    .requiredOption('--month <YYYY-MM>', 'calendar month (UTC)')
+    .option('--format <fmt>', 'table, csv or json', 'table')
+    .option('--policy <file>', 'policy for cost centres (tenants.<t>.costCenter) and GPU-hours per model')
+    .addHelpText('after', '\nExample:\n  $ tollgate chargeback --log decisions.jsonl --month 2025-03 --policy policies/examples/cost-aware.ts --format csv > chargeback-2025-03.csv')
+    .action(async (o: Options) => {
+      if (!['table', 'csv', 'json'].includes(o.format)) throw new CliUsageError(`--format must be table, csv or json, got "${o.format}"`);
+      let costCenters: Record<string, string | undefined> | undefined;
+      let gpuHoursPerM: Record<string, number> | undefined;
+      if (o.policy) {
+        const loaded = await withPolicyErrors(() => loadPolicy(o.policy!));
+        costCenters = Object.fromEntries(Object.entries(loaded.policy.tenants).map(([t, s]) => [t, s.costCenter]));
+        gpuHoursPerM = Object.fromEntries(compilePolicy(loaded, new GenaiPricesCatalog()).models.map((m) => [m.id, m.basis.gpuHoursPerM]));
+      }
+      const builder = new ChargebackBuilder({ month: o.month, costCenters, gpuHoursPerM });
+      for await (const r of readDecisionLog(o.log, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'} (${i.reason})\n`) })) builder.add(r);
+      const report = builder.report();
+      io.out(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'csv' ? toCsv(report) : toText(report));
+    });
+}
+
+const CSV_COLUMNS = ['month', 'tenant', 'cost_center', 'requests', 'ok', 'errors', 'refused', 'cache_hits', 'input_tokens', 'output_tokens', 'cached_tokens', 'gpu_hours', 'vendor_usd', 'infra_usd', 'ops_usd', 'full_usd'];
+
+function csvRow(month: string, r: ChargebackRow): string {
+  const cells = [month, r.tenant, r.costCenter, r.requests, r.ok, r.errors, r.refused, r.cacheHits, r.inputTokens, r.outputTokens, r.cachedTokens, r.gpuHours.toFixed(6), usdExact(r.vendorMicros), usdExact(r.infraMicros), usdExact(r.opsMicros), usdExact(r.fullMicros)];
+  return cells.map(csvCell).join(',');
+}
+
+/** CSV: `#` comment lines state the allocation rule; then one row per tenant (sums to the invoice total). */
+function toCsv(r: ChargebackReport): string {
+  return [`# tollgate chargeback ${r.month}`, `# allocation: ${r.allocationRule}`, CSV_COLUMNS.join(','), ...r.tenants.map((t) => csvRow(r.month, t))].join('\n') + '\n';
+}
+
+const TEXT_HEADER = ['tenant', 'cost centre', 'requests', 'input tok', 'output tok', 'GPU-h', 'vendor', 'infra', 'ops', 'full'];
+
+function textRow(r: ChargebackRow): string[] {
+  const usd = (m: number) => `$${usdExact(m)}`;
+  return [r.tenant, r.costCenter, String(r.requests), String(r.inputTokens), String(r.outputTokens), r.gpuHours.toFixed(4), usd(r.vendorMicros), usd(r.infraMicros), usd(r.opsMicros), usd(r.fullMicros)];
+}
+
+function toText(r: ChargebackReport): string {
+  const out = [
+    `Chargeback ${r.month}\n`,
+    `Allocation rule: ${r.allocationRule}\n\n`,
+    renderTable(TEXT_HEADER, ['by tenant', ...r.tenants.map(textRow), 'by cost centre', ...r.costCenters.map(textRow), 'total', textRow(r.total)]),
+  ];
+  if (r.total.requests === 0) out.push(`\n(no requests in ${r.month}; ${r.skipped} records outside the month)\n`);
+  return out.join('');
+}
