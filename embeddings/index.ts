@@ -23,3 +23,14 @@ export { DedupLedger, ExactDedup, findNearDuplicates, type DedupCostModel, type 
 export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals } from './embed-pipeline.js';
 export { runEmbedJob, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress } from './batch-job.js';
 export { SemanticCache, DEFAULT_SEMANTIC_THRESHOLD, type SemanticCacheOptions } from './semantic-cache.js';
+export {
+  enqueueEmbedJob,
+  startEmbedWorker,
+  waitForQueueDrained,
+  obliterateQueue,
+  type QueueConnection,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type EmbedWorkerOptions,
+  type EmbedWorkerHandle,
+} from './distributed.js';

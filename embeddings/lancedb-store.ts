@@ -120,13 +120,17 @@ export class LanceDbStore implements VectorStore {
       const entry = await this.table(namespace);
       const result = await entry.table.mergeInsert('key').whenNotMatchedInsertAll().execute(this.toArrow(unique));
       inserted += result.numInsertedRows;
-      if (!entry.indexed && (await entry.table.countRows()) >= this.annThreshold) {
-        await entry.table.createIndex('vector', { config: lancedb.Index.ivfPq({ distanceType: 'cosine' }) });
-        await entry.table.createIndex('tenant', { config: lancedb.Index.bitmap() });
-        entry.indexed = true;
-      }
+      if (!entry.indexed && (await entry.table.countRows()) >= this.annThreshold) await this.buildAnnIndex(namespace);
     }
     return { inserted };
+  }
+
+  /** Builds the IVF-PQ vector index and a bitmap index on tenant now (normally done at `annThreshold`). */
+  async buildAnnIndex(namespace: string): Promise<void> {
+    const entry = await this.table(namespace);
+    await entry.table.createIndex('vector', { config: lancedb.Index.ivfPq({ distanceType: 'cosine' }) });
+    await entry.table.createIndex('tenant', { config: lancedb.Index.bitmap() });
+    entry.indexed = true;
   }
 
   async search(query: VectorQuery): Promise<VectorMatch[]> {

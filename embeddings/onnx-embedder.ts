@@ -134,6 +134,16 @@ export class OnnxEmbedder implements Embedder {
     return out;
   }
 
+  /**
+   * Embeds rows that are already token ids (special tokens included, within `maxTokens`), batched
+   * and padded like `embed`. For callers that tokenise themselves, and for measuring the wrapper.
+   */
+  async embedTokenIds(rows: number[][]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < rows.length; start += this.batchSize) out.push(...(await this.runBatch(rows.slice(start, start + this.batchSize))));
+    return out;
+  }
+
   /** Builds the int64 feeds for already-tokenised rows, padded to the longest row. */
   feeds(rows: number[][]): Record<string, ort.Tensor> {
     const width = Math.max(1, ...rows.map((r) => r.length));
