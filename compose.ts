@@ -22,6 +22,7 @@ import type { ModelAdapter } from './engine/seams/model-adapter.js';
 import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
 import { Tollgate } from './engine/tollgate.js';
+import type { TollgateMetrics } from './engine/telemetry/metrics.js';
 import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
 import type { PolicyInput } from './policies/schema.js';
 
@@ -44,8 +45,10 @@ export interface TollgateOptions {
   seed?: number;
   /** Epoch-ms clock (tests, replays). */
   clock?: () => number;
-  /** Called with every settled decision record (metrics, alerts). */
+  /** Called with every settled decision record (alerts, custom reporting). */
   observers?: ((record: DecisionRecord) => void)[];
+  /** Prometheus metrics to update from every settled record (`new TollgateMetrics()`; serve with `metricsHandler`). */
+  metrics?: TollgateMetrics;
 }
 
 /** Builds an engine: validates and prices the policy, binds the seams, returns the Tollgate. */
@@ -71,9 +74,16 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     [TOKENS.Cache]: options.cache,
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
-    [TOKENS.Observers]: options.observers ?? [],
+    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics)] : [])],
   });
   return new Tollgate(container);
+}
+
+function metricsObserver(metrics: TollgateMetrics): (r: DecisionRecord) => void {
+  return (r) => {
+    metrics.observe(r);
+    if (r.decisionMs !== undefined) metrics.observeDecisionDuration(r.decisionMs / 1000);
+  };
 }
 
 function toLoaded(p: TollgateOptions['policy']): LoadedPolicy {

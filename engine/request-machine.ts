@@ -61,8 +61,10 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
     if (ctx.cacheHit) actor.send({ type: 'CACHE_HIT' });
     else {
       actor.send({ type: 'ADMITTED' });
+      const t0 = performance.now();
       ctx.classification = await classify(deps, ctx);
       ctx.decision = route(deps, ctx);
+      ctx.decisionMs = Math.round((performance.now() - t0) * 1000) / 1000;
       await admit(deps, ctx);
       ctx.reservation = await reserve(deps, ctx);
       await applyLimitAction(deps, ctx);

@@ -50,6 +50,8 @@ export interface RequestContext {
   error?: TollgateError;
   /** Set when this request leads a single flight: resolve it with the answer (or undefined) when done. */
   flight?: (answer: CachedAnswer | undefined) => void;
+  /** Time spent in classify + decide, ms. */
+  decisionMs?: number;
   /** The answer as the cache stores it, once settled. */
   cachedAnswer?: CachedAnswer;
 }
@@ -257,6 +259,7 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
     cache: deps.cache || ctx.cacheHit ? { hit: !!ctx.cacheHit, match: ctx.cacheHit?.match, savedMicros: ctx.cacheHit?.fullMicros ?? 0 } : undefined,
     quality: a?.response.quality,
     latencyMs: Math.max(0, deps.now() - f.startedAt),
+    decisionMs: ctx.decisionMs,
     outcome: e ? (isRefusal(e) ? 'refused' : 'error') : 'ok',
     error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
     actions: ctx.actions.length ? ctx.actions : undefined,

@@ -8,6 +8,7 @@ import { TollgateError } from './errors.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
+import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './telemetry/tracing.js';
 import { type EngineDeps, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
@@ -145,7 +146,14 @@ export class Tollgate {
   }
 
   private async run(ctx: RequestContext): Promise<CompletionResult> {
-    const { record: rec, ctx: end } = await runRequest(this.deps, ctx);
+    const req = ctx.facts.request;
+    const name = genAiSpanName({ model: req.model ?? 'auto' });
+    const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': req.model ?? 'auto', 'tollgate.tenant': req.tenant, 'tollgate.request_id': ctx.facts.id };
+    const { record: rec, ctx: end } = await withRequestSpan(name, attrs, async (span) => {
+      const outcome = await runRequest(this.deps, ctx);
+      if (outcome.record) recordDecisionOnSpan(span, outcome.record);
+      return outcome;
+    });
     if (end.error || !rec) throw end.error;
     const record = rec;
     const a = end.answer;
