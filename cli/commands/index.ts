@@ -7,6 +7,7 @@ import { registerExplain } from './explain.js';
 import { registerServe } from './serve.js';
 import { registerKeys } from './keys.js';
 import { registerChargeback } from './chargeback.js';
+import { registerReconcile } from './reconcile.js';
 import { registerPlayground } from './playground.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
@@ -18,5 +19,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerServe(program, io);
   registerKeys(program, io);
   registerChargeback(program, io);
+  registerReconcile(program, io);
   registerPlayground(program, io);
 }
