@@ -54,7 +54,7 @@ export async function startPlayground(o: PlaygroundOptions = {}): Promise<Playgr
     uploadLimit: o.uploadLimit ?? 32 * 1024 * 1024,
     log: o.logFile ? await readLogViews(o.logFile, o.logTenants) : undefined,
   };
-  const app = Fastify({ logger: false, bodyLimit: o.bodyLimit ?? 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: o.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = errorAnswer(err);
     if (status >= 500) req.log.error(err);

@@ -7,10 +7,15 @@ export interface DaySpend {
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** Accumulates spend by UTC day from records or timeline buckets (sums integers only). */
 export class DailySpend {
   private readonly days = new Map<number, DaySpend>();
+  /** Full spend by hour index (epoch hours), for trailing windows. */
+  readonly hours = new Map<number, number>();
+  /** Earliest time seen (epoch ms), or Infinity. */
+  earliestMs = Infinity;
   /** Latest time seen (epoch ms), or -Infinity. */
   latestMs = -Infinity;
 
@@ -25,7 +30,17 @@ export class DailySpend {
     d.requests += requests;
     d.fullCostMicros += fullMicros;
     d.vendorCostMicros += vendorMicros;
+    const hour = Math.floor(timeMs / HOUR_MS);
+    this.hours.set(hour, (this.hours.get(hour) ?? 0) + fullMicros);
     if (timeMs > this.latestMs) this.latestMs = timeMs;
+    if (timeMs < this.earliestMs) this.earliestMs = timeMs;
+  }
+
+  /** Full spend in the whole hours `[fromHour, toHour)`. */
+  spendInHours(fromHour: number, toHour: number): number {
+    let total = 0;
+    for (const [h, v] of this.hours) if (h >= fromHour && h < toHour) total += v;
+    return total;
   }
 
   /** Days in time order, with empty days between the first and the last filled in. */

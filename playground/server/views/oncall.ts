@@ -20,6 +20,7 @@ export interface OnCallTenant {
 export interface OnCallView {
   now?: string;
   records: number;
+  /** The latest alerts (at most 200), oldest first; `alertCounts` counts all of them. */
   alerts: Alert[];
   alertCounts: Record<string, number>;
   topTenants: OnCallTenant[];
@@ -81,7 +82,8 @@ export class OnCallBuilder {
   private collect(raised: Alert[]): void {
     for (const a of raised) {
       this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
-      if (this.alerts.length < MAX_ALERTS) this.alerts.push(a);
+      this.alerts.push(a);
+      if (this.alerts.length > MAX_ALERTS) this.alerts.shift();
     }
   }
 

@@ -16,6 +16,12 @@ export function money(micros: number | null | undefined): string {
   return Math.abs(dollars) >= 100 ? usd2.format(dollars) : usd4.format(dollars);
 }
 
+/** Axis ticks: dollars with as few decimals as the scale needs (`$4.5`, `$0.05`). */
+export function moneyTick(dollars: number): string {
+  const digits = dollars === 0 ? 0 : Math.abs(dollars) >= 10 ? 0 : Math.abs(dollars) >= 0.1 ? 2 : 4;
+  return `$${dollars.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
 /** A signed money difference: `+$1.2345` / `−$0.5000`. */
 export function moneyDelta(micros: number | null | undefined): string {
   if (micros === null || micros === undefined) return '—';

@@ -74,6 +74,7 @@ export interface ExecutiveView {
   vendorMicros: number;
   days: DaySpend[];
   trendRatio?: number;
+  windowHours: number;
   month?: string;
   monthToDateMicros: number;
   forecastMonthEndMicros: number;

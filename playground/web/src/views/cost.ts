@@ -1,6 +1,6 @@
 import { chartFigure, PALETTE, timeLabel } from '../charts';
 import { h } from '../dom';
-import { money, num } from '../format';
+import { money, moneyTick, num } from '../format';
 import type { SimulationResult } from '../types';
 
 /** Union of every policy's bucket starts, in order (the policies share the trace's time axis). */
@@ -28,7 +28,7 @@ export function costView(panel: HTMLElement, r: SimulationResult): void {
     { label: `${p.name} — full`, data: full[i]!, borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderWidth: 2, pointRadius: 0, tension: 0.2 },
     { label: `${p.name} — vendor only`, data: vendor[i]!, borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, tension: 0.2 },
   ]);
-  const usdTicks = { callback: (v: string | number) => money(Number(v) * 1_000_000) };
+  const usdTicks = { callback: (v: string | number) => moneyTick(Number(v)) };
   panel.append(
     chartFigure('Cost per hour: full (solid) vs vendor-only (dashed)', r.report.policies.map((p) => `${p.name}: ${money(p.fullCostMicros)} full, ${money(p.vendorCostMicros)} vendor-only`).join('; '), {
       type: 'line',

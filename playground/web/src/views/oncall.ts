@@ -19,11 +19,11 @@ export function oncallBlock(title: string, v: OnCallView | undefined): HTMLEleme
         h('span', { className: t.burnRate >= 14.4 ? 'bad' : t.burnRate >= 6 ? 'warn' : '' }, `${num(t.burnRate)}× of ${t.budgetWindow} budget ${money(t.budgetMicros)}`) },
       { key: 'refused', label: 'Refused', numeric: true, value: (t) => t.refusedLastHour, cell: (t) => count(t.refusedLastHour) },
     ], v.topTenants, { sortKey: 'spend', descending: true }),
-    v.alerts.length ? sortableTable(`${title}: alerts (first ${v.alerts.length})`, [
+    v.alerts.length ? h('div', { className: 'scroll' }, sortableTable(`${title}: latest ${Math.min(v.alerts.length, 50)} alerts`, [
       { key: 'at', label: 'At', value: (a) => a.at },
       { key: 'sev', label: 'Severity', value: (a) => a.severity },
       { key: 'kind', label: 'Kind', value: (a) => a.kind },
       { key: 'tenant', label: 'Tenant', value: (a) => a.tenant },
       { key: 'msg', label: 'Message', value: (a) => a.message },
-    ], v.alerts, { sortKey: 'at', descending: true }) : null);
+    ], v.alerts.slice(-50), { sortKey: 'at', descending: true })) : null);
 }
