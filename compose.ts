@@ -22,6 +22,7 @@ import type { ModelAdapter } from './engine/seams/model-adapter.js';
 import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
 import { Tollgate } from './engine/tollgate.js';
+import type { RecordObserver } from './engine/request-steps.js';
 import type { TollgateMetrics } from './engine/telemetry/metrics.js';
 import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
 import type { PolicyInput } from './policies/schema.js';
@@ -46,7 +47,7 @@ export interface TollgateOptions {
   /** Epoch-ms clock (tests, replays). */
   clock?: () => number;
   /** Called with every settled decision record (alerts, custom reporting). */
-  observers?: ((record: DecisionRecord) => void)[];
+  observers?: RecordObserver[];
   /** Prometheus metrics to update from every settled record (`new TollgateMetrics()`; serve with `metricsHandler`). */
   metrics?: TollgateMetrics;
 }
@@ -79,10 +80,10 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   return new Tollgate(container);
 }
 
-function metricsObserver(metrics: TollgateMetrics): (r: DecisionRecord) => void {
-  return (r) => {
+function metricsObserver(metrics: TollgateMetrics): RecordObserver {
+  return (r, timing) => {
     metrics.observe(r);
-    if (r.decisionMs !== undefined) metrics.observeDecisionDuration(r.decisionMs / 1000);
+    if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
   };
 }
 

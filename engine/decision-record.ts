@@ -41,8 +41,6 @@ export const decisionRecordSchema = z.object({
   cache: z.object({ hit: z.boolean(), match: z.enum(['exact', 'semantic']).optional(), savedMicros: int.default(0) }).optional(),
   quality: z.number().optional(),
   latencyMs: z.number().nonnegative(),
-  /** Time spent classifying and routing (no model call), ms. */
-  decisionMs: z.number().nonnegative().optional(),
   outcome: z.enum(['ok', 'error', 'refused']),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** Budget / rate-limit actions applied (warn, downgrade, throttle, refuse). */

@@ -31,8 +31,14 @@ export interface EngineDeps {
   /** Single-flight: identical cacheable requests in flight, by tenant + key; followers await the leader's answer. */
   inflight: Map<string, Promise<CachedAnswer | undefined>>;
   /** Called with every settled record (metrics, alerts). Must not throw. */
-  observers: ((record: DecisionRecord) => void)[];
+  observers: RecordObserver[];
 }
+
+/**
+ * Sees every settled record, plus timings that are kept out of the log (so a seeded simulation's log is
+ * reproducible). Must not throw.
+ */
+export type RecordObserver = (record: DecisionRecord, timing: { decisionMs?: number }) => void;
 
 /** Per-request state carried through the machine. */
 export interface RequestContext {
@@ -259,13 +265,13 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
     cache: deps.cache || ctx.cacheHit ? { hit: !!ctx.cacheHit, match: ctx.cacheHit?.match, savedMicros: ctx.cacheHit?.fullMicros ?? 0 } : undefined,
     quality: a?.response.quality,
     latencyMs: Math.max(0, deps.now() - f.startedAt),
-    decisionMs: ctx.decisionMs,
     outcome: e ? (isRefusal(e) ? 'refused' : 'error') : 'ok',
     error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
     actions: ctx.actions.length ? ctx.actions : undefined,
   };
   deps.ledger.record(record);
-  for (const o of deps.observers) o(record);
+  const timing = { decisionMs: ctx.decisionMs };
+  for (const o of deps.observers) o(record, timing);
   if (a && deps.cache && ctx.cacheQuery) {
     ctx.cachedAnswer = { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full };
     await deps.cache.store(ctx.cacheQuery, ctx.cachedAnswer).catch(() => undefined);

@@ -9,7 +9,7 @@ import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
 import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './telemetry/tracing.js';
-import { type EngineDeps, type RequestContext, classify, route } from './request-steps.js';
+import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
 import type { Classification } from './seams/classifier.js';
@@ -73,7 +73,7 @@ export class Tollgate {
       breaker: new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs),
       now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
       inflight: new Map(),
-      observers: container.get<((r: DecisionRecord) => void)[]>(TOKENS.Observers, { optional: true }) ?? [],
+      observers: container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [],
     };
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });
