@@ -65,25 +65,34 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
   const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
   const clock = options.clock ?? Date.now;
+  const budgets = options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock });
   const container = createContainer({
     [TOKENS.Policy]: compiled,
     [TOKENS.PriceCatalog]: catalog,
     [TOKENS.Classifier]: options.classifier ?? new RulesClassifier(),
     [TOKENS.ModelAdapters]: adapters,
-    [TOKENS.BudgetStore]: options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock }),
+    [TOKENS.BudgetStore]: budgets,
     [TOKENS.RateLimiter]: options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }),
     [TOKENS.Cache]: options.cache,
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
-    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics)] : [])],
+    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets)] : [])],
   });
   return new Tollgate(container);
 }
 
-function metricsObserver(metrics: TollgateMetrics): RecordObserver {
+/** Feeds metrics from each record; refreshes the tenant's remaining-money gauge when the store can tell. */
+function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore): RecordObserver {
   return (r, timing) => {
     metrics.observe(r);
     if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
+    budgets
+      .usage?.(r.tenant)
+      .then((usage) => {
+        const money = usage.filter((u) => u.dimension === 'micros');
+        if (money.length) metrics.setBudgetRemaining(r.tenant, Math.min(...money.map((u) => u.remaining)));
+      })
+      .catch(() => undefined);
   };
 }
 

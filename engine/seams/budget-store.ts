@@ -32,6 +32,11 @@ export interface Reservation {
  */
 export interface BudgetStore {
   reserve(req: ReserveRequest): Promise<Reservation>;
+  /**
+   * Optional: each budget that applies to the tenant with its limit, used (settled + held) and
+   * remaining amount (µ$ for money budgets, tokens for token budgets). Used for the remaining-budget gauge.
+   */
+  usage?(tenant: string): Promise<{ dimension: 'micros' | 'tokens'; limit: number; used: number; remaining: number }[]>;
   settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void>;
   refund(reservation: Reservation): Promise<void>;
 }

@@ -9,7 +9,7 @@ type Family = { name: string; metrics: { labels?: Record<string, string>; value?
 describe('createTollgate({ metrics })', () => {
   it('updates request, token and cost counters and the decision-latency histogram from every settled record', async () => {
     const metrics = new TollgateMetrics();
-    const tg = createTollgate({ policy: simPolicy(), metrics });
+    const tg = createTollgate({ policy: simPolicy({ tenants: { acme: { budgets: [{ window: 'month', usd: 10 }] } } }), metrics });
     for (let i = 0; i < 3; i++) await tg.complete({ tenant: 'acme', messages: [{ role: 'user', content: `question ${i}` }] });
     await tg.complete({ tenant: 'acme', model: 'nope', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
     const families = parsePrometheusTextFormat(await metrics.metrics()) as Family[];
@@ -20,5 +20,7 @@ describe('createTollgate({ metrics })', () => {
     expect(costFamily).toBe(tg.ledger.total().fullMicros);
     const hist = get('tollgate_decision_duration_seconds');
     expect(Number(hist.metrics[0]!.count)).toBe(3);
+    const remaining = get('tollgate_budget_remaining_microdollars').metrics.find((m) => m.labels?.tenant === 'acme');
+    expect(Number(remaining!.value)).toBe(10_000_000 - tg.ledger.total().fullMicros);
   });
 });
