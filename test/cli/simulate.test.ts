@@ -27,7 +27,7 @@ describe('tollgate simulate', () => {
     expect(r.out).toMatch(/savings vs all-vendor\s+—\s+\$\d+\.\d+ \(\d+\.\d%\)/);
     expect(r.out).toMatch(/full cost per tenant/);
     expect(r.err).toBe('');
-  });
+  }, 120_000);
 
   it('--json prints one report whose totals equal the sum over the --out decision logs', async () => {
     const out = join(dir, 'logs');
@@ -91,5 +91,5 @@ describe('tollgate simulate', () => {
     const { stdout } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'jiti'), [join(root, 'cli', 'main.ts'), 'simulate', '--policy', COST_AWARE, '--trace', trace, '--json'], { cwd: root });
     const report = JSON.parse(stdout) as SimulationReport;
     expect(report.policies[0]).toMatchObject({ name: 'cost-aware', requests: 500 });
-  }, 60_000);
+  }, 120_000);
 });
