@@ -59,7 +59,7 @@ export async function runSimulation(o: RunSimulationOptions): Promise<Simulation
     const views: PolicyViews[] = [];
     for (const [i, p] of report.policies.entries()) {
       const tenants = o.policies[i]?.policy.tenants ?? {};
-      views.push({ name: p.name, executive: executiveFromTimeline(p), tenants: tenantRows(p), oncall: await oncallFor(p, tenants, logs) });
+      views.push({ name: p.name, executive: executiveFromTimeline(p), tenants: tenantRows(p, tenants), oncall: await oncallFor(p, tenants, logs) });
     }
     return { report, views, compare: compareRows(report.policies), elapsedMs };
   } finally {

@@ -9,11 +9,11 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const dec1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
-/** Micro-dollars as dollars: cents above $100, four decimals below (small per-request costs stay visible). */
+/** Micro-dollars as dollars: cents from $1 up, four decimals below (small per-request costs stay visible). */
 export function money(micros: number | null | undefined): string {
   if (micros === null || micros === undefined) return '—';
   const dollars = micros / 1_000_000;
-  return Math.abs(dollars) >= 100 ? usd2.format(dollars) : usd4.format(dollars);
+  return Math.abs(dollars) >= 1 ? usd2.format(dollars) : usd4.format(dollars);
 }
 
 /** Axis ticks: dollars with as few decimals as the scale needs (`$4.5`, `$0.05`). */

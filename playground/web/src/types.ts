@@ -105,6 +105,7 @@ export interface TenantRow {
   fullCostMicros: number;
   vendorCostMicros: number;
   budgetMicros?: number;
+  budgetWindow?: string;
   budgetUsed?: number;
   refused: number;
 }
