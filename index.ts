@@ -42,3 +42,5 @@ export { LogAlertSink } from './adapters/sinks/log-alert-sink.js';
 export { WebhookAlertSink } from './adapters/sinks/webhook-alert-sink.js';
 export { TollgateMetrics, metricsHandler } from './engine/telemetry/metrics.js';
 export { withRequestSpan, genAiSpanName, recordDecisionOnSpan } from './engine/telemetry/tracing.js';
+export { simulatePolicies, traceRowToRequest, type SimulateOptions, type SimulationReport, type PolicySimulation, type SimulationProgress } from './engine/simulation/index.js';
+export { reportDecisionLog, type LogReport } from './engine/reporting/index.js';
