@@ -3,6 +3,7 @@
  * Everything else depends on interfaces (engine/seams/*).
  */
 import { AnthropicAdapter } from './adapters/anthropic-adapter.js';
+import { artifactPath, LazyClassifier, loadPolicyClassifier } from './adapters/classifiers/policy-classifier.js';
 import { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
 import { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
 import { OpenAICompatibleAdapter } from './adapters/openai-compatible-adapter.js';
@@ -69,7 +70,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const container = createContainer({
     [TOKENS.Policy]: compiled,
     [TOKENS.PriceCatalog]: catalog,
-    [TOKENS.Classifier]: options.classifier ?? new RulesClassifier(),
+    [TOKENS.Classifier]: options.classifier ?? (artifactPath(loaded) ? new LazyClassifier(() => loadPolicyClassifier(loaded)) : new RulesClassifier()),
     [TOKENS.ModelAdapters]: adapters,
     [TOKENS.BudgetStore]: budgets,
     [TOKENS.RateLimiter]: options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }),
@@ -94,6 +95,15 @@ function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore): Record
       })
       .catch(() => undefined);
   };
+}
+
+/**
+ * {@link createTollgate}, but loads the policy's classifier first: a policy with
+ * `classifier.kind: 'learned'` fails here (ClassifierArtifactError) if its artefact is bad, not at the first request.
+ */
+export async function createTollgateAsync(options: TollgateOptions): Promise<Tollgate> {
+  const loaded = toLoaded(options.policy);
+  return createTollgate({ ...options, policy: loaded, classifier: options.classifier ?? (await loadPolicyClassifier(loaded)) });
 }
 
 function toLoaded(p: TollgateOptions['policy']): LoadedPolicy {

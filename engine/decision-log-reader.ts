@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TollgateError } from './errors.js';
 import { type DecisionRecord, decisionRecordSchema } from './decision-record.js';
+import { isFeedbackLine } from './feedback.js';
 
 export interface LogReadIssue {
   line: number;
@@ -14,6 +15,7 @@ export interface LogReadIssue {
  * Streams a JSONL decision log. A torn last line (no trailing newline, unparsable) is skipped and
  * reported through `onIssue` with `torn: true`; a bad line in the middle is an error
  * ({@link TollgateError} `decision_log_corrupt`) unless `skipInvalid` is set, in which case it is reported.
+ * Feedback lines (`kind: "feedback"`, see engine/feedback.ts) are skipped; read them with `readFeedback`.
  */
 export async function* readDecisionLog(
   path: string,
@@ -27,7 +29,9 @@ export async function* readDecisionLog(
     if (p.text.trim() === '') return undefined;
     let reason: string;
     try {
-      const r = decisionRecordSchema.safeParse(JSON.parse(p.text));
+      const value: unknown = JSON.parse(p.text);
+      if (isFeedbackLine(value)) return undefined; // feedback lines: see readFeedback
+      const r = decisionRecordSchema.safeParse(value);
       if (r.success) return r.data;
       reason = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     } catch (e) {

@@ -5,6 +5,7 @@ import { TOKENS } from './container.js';
 import type { CostBreakdown, TokenUsage } from './cost.js';
 import type { CandidateRecord, DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
+import { feedbackRecord } from './feedback.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
@@ -133,6 +134,15 @@ export class Tollgate {
     const done = await result;
     if (done.cached) yield { type: 'delta', text: done.text };
     yield { type: 'done', result: done };
+  }
+
+  /**
+   * Records quality feedback (score in [0, 1]) on a past request: appends a feedback line to the decision
+   * log (engine/feedback.ts); records are never rewritten. `tollgate tune` uses it as observed quality.
+   */
+  async feedback(requestId: string, score: number): Promise<void> {
+    const line = feedbackRecord(requestId, score, this.deps.now());
+    await this.deps.sink.append(line as unknown as DecisionRecord); // sinks write lines opaquely
   }
 
   /** Flushes and closes the decision sink. */

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { observationsFromLog, fitOutputLength } from '../../adapters/classifiers/learned/output-length.js';
+import { trainClassifier } from '../../adapters/classifiers/learned/train.js';
+import { createEmbedder } from '../../embeddings/index.js';
+import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readLabeledCsv } from '../../engine/routing-eval/labeled-csv.js';
+import { CliUsageError, type CliIo } from '../io.js';
+
+export function registerTrain(program: Command, io: CliIo): void {
+  program
+    .command('train')
+    .description('Train a learned quality classifier (kNN over LanceDB and/or an ONNX logistic-regression head) from labeled prompts.')
+    .requiredOption('--data <file>', 'CSV with a prompt column and one True/False (or [0, 1] score) column per model')
+    .requiredOption('--out <dir>', 'artefact directory to write (replaced)')
+    .option('--method <method>', 'knn | logreg | both (both: keep the better on a held-out split)', 'both')
+    .option('--seed <n>', 'seed of the validation split', '1')
+    .option('--models <ids>', 'comma-separated model columns (default: every True/False column)')
+    .option('--log <file>', 'decision log to learn per-task output lengths from')
+    .addHelpText('after', '\nExample:\n  $ tollgate train --data ../shared/data/routing/mmlu_train.csv --out models/mmlu-router --method both')
+    .action(async (o: { data: string; out: string; method: string; seed: string; models?: string; log?: string }) => {
+      if (!['knn', 'logreg', 'both'].includes(o.method)) throw new CliUsageError(`--method must be knn, logreg or both (got "${o.method}")`);
+      const seed = Number(o.seed);
+      if (!Number.isInteger(seed)) throw new CliUsageError(`--seed must be an integer (got "${o.seed}")`);
+      const data = readLabeledCsv(o.data, o.models?.split(',').map((s) => s.trim()));
+      let outputLength;
+      if (o.log) {
+        const records = [];
+        for await (const r of readDecisionLog(o.log, { skipInvalid: true })) records.push(r);
+        outputLength = fitOutputLength(observationsFromLog(records));
+      }
+      const embedder = await createEmbedder();
+      const bar = io.isTty ? new cliProgress.SingleBar({ format: '{phase} [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      let phase = '';
+      const manifest = await trainClassifier({
+        data,
+        outDir: o.out,
+        embedder,
+        method: o.method as 'knn' | 'logreg' | 'both',
+        seed,
+        outputLength,
+        onProgress: (p, done, total) => {
+          if (!bar) return;
+          if (p !== phase) {
+            if (phase) bar.stop();
+            phase = p;
+            bar.start(total, done, { phase: p.padEnd(12) });
+          } else bar.update(done);
+        },
+      });
+      bar?.stop();
+      const v = manifest.metrics.validation;
+      for (const [method, m] of Object.entries(v)) {
+        io.out(`${method.padEnd(7)} validation (${manifest.training.validationRows} held-out rows, ${manifest.training.split} split): APGR ${m.apgr.toFixed(3)}  CPT(50%) ${m.cpt50.toFixed(3)}  CPT(80%) ${m.cpt80.toFixed(3)}  gain AUC ${m.gainAuc.toFixed(3)}  params ${JSON.stringify(m.params)}\n`);
+      }
+      io.out(`wrote ${o.out}: method ${manifest.method}, version ${manifest.version}, models ${manifest.models.join(', ')}${manifest.outputLength ? `, output lengths for ${Object.keys(manifest.outputLength.byTask).length} tasks` : ''}\n`);
+    });
+}
