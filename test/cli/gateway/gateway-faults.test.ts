@@ -93,6 +93,19 @@ describe('gateway under vendor faults', () => {
     if (model !== 'dhang') expect((s as InstanceType<typeof OpenAI.APIError>).status).toBe(status);
   });
 
+  it('aborts the upstream call when the client disconnects, and still settles the request once', async () => {
+    sent++;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 60);
+    const r = await h.client.chat.completions
+      .create({ model: 'dhang', messages: [{ role: 'user', content: 'never mind' }] }, { signal: ac.signal, headers: { 'x-request-id': 'client-gone' } })
+      .catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await expect.poll(() => h.sink!.records.find((x) => x.requestId === 'client-gone')?.outcome, { timeout: 3000 }).toBe('error');
+    // Without the abort the hang would run the whole chain: 2 models × 2 attempts × 250 ms.
+    expect(h.sink!.records.find((x) => x.requestId === 'client-gone')!.latencyMs).toBeLessThan(500);
+  });
+
   it('settles every request exactly once: unique ids in the log, log count = requests sent = ledger count', async () => {
     const records = h.sink!.records;
     const ids = records.map((r) => r.requestId);
