@@ -9,6 +9,9 @@ import { registerKeys } from './keys.js';
 import { registerChargeback } from './chargeback.js';
 import { registerReconcile } from './reconcile.js';
 import { registerPlayground } from './playground.js';
+import { registerTrain } from './train.js';
+import { registerTune } from './tune.js';
+import { registerEval } from './eval.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -21,4 +24,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerChargeback(program, io);
   registerReconcile(program, io);
   registerPlayground(program, io);
+  registerTrain(program, io);
+  registerTune(program, io);
+  registerEval(program, io);
 }
