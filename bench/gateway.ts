@@ -14,7 +14,8 @@ import { printTable, summarize, writeResult, type LatencySummary } from './stats
 /**
  * Gateway overhead on loopback: the same OpenAI chat request sent (a) straight to the local fake vendor
  * and (b) through the gateway (auth, validation, engine: count, route, call the vendor, settle, log),
- * interleaved one by one in the same run so machine noise hits both alike. Added latency is
+ * interleaved one by one in the same run so machine noise hits both alike; plus `engine.complete()` called
+ * in process against the same vendor (so gateway − engine = the HTTP face's own cost). Added latency is
  * gateway − direct at each percentile. Two gateway variants: the decision log discarded (the gateway's
  * own cost) and the production JSONL log with fdatasync before each response (what `serve` runs).
  * Target: p50 added latency ≤ 1 ms. CPU per request is reported too: on a shared, busy machine wall-clock
@@ -72,7 +73,14 @@ export async function runGatewayBench(outDir: string): Promise<Row[]> {
   const body = (model: string, i: number) => JSON.stringify({ model, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export button does nothing.` }], max_tokens: 64 });
   const direct = () => (i: number) => post(vendor.port, agent, '/v1/chat/completions', body('ok', i), {});
   const via = (port: number) => (i: number) => post(port, agent, '/v1/chat/completions', body('auto', i), { authorization: `Bearer ${key}` });
-  const paths: [string, (i: number) => Promise<unknown>][] = [['direct to vendor', direct()], ...Object.entries(gateways).map(([name, g]) => [name, via(g.port)] as [string, (i: number) => Promise<unknown>])];
+  // The engine alone (same vendor, no HTTP face): gateway − this = what the HTTP face itself adds.
+  const engine = createTollgate({ policy, decisionLog: new NullDecisionSink() });
+  const inProcess = (i: number) => engine.complete({ tenant: 'bench', messages: [{ role: 'user', content: `Summarise ticket ${i}: the export button does nothing.` }], maxOutputTokens: 64 });
+  const paths: [string, (i: number) => Promise<unknown>][] = [
+    ['direct to vendor', direct()],
+    ['engine.complete() in process', inProcess],
+    ...Object.entries(gateways).map(([name, g]) => [name, via(g.port)] as [string, (i: number) => Promise<unknown>]),
+  ];
   const samples = new Map<string, number[]>(paths.map(([n]) => [n, []]));
   const cpu = new Map<string, number>(paths.map(([n]) => [n, 0]));
   try {
@@ -90,6 +98,7 @@ export async function runGatewayBench(outDir: string): Promise<Row[]> {
   } finally {
     agent.destroy();
     for (const g of Object.values(gateways)) await g.close();
+    await engine.close();
     await vendor.close();
     rmSync(dir, { recursive: true, force: true });
   }
