@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
 import { countChatTokens } from '../engine/tokens.js';
+import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simulated-draws.js';
 
 /**
  * A model that answers without a network: deterministic output length, latency, quality and failures
- * from a seed, the model id and the request. Used for simulations, benchmarks and tests.
+ * from a seed, the model id and the request id (draws in `simulated-draws.ts`, shared with the
+ * simulator's fast replay). Used for simulations, benchmarks and tests.
  * - Output tokens: the trace's actual output tokens when known, else a log-normal draw (median 200)
  *   capped at `maxOutputTokens`.
  * - Quality: the trace's observed label for this model when known, else 1 with probability
@@ -21,12 +22,11 @@ export class SimulatedAdapter implements ModelAdapter {
     const sim = input.model.simulate;
     const u = this.uniforms(input);
     if (sim && sim.latencyMs > 0) await sleep(sim.latencyMs, input.signal, input.model.id);
-    if (sim && u[2] < sim.failureRate) throw new ProviderError('server_error', input.model.id, `simulated failure of ${input.model.id}`, 500);
+    if (sim && u[2]! < sim.failureRate) throw new ProviderError('server_error', input.model.id, `simulated failure of ${input.model.id}`, 500);
     const hint = input.simulation;
-    const outputTokens = Math.min(hint?.outputTokens ?? Math.round(200 * Math.exp(0.8 * gaussian(u[0], u[1]))), input.maxOutputTokens);
+    const outputTokens = drawOutputTokens(u, hint, input.maxOutputTokens);
     const inputTokens = hint?.promptTokens ?? countChatTokens(input.messages, input.model.encoding);
-    const label = hint?.labels?.[input.model.id];
-    const quality = label ?? (u[3] < input.model.quality ? 1 : 0);
+    const quality = drawQuality(u, hint, input.model.id, input.model.quality);
     return {
       text: `[${input.model.id}] simulated answer of ${outputTokens} tokens`,
       usage: { inputTokens, outputTokens, cachedInputTokens: 0 },
@@ -45,13 +45,8 @@ export class SimulatedAdapter implements ModelAdapter {
 
   /** Four uniforms in [0, 1) from (seed, model, request). */
   private uniforms(input: ModelCallInput): number[] {
-    const h = createHash('sha256').update(`${this.seed}\0${input.model.id}\0${input.requestId}`).digest();
-    return [0, 4, 8, 12].map((o) => h.readUInt32BE(o) / 0x1_0000_0000);
+    return drawUniforms(drawPrefix(this.seed, input.model.id), input.requestId);
   }
-}
-
-function gaussian(u1: number, u2: number): number {
-  return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 function sleep(ms: number, signal: AbortSignal, model: string): Promise<void> {

@@ -32,7 +32,8 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
   };
 }
 
-export function messageText(request: ValidRequest): string {
+/** The prompt text the classifier reads: the messages' contents joined by newlines. */
+export function messageText(request: Pick<ValidRequest, 'messages'>): string {
   if (request.messages.length === 1) return request.messages[0]!.content;
   return request.messages.map((m) => m.content).join('\n');
 }

@@ -1,13 +1,12 @@
-import { type CompiledModel, type CompiledPolicy, tierRank } from './compiled-policy.js';
+import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
 import { RateLimitedError, StreamInterruptedError, TollgateError } from './errors.js';
 import { callAttempt, invokeWithFallbacks } from './invoke.js';
 import type { CostLedger } from './ledger.js';
 import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from './limit-actions.js';
-import { redactSecrets } from './redact.js';
 import type { RequestFacts } from './request-facts.js';
+import { downgradeExclusions, reservationSize } from './reservation-size.js';
 import { decide, type Decision } from './router.js';
 import type { BudgetStore, Reservation } from './seams/budget-store.js';
 import type { Cache, CachedAnswer, CacheHit, CacheQuery } from './seams/cache.js';
@@ -15,6 +14,7 @@ import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
 import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
 import type { RateLimiter } from './seams/rate-limiter.js';
+import { buildDecisionRecord, settledUsage } from './settle-record.js';
 
 /** Everything the request steps need; bound once per engine by the container. */
 export interface EngineDeps {
@@ -120,15 +120,7 @@ export function outputCap(deps: EngineDeps, ctx: RequestContext): number {
 
 /** Reserves the most the request can cost: prompt + output cap on the priciest model of its chain. */
 export async function reserve(deps: EngineDeps, ctx: RequestContext, reservationId = ctx.facts.id): Promise<Reservation> {
-  const d = ctx.decision!;
-  const cap = outputCap(deps, ctx);
-  let micros = 0;
-  let tokens = 0;
-  for (const m of [d.chosen, ...d.fallbackChain.map((id) => deps.policy.byId.get(id)!)]) {
-    const input = ctx.facts.promptTokens.get(m.encoding) ?? 0;
-    micros = Math.max(micros, fullCost(m.basis, { inputTokens: input, outputTokens: cap, cachedInputTokens: 0 }).full);
-    tokens = Math.max(tokens, input + cap);
-  }
+  const { micros, tokens } = reservationSize(deps.policy, ctx.decision!, ctx.facts.promptTokens, outputCap(deps, ctx));
   return deps.budgets.reserve({ tenant: ctx.facts.request.tenant, requestId: reservationId, micros, tokens, tags: ctx.facts.tags });
 }
 
@@ -154,10 +146,8 @@ export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sl
     ctx.actions.push(formatLimitAction(action));
     return;
   }
-  const current = ctx.decision!.chosen;
-  const target = action.toTier ? tierRank(action.toTier) : tierRank(current.tier) - 1;
-  if (tierRank(current.tier) <= target || ctx.facts.request.model) return; // already there, or pinned by the caller
-  const excluded = new Map(deps.policy.models.filter((m) => tierRank(m.tier) > target).map((m) => [m.id, `downgraded by budget action`] as const));
+  const excluded = downgradeExclusions(deps.policy, action, ctx.decision!.chosen, !!ctx.facts.request.model);
+  if (!excluded) return; // already there, or pinned by the caller
   let downgraded: Decision;
   try {
     downgraded = route(deps, ctx, excluded);
@@ -221,54 +211,26 @@ function streamAttempt(emit: (text: string) => void) {
 
 /** Turns the answer (or cache hit, or error) into the settled record; settles or refunds the reservation. */
 export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<DecisionRecord> {
-  const f = ctx.facts;
-  let usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-  let cost: CostBreakdown = { vendor: 0, infra: 0, ops: 0, full: 0 } as CostBreakdown;
-  let source: DecisionRecord['tokens']['source'] = 'tokenizer';
   const a = ctx.answer;
-  if (a) {
-    const u = a.response.usage;
-    usage = {
-      inputTokens: u.inputTokens ?? f.promptTokens.get(a.model.encoding) ?? 0,
-      outputTokens: u.outputTokens,
-      cachedInputTokens: u.cachedInputTokens ?? 0,
-      cacheWriteTokens: u.cacheWriteTokens,
-    };
-    source = u.inputTokens !== undefined ? a.response.usageSource : 'tokenizer';
-    cost = fullCost(a.model.basis, usage);
-  }
+  const settled = settledUsage(a, ctx.facts.promptTokens);
+  const { usage, cost } = settled;
   if (ctx.reservation) {
     if (a) await deps.budgets.settle(ctx.reservation, { micros: cost.full, tokens: usage.inputTokens + usage.outputTokens });
     else await deps.budgets.refund(ctx.reservation);
   }
-  const d = ctx.decision;
-  const c = ctx.classification;
-  const e = ctx.error;
-  const record: DecisionRecord = {
-    v: 1,
-    time: new Date(f.startedAt).toISOString(),
-    requestId: f.id,
-    tenant: f.request.tenant,
-    tags: f.tags,
-    policy: { name: deps.policy.name, version: deps.policy.version },
-    rule: d?.rule ?? (ctx.cacheHit ? 'cache' : undefined),
-    classification: c ? { task: c.task, complexity: c.complexity, predictedOutputTokens: c.predictedOutputTokens, source: c.source } : undefined,
-    candidates: d?.candidates ?? [],
-    chosen: d?.chosen.id,
-    model: a?.model.id ?? ctx.cacheHit?.model,
-    tier: a?.model.tier ?? (ctx.cacheHit ? deps.policy.byId.get(ctx.cacheHit.model)?.tier : undefined),
-    fallbacks: a?.fallbacks ?? [],
-    attempts: a?.attempts ?? 0,
-    tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
-    predictedCostMicros: d?.predictedCostMicros ?? 0,
-    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
-    cache: deps.cache || ctx.cacheHit ? { hit: !!ctx.cacheHit, match: ctx.cacheHit?.match, savedMicros: ctx.cacheHit?.fullMicros ?? 0 } : undefined,
-    quality: a?.response.quality,
-    latencyMs: Math.max(0, deps.now() - f.startedAt),
-    outcome: e ? (isRefusal(e) ? 'refused' : 'error') : 'ok',
-    error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
-    actions: ctx.actions.length ? ctx.actions : undefined,
-  };
+  const record = buildDecisionRecord({
+    policy: deps.policy,
+    facts: ctx.facts,
+    classification: ctx.classification,
+    decision: ctx.decision,
+    answer: a,
+    cacheHit: ctx.cacheHit,
+    cacheEnabled: !!deps.cache,
+    settled,
+    error: ctx.error,
+    actions: ctx.actions,
+    now: deps.now(),
+  });
   deps.ledger.record(record);
   const timing = { decisionMs: ctx.decisionMs };
   for (const o of deps.observers) o(record, timing);
@@ -279,5 +241,4 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
   return record;
 }
 
-const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
-export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);
+export { isRefusal } from './settle-record.js';

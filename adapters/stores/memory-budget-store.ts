@@ -57,6 +57,22 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
+    return this.reserveSync(req);
+  }
+
+  async settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void> {
+    this.settleSync(reservation, actual);
+  }
+
+  async refund(reservation: Reservation): Promise<void> {
+    this.refundSync(reservation);
+  }
+
+  /**
+   * {@link reserve} without the promise, for synchronous batch loops (the simulator's fast replay):
+   * the same state and the same result, a refusal thrown instead of rejected.
+   */
+  reserveSync(req: ReserveRequest): Reservation {
     checkAmounts('reservation', req.micros, req.tokens);
     const now = this.clock();
     this.expireHolds(now);
@@ -75,12 +91,14 @@ export class MemoryBudgetStore implements BudgetStore {
     return reservation;
   }
 
-  async settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void> {
+  /** {@link settle} without the promise. */
+  settleSync(reservation: Reservation, actual: { micros: number; tokens: number }): void {
     checkAmounts('settlement', actual.micros, actual.tokens);
     this.release(reservation, actual);
   }
 
-  async refund(reservation: Reservation): Promise<void> {
+  /** {@link refund} without the promise. */
+  refundSync(reservation: Reservation): void {
     this.release(reservation, { micros: 0, tokens: 0 });
   }
 

@@ -25,6 +25,11 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async take(req: RateLimitRequest): Promise<RateLimitResult> {
+    return this.takeSync(req);
+  }
+
+  /** {@link take} without the promise, for synchronous batch loops (the simulator's fast replay). */
+  takeSync(req: RateLimitRequest): RateLimitResult {
     const now = this.clock();
     if (++this.takes % 4096 === 0) for (const [k, tat] of this.tats) if (tat <= now) this.tats.delete(k);
     const rules = planRateLimits(this.policy, req);

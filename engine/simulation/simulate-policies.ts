@@ -9,10 +9,12 @@ import { type LoadedPolicy, loadPolicy } from '../../policies/loader.js';
 import type { Policy } from '../../policies/schema.js';
 import { TollgateError, ValidationError } from '../errors.js';
 import { usdToMicros } from '../money.js';
+import type { DecisionSink } from '../seams/decision-sink.js';
 import type { Tollgate } from '../tollgate.js';
 import { openTrace, TraceEmptyError, type TraceReadStats, type TraceRequest } from '../trace/index.js';
 import { SimulationAccumulator } from './accumulator.js';
 import { estimateTraceRows } from './count-rows.js';
+import { FastReplay, fastReplayBlocker } from './fast-replay.js';
 import { traceRowToRequest } from './trace-request.js';
 import type { SimulateOptions, SimulationReport } from './types.js';
 
@@ -23,7 +25,12 @@ const PROGRESS_EVERY_MS = 100;
 
 interface Run {
   name: string;
-  engine: Tollgate;
+  /** The full engine (when this policy is not fast-replayed). */
+  engine?: Tollgate;
+  /** The fast replay (when it is exact for this policy and allowed by `options.engine`). */
+  fast?: FastReplay;
+  /** The fast replay's decision log (with `outDir`). */
+  sink?: DecisionSink;
   acc: SimulationAccumulator;
   /** Set by the observer when the current request produced a settled record. */
   observed: boolean;
@@ -40,6 +47,10 @@ interface Run {
  *   rate limits and circuit breakers.
  * - Memory is flat in the trace length: no per-request state is kept beyond the current row.
  * - Refusals and failures are logged records like any other; they are counted, not thrown.
+ * - `options.engine` (default `auto`) picks how each policy runs: the synchronous fast replay
+ *   (engine/simulation/fast-replay.ts, the same records as the engine) whenever it is exact for the
+ *   policy, else the full engine; `fast` insists (a `ValidationError` when not exact), `full` never
+ *   uses the fast replay.
  *
  * Throws `PolicyError` for an invalid policy, the trace readers' typed errors (`TraceNotFoundError`,
  * `TraceFormatError`, `TraceRowError` in `fatal` mode, `TraceEmptyError`), and `signal.reason` when
@@ -60,27 +71,39 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
   const clock = (): number => now;
   const catalog = new GenaiPricesCatalog();
   const names = uniqueNames(loaded.map((l) => l.policy.name));
+  const mode = options.engine ?? 'auto';
   const runs: Run[] = loaded.map((policy, i) => {
+    const name = names[i]!;
+    const acc = new SimulationAccumulator(bucketMs, tenantBudgets(policy.policy));
+    const logFile = options.outDir ? join(options.outDir, `${fileSafe(name)}.decisions.jsonl`) : undefined;
+    const blocker = mode === 'full' ? 'full engine requested' : fastReplayBlocker(policy);
+    if (blocker === undefined) {
+      const fast = new FastReplay(policy, catalog, { seed: options.seed ?? 1, doneTtlMs: DONE_TTL_MS });
+      return { name, fast, acc, observed: false, ...(logFile ? { sink: new BufferedJsonlDecisionSink(logFile) } : {}) };
+    }
+    if (mode === 'fast') throw new ValidationError('simulation', [{ path: 'engine', message: `fast replay is not exact for policy "${name}": ${blocker}` }]);
     const sim = new SimulatedAdapter(options.seed ?? 1);
-    const run: Run = { name: names[i]!, engine: undefined as unknown as Tollgate, acc: new SimulationAccumulator(bucketMs, tenantBudgets(policy.policy)), observed: false };
+    const run: Run = { name, acc, observed: false };
     run.engine = createTollgate({
       policy,
       adapters: { 'openai-compatible': sim, anthropic: sim, simulated: sim },
-      decisionLog: options.outDir ? new BufferedJsonlDecisionSink(join(options.outDir, `${fileSafe(run.name)}.decisions.jsonl`)) : new NullDecisionSink(),
+      decisionLog: logFile ? new BufferedJsonlDecisionSink(logFile) : new NullDecisionSink(),
       priceCatalog: catalog,
       budgetStore: new MemoryBudgetStore(policy.policy.tenants, { clock, doneTtlMs: DONE_TTL_MS }),
       clock,
       seed: options.seed ?? 1,
       observers: [
         (record) => {
-          run.acc.add(record, now);
+          acc.add(record, now);
           run.observed = true;
         },
       ],
     });
     return run;
   });
+  const close = (r: Run): Promise<void> => (r.engine ? r.engine.close() : (r.sink?.close() ?? Promise.resolve()));
 
+  const allFast = runs.every((r) => r.fast);
   let rows = 0;
   let lastProgress = 0;
   let closed = false;
@@ -93,17 +116,26 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
     for await (const row of source) {
       options.signal?.throwIfAborted();
       now = row.timestamp;
-      const request = traceRowToRequest(row);
-      for (const run of runs) await completeOne(run, request);
+      const request = allFast ? undefined : traceRowToRequest(row);
+      for (const run of runs) {
+        if (run.fast) {
+          const record = run.fast.replay(row, now);
+          if (record === undefined) run.acc.rejected();
+          else {
+            run.acc.add(record, now);
+            if (run.sink) await run.sink.append(record);
+          }
+        } else await completeOne(run, request!);
+      }
       rows++;
       if (options.onProgress && (rows & 255) === 0 && performance.now() - started - lastProgress >= PROGRESS_EVERY_MS) progress();
     }
     if (rows === 0) throw new TraceEmptyError(file ?? '<trace>', 0);
     if (options.onProgress) progress();
     closed = true;
-    await Promise.all(runs.map((r) => r.engine.close())); // a failed log write surfaces here
+    await Promise.all(runs.map(close)); // a failed log write surfaces here
   } finally {
-    if (!closed) await Promise.allSettled(runs.map((r) => r.engine.close()));
+    if (!closed) await Promise.allSettled(runs.map(close));
   }
   const stats = traceStats(source);
   return {
@@ -121,7 +153,7 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
 async function completeOne(run: Run, request: ReturnType<typeof traceRowToRequest>): Promise<void> {
   run.observed = false;
   try {
-    await run.engine.complete(request);
+    await run.engine!.complete(request);
   } catch (err) {
     if (!(err instanceof TollgateError)) throw err;
     if (!run.observed) run.acc.rejected(); // rejected before a record existed (e.g. an invalid request)

@@ -25,6 +25,10 @@ export interface SimulationProgress {
  *   (truncated first).
  * - `traceOptions.onError`: `fatal` (default) stops at the first malformed row; `skip` reports and goes on.
  * - `timelineBucketMs`: width of the timeline buckets in trace time (default one hour).
+ * - `engine`: `auto` (default) replays each policy with the synchronous fast path when that is exact
+ *   for it (rules classifier, simulated models without latency or failure injection) and with the
+ *   full engine otherwise; `fast` requires the fast path; `full` always runs the engine. Same report
+ *   either way.
  */
 export interface SimulateOptions {
   policies: (string | LoadedPolicy)[];
@@ -35,6 +39,7 @@ export interface SimulateOptions {
   outDir?: string;
   traceOptions?: { onError?: 'skip' | 'fatal'; onIssue?: (error: TraceRowError) => void };
   timelineBucketMs?: number;
+  engine?: 'auto' | 'fast' | 'full';
 }
 
 /** One model's share of a policy's traffic. Money in integer micro-dollars. */

@@ -1,0 +1,99 @@
+import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
+import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
+import type { DecisionRecord } from './decision-record.js';
+import type { TollgateError } from './errors.js';
+import { redactSecrets } from './redact.js';
+import type { Decision } from './router.js';
+import type { CacheHit } from './seams/cache.js';
+import type { Classification } from './seams/classifier.js';
+import type { ModelResponse } from './seams/model-adapter.js';
+import type { Encoding } from './tokens.js';
+
+/**
+ * The pure half of settlement: what a request's answer cost, and the decision record that says so.
+ * `settle()` (request-steps.ts) and the simulator's fast replay (engine/simulation/fast-replay.ts)
+ * both build their records here, so the two can never disagree about a field.
+ */
+
+/** The answer as settlement reads it: which model answered, its response and how it got there. */
+export interface SettledAnswer {
+  model: CompiledModel;
+  response: Pick<ModelResponse, 'usage' | 'usageSource' | 'quality'>;
+  attempts: number;
+  fallbacks: { model: string; code: string }[];
+}
+
+/** Tokens and cost of one answer (zero for a request without one). */
+export interface SettledUsage {
+  usage: TokenUsage;
+  cost: CostBreakdown;
+  source: DecisionRecord['tokens']['source'];
+}
+
+/**
+ * Usage and full cost of an answer: the vendor's input count when it reports one (`source` is then the
+ * response's), else the tokenizer's count for the answering model's encoding.
+ */
+export function settledUsage(answer: SettledAnswer | undefined, promptTokens: ReadonlyMap<Encoding, number>): SettledUsage {
+  if (!answer) return { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 }, cost: { vendor: 0, infra: 0, ops: 0, full: 0 } as CostBreakdown, source: 'tokenizer' };
+  const u = answer.response.usage;
+  const usage: TokenUsage = {
+    inputTokens: u.inputTokens ?? promptTokens.get(answer.model.encoding) ?? 0,
+    outputTokens: u.outputTokens,
+    cachedInputTokens: u.cachedInputTokens ?? 0,
+    cacheWriteTokens: u.cacheWriteTokens,
+  };
+  return { usage, cost: fullCost(answer.model.basis, usage), source: u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer' };
+}
+
+/** Everything a decision record is built from. */
+export interface RecordInput {
+  policy: CompiledPolicy;
+  facts: { id: string; tags: string[]; startedAt: number; request: { tenant: string } };
+  classification?: Classification;
+  decision?: Decision;
+  answer?: SettledAnswer;
+  cacheHit?: CacheHit;
+  /** Whether the engine has a cache (the record then always carries a `cache` section). */
+  cacheEnabled: boolean;
+  settled: SettledUsage;
+  error?: TollgateError;
+  actions: string[];
+  /** The engine clock when settling (latency is measured against `facts.startedAt`). */
+  now: number;
+}
+
+/** Builds the settled decision record (the decision-log line). Pure. */
+export function buildDecisionRecord(x: RecordInput): DecisionRecord {
+  const { facts: f, decision: d, classification: c, answer: a, error: e, cacheHit: hit } = x;
+  const { usage, cost, source } = x.settled;
+  return {
+    v: 1,
+    time: new Date(f.startedAt).toISOString(),
+    requestId: f.id,
+    tenant: f.request.tenant,
+    tags: f.tags,
+    policy: { name: x.policy.name, version: x.policy.version },
+    rule: d?.rule ?? (hit ? 'cache' : undefined),
+    classification: c ? { task: c.task, complexity: c.complexity, predictedOutputTokens: c.predictedOutputTokens, source: c.source } : undefined,
+    candidates: d?.candidates ?? [],
+    chosen: d?.chosen.id,
+    model: a?.model.id ?? hit?.model,
+    tier: a?.model.tier ?? (hit ? x.policy.byId.get(hit.model)?.tier : undefined),
+    fallbacks: a?.fallbacks ?? [],
+    attempts: a?.attempts ?? 0,
+    tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
+    predictedCostMicros: d?.predictedCostMicros ?? 0,
+    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
+    cache: x.cacheEnabled || hit ? { hit: !!hit, match: hit?.match, savedMicros: hit?.fullMicros ?? 0 } : undefined,
+    quality: a?.response.quality,
+    latencyMs: Math.max(0, x.now - f.startedAt),
+    outcome: e ? (isRefusal(e) ? 'refused' : 'error') : 'ok',
+    error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
+    actions: x.actions.length ? x.actions : undefined,
+  };
+}
+
+const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
+/** Whether an error is a refusal (budget, rate limit, context window, no eligible model) rather than a failure. */
+export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);
