@@ -12,6 +12,7 @@ import { registerPlayground } from './playground.js';
 import { registerTrain } from './train.js';
 import { registerTune } from './tune.js';
 import { registerEval } from './eval.js';
+import { registerEmbed } from './embed.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -27,4 +28,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerTrain(program, io);
   registerTune(program, io);
   registerEval(program, io);
+  registerEmbed(program, io);
 }
