@@ -20,6 +20,23 @@ export function sendFailure(reply: FastifyReply, f: HttpFailure): FastifyReply {
   return reply.code(f.status).headers(f.headers).send(f.body);
 }
 
+/** The engine work a gateway has in flight, so closing can wait for it (and for its log records). */
+export class Inflight {
+  private readonly set = new Set<Promise<unknown>>();
+
+  track<T>(p: Promise<T>): Promise<T> {
+    this.set.add(p);
+    const done = () => this.set.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Resolves when everything tracked has settled. */
+  async idle(): Promise<void> {
+    while (this.set.size) await Promise.allSettled([...this.set]);
+  }
+}
+
 /** Tags from `x-tollgate-tags: a,b` (optional; they feed rules and per-tag budgets). */
 function tagsOf(req: FastifyRequest): string[] | undefined {
   const h = req.headers['x-tollgate-tags'];
@@ -34,7 +51,7 @@ function tagsOf(req: FastifyRequest): string[] | undefined {
  * Streaming answers start once the first delta exists; an engine failure before that is an ordinary
  * HTTP error, a failure after it ends the stream with an OpenAI-shaped `{error}` event and no `[DONE]`.
  */
-export function chatHandler(tollgate: Tollgate) {
+export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const id = req.tollgateRequestId;
     const parsed = chatBodySchema.safeParse(req.body);
@@ -52,7 +69,7 @@ export function chatHandler(tollgate: Tollgate) {
     if (!body.stream) {
       let result: CompletionResult;
       try {
-        result = await tollgate.complete(request, { signal: abort.signal });
+        result = await inflight.track(tollgate.complete(request, { signal: abort.signal }));
       } catch (err) {
         return sendFailure(reply, httpFailure(err));
       }
@@ -61,12 +78,12 @@ export function chatHandler(tollgate: Tollgate) {
     const it = tollgate.stream(request, { signal: abort.signal })[Symbol.asyncIterator]();
     let first: IteratorResult<StreamChunk>;
     try {
-      first = await it.next();
+      first = await inflight.track(it.next());
     } catch (err) {
       return sendFailure(reply, httpFailure(err));
     }
     reply.hijack();
-    await streamSse(reply.raw, it, first, { id: completionId(id), requestId: id, model: body.model, usage: !!body.stream_options?.include_usage });
+    await inflight.track(streamSse(reply.raw, it, first, { id: completionId(id), requestId: id, model: body.model, usage: !!body.stream_options?.include_usage }));
     return undefined;
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Tollgate } from '../../engine/tollgate.js';
 import { presentedKey } from './api-keys.js';
-import { chatHandler, HEADER_REQUEST_ID, sendFailure } from './chat-route.js';
+import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { fail } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
 
@@ -32,6 +32,8 @@ export interface GatewayOptions {
   metrics?: MetricsSource;
   /** Fastify's request logger (off by default). It never logs headers, so keys stay out of logs. */
   logger?: boolean;
+  /** On close, how long in-flight requests may take before their connections are cut (default 10 s). */
+  closeGraceMs?: number;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -45,7 +47,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * `/v1/*` needs `Authorization: Bearer <key>`; a missing or unknown key is a 401 before the body is read.
  * Every error is OpenAI-shaped: `{ error: { message, type, param, code } }`.
  */
-export function buildGateway(o: GatewayOptions): FastifyInstance {
+export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
@@ -73,7 +75,7 @@ export function buildGateway(o: GatewayOptions): FastifyInstance {
     sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
-  app.post('/v1/chat/completions', chatHandler(o.tollgate));
+  app.post('/v1/chat/completions', chatHandler(o.tollgate, inflight));
   app.get('/v1/models', async () => ({
     object: 'list',
     data: [
@@ -97,9 +99,31 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Builds and starts the gateway on `host:port` (port 0: an ephemeral port). */
+/**
+ * Builds and starts the gateway on `host:port` (port 0: an ephemeral port). `close()` stops accepting
+ * requests, cuts connections with no request in flight at once (keep-alive or never used), lets
+ * in-flight requests finish for up to `closeGraceMs`, waits for their engine work (so their records are
+ * logged), then closes the engine and its decision log.
+ */
 export async function startGateway(o: GatewayOptions & { host?: string; port?: number }): Promise<RunningGateway> {
-  const app = buildGateway(o);
+  const inflight = new Inflight();
+  const app = buildGateway(o, inflight);
+  const active = new Map<Socket, number>();
+  let shuttingDown = false;
+  app.server.on('connection', (s: Socket) => {
+    active.set(s, 0);
+    s.once('close', () => active.delete(s));
+  });
+  app.server.on('request', (req, res) => {
+    const s = req.socket;
+    active.set(s, (active.get(s) ?? 0) + 1);
+    res.once('close', () => {
+      if (!active.has(s)) return;
+      const left = active.get(s)! - 1;
+      active.set(s, left);
+      if (shuttingDown && left === 0) s.end(); // a keep-alive connection must not hold the shutdown
+    });
+  });
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
   const { port, address, family } = app.server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
@@ -110,7 +134,16 @@ export async function startGateway(o: GatewayOptions & { host?: string; port?: n
     port,
     close: () =>
       (closing ??= (async () => {
-        await app.close();
+        shuttingDown = true;
+        const closed = app.close();
+        for (const [s, n] of active) if (n === 0) s.destroy();
+        const cut = setTimeout(() => app.server.closeAllConnections(), o.closeGraceMs ?? 10_000);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cut);
+        }
+        await inflight.idle();
         await o.tollgate.close();
       })()),
   };
