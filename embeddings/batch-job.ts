@@ -1,7 +1,7 @@
 /**
  * `runEmbedJob`: streams a JSONL file (`{id?, text, tenant?, namespace?}` per line), dedups, embeds and
- * upserts batch by batch. Resumable: every finished batch is committed to the store, and a rerun skips
- * stored hashes, so a killed job loses at most the batch in flight and never duplicates a row.
+ * upserts, committing every `flushRows` rows. Resumable: a rerun skips stored hashes, so a killed job loses
+ * at most the uncommitted rows (re-embedded on rerun) and never duplicates a row.
  * This is the library half of `tollgate embed`.
  */
 import { createReadStream } from 'node:fs';
@@ -34,6 +34,8 @@ export interface EmbedJobOptions {
   tenant?: string;
   /** Lines per batch. Default 256. */
   batchSize?: number;
+  /** Rows per store commit (see EmbedPipelineOptions.flushRows). Default 4,096. */
+  flushRows?: number;
   nearDuplicateThreshold?: number;
   /** Device price for dedup savings and cost per 1M tokens. Default CPU at 0. */
   cost?: DedupCostModel;
@@ -116,24 +118,29 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSta
     embedder,
     store,
     ...(options.nearDuplicateThreshold !== undefined ? { nearDuplicateThreshold: options.nearDuplicateThreshold } : {}),
+    ...(options.flushRows !== undefined ? { flushRows: options.flushRows } : {}),
   });
   const totalBytes = (await stat(options.input)).size;
   const started = performance.now();
-  for await (const batch of readJsonlBatches(options.input, options.batchSize ?? 256, defaults)) {
-    options.signal?.throwIfAborted();
-    await pipeline.process(batch.items);
-    const seconds = (performance.now() - started) / 1000;
-    const rate = pipeline.totals.texts / seconds;
-    const bytesPerSecond = batch.bytesRead / seconds;
-    options.onProgress?.({
-      linesRead: batch.linesRead,
-      bytesRead: batch.bytesRead,
-      totalBytes,
-      textsPerSecond: rate,
-      etaSeconds: bytesPerSecond > 0 ? Math.max(0, (totalBytes - batch.bytesRead) / bytesPerSecond) : undefined,
-      embedded: pipeline.totals.embedded,
-      stored: pipeline.totals.stored,
-    });
+  try {
+    for await (const batch of readJsonlBatches(options.input, options.batchSize ?? 256, defaults)) {
+      options.signal?.throwIfAborted();
+      await pipeline.process(batch.items);
+      const seconds = (performance.now() - started) / 1000;
+      const rate = pipeline.totals.texts / seconds;
+      const bytesPerSecond = batch.bytesRead / seconds;
+      options.onProgress?.({
+        linesRead: batch.linesRead,
+        bytesRead: batch.bytesRead,
+        totalBytes,
+        textsPerSecond: rate,
+        etaSeconds: bytesPerSecond > 0 ? Math.max(0, (totalBytes - batch.bytesRead) / bytesPerSecond) : undefined,
+        embedded: pipeline.totals.embedded,
+        stored: pipeline.totals.stored,
+      });
+    }
+  } finally {
+    await pipeline.flush(); // on abort or a bad line too: keep what was embedded
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const t = pipeline.totals;

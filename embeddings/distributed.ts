@@ -111,6 +111,7 @@ export function startEmbedWorker(options: EmbedWorkerOptions): EmbedWorkerHandle
     queueName(options),
     async (job: Job<ChunkData>) => {
       await pipeline.process(job.data.items);
+      await pipeline.flush(); // durable before the chunk is acknowledged
       return { chunk: job.data.chunk };
     },
     { connection, prefix: prefix(options), concurrency: options.concurrency ?? 1 },

@@ -22,6 +22,12 @@ export interface EmbedPipelineOptions {
   nearDuplicateThreshold?: number;
   /** Store the normalised text beside the vector. Default true. */
   storeText?: boolean;
+  /**
+   * Rows buffered before one upsert commit. Default 4,096: each commit is a LanceDB version and fragment,
+   * so committing every small embedding batch would be slow and fragment the table. A crash loses (and a
+   * rerun re-embeds) at most this many rows.
+   */
+  flushRows?: number;
 }
 
 export interface EmbedPipelineTotals {
@@ -40,6 +46,7 @@ export class EmbedPipeline {
   readonly ledger = new DedupLedger();
   readonly totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0 };
   private readonly exact: ExactDedup;
+  private pending: VectorRecord[] = [];
 
   constructor(private readonly options: EmbedPipelineOptions) {
     this.exact = new ExactDedup(options.store);
@@ -96,7 +103,16 @@ export class EmbedPipeline {
       for (let i = 0; i < near.size; i++) this.ledger.recordNearDuplicate();
       records = records.filter((_, i) => !near.has(i));
     }
-    if (records.length) this.totals.stored += (await store.upsert(records)).inserted;
+    this.pending.push(...records);
+    if (this.pending.length >= (this.options.flushRows ?? 4096)) await this.flush();
+  }
+
+  /** Commits buffered rows to the store. Call at the end of a run (and before acknowledging a queued chunk). */
+  async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.totals.stored += (await this.options.store.upsert(rows)).inserted;
   }
 
   /** Dedup report priced at `cost`, using this run's measured embedder seconds per token. */
