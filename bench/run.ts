@@ -9,6 +9,7 @@ import { packageRoot } from '../cli/paths.js';
 const MODULES: Record<string, { file: string; fn: string }> = {
   core: { file: './core.js', fn: 'runCoreBench' },
   simulate: { file: './simulate.js', fn: 'runSimulateBench' },
+  tokens: { file: './tokens.js', fn: 'runTokensBench' },
   budgets: { file: './budgets.js', fn: 'runBudgetsBench' },
   embeddings: { file: './embeddings.js', fn: 'runEmbeddingsBench' },
   'semantic-cache': { file: './semantic-cache.js', fn: 'runSemanticCacheBench' },
