@@ -11,7 +11,6 @@ import type { ModelSpec } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
 import { ClassifierArtifactError } from '../../engine/routing-eval/errors.js';
 import type { Embedder } from '../../embeddings/embedder.js';
-import { LearnedClassifier } from './learned-classifier.js';
 import { RulesClassifier } from './rules-classifier.js';
 
 /** Absolute artefact directory of a policy's learned classifier, or undefined for a rules policy. */
@@ -26,6 +25,9 @@ export function artifactPath(loaded: LoadedPolicy): string | undefined {
 export async function loadPolicyClassifier(loaded: LoadedPolicy, options: { embedder?: Embedder } = {}): Promise<RequestClassifier> {
   const dir = artifactPath(loaded);
   if (!dir) return new RulesClassifier();
+  // Loaded on demand: the learned classifier pulls in onnxruntime and LanceDB, seconds of start-up
+  // that a rules-only engine (and every gateway start) should not pay.
+  const { LearnedClassifier } = await import('./learned-classifier.js');
   return LearnedClassifier.load(dir, { embedder: options.embedder, policyModels: loaded.policy.models.map((m) => m.id) });
 }
 
