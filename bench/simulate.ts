@@ -1,93 +1,123 @@
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { examplePolicies } from '../cli/paths.js';
 import { simulatePolicies } from '../engine/simulation/index.js';
 import { generateTrace, openTrace, writeTraceJsonl } from '../engine/trace/index.js';
 import { profileByModule } from './cpu-profile.js';
 import { printTable, writeResult } from './stats.js';
 
-/** Trace size; `BENCH_SIMULATE_REQUESTS=1000000 npm run bench -- simulate` runs the full million. */
-const REQUESTS = Number(process.env.BENCH_SIMULATE_REQUESTS ?? 100_000);
-const PROFILE_REQUESTS = 20_000;
+/** Trace sizes: the fast path at 100k and 1M requests (`BENCH_SIMULATE_LARGE` overrides 1M), the engine at 20k. */
+const SMALL = 100_000;
+const LARGE = Number(process.env.BENCH_SIMULATE_LARGE ?? 1_000_000);
+const ENGINE_ROWS = 20_000;
+const PROFILE_ROWS = 100_000;
 
-const mib = (bytes: number): number => Math.round(bytes / 104_857.6) / 10;
+const run = promisify(execFile);
+const mib = (kib: number): number => Math.round(kib / 102.4) / 10;
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+interface ChildRun {
+  rows: number;
+  wallMs: number;
+  cpuMs: number;
+  maxRssKiB: number;
+  policy?: Record<string, unknown>;
+}
+
+/** Runs one measurement in a fresh node process (bench/simulate-child.ts). */
+async function child(file: string, mode: 'fast' | 'full' | 'read'): Promise<ChildRun> {
+  const script = fileURLToPath(new URL('./simulate-child.js', import.meta.url));
+  const { stdout } = await run(process.execPath, [script, file, mode], { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildRun;
+}
+
+const figures = (r: ChildRun) => ({
+  wallMs: Math.round(r.wallMs),
+  cpuMs: Math.round(r.cpuMs),
+  requestsPerSecond: Math.round((r.rows * 1000) / r.wallMs),
+  requestsPerCpuSecond: Math.round((r.rows * 1000) / r.cpuMs),
+  usPerRequest: round1((r.wallMs * 1000) / r.rows),
+  peakRssMiB: mib(r.maxRssKiB),
+});
+
+async function writeTrace(requests: number): Promise<string> {
+  const file = join(tmpdir(), `tollgate-bench-trace-${requests}-${process.pid}.jsonl`);
+  await writeTraceJsonl(file, generateTrace({ seed: 'bench-simulate', requests, tenants: 6, messages: false, ratePerSecond: 2 }));
+  return file;
+}
 
 /**
- * Bench for issue 4: simulate a generated token-count-only trace (`messages: false`) through the
- * cost-aware policy; requests/s by wall and by CPU time, extrapolated time per 1M requests, the
- * ratio to a plain loop that only reads the same trace, RSS at 20 % and 100 % of the run
- * (flatness), and a CPU profile by module of a shorter run (what dominates).
+ * Bench for issue 4: a generated token-count-only trace (`messages: false`) through the cost-aware
+ * policy with the fast replay (`engine: 'fast'`) at 100k and 1M requests, each in a fresh process:
+ * wall and CPU time, requests/s, peak RSS and its 1M / 100k ratio (target ≤ 1.2; 1M target ≤ 10 s on
+ * 2 cores). For comparison: reading the 1M trace alone, and the full engine (`engine: 'full'`) on
+ * 20k rows, whose report must equal the fast replay's on the same rows. Plus a CPU profile by module
+ * of the fast replay on 100k rows.
  */
 export async function runSimulateBench(outDir: string): Promise<Record<string, unknown>> {
-  const policy = examplePolicies()[1]!; // cost-aware
-  const file = join(tmpdir(), `tollgate-bench-trace-${REQUESTS}.jsonl`);
-  await writeTraceJsonl(file, generateTrace({ seed: 'bench-simulate', requests: REQUESTS, tenants: 6, messages: false, ratePerSecond: 2 }));
+  const files = { small: await writeTrace(SMALL), large: await writeTrace(LARGE), engine: await writeTrace(ENGINE_ROWS) };
   try {
-    // Plain read: parse every row, simulate nothing.
-    let t = performance.now();
-    let rows = 0;
-    for await (const row of await openTrace(file)) if (row.promptTokens !== undefined) rows++;
-    const readMs = performance.now() - t;
+    const small = await child(files.small, 'fast');
+    const large = await child(files.large, 'fast');
+    const read = await child(files.large, 'read');
+    const engineFull = await child(files.engine, 'full');
+    const engineFast = await child(files.engine, 'fast');
+    const sameReport = JSON.stringify(engineFull.policy) === JSON.stringify(engineFast.policy);
 
-    // Simulation, sampling RSS as it goes.
-    const rss: { done: number; rss: number }[] = [];
-    let peak = process.memoryUsage.rss();
-    const cpu = process.cpuUsage();
-    t = performance.now();
-    const report = await simulatePolicies({
-      policies: [policy],
-      trace: file,
-      onProgress: (p) => {
-        const now = process.memoryUsage.rss();
-        peak = Math.max(peak, now);
-        rss.push({ done: p.done, rss: now });
-      },
-    });
-    const simMs = performance.now() - t;
-    const c = process.cpuUsage(cpu);
-    const cpuMs = (c.user + c.system) / 1000;
-    const at = (frac: number) => rss.find((r) => r.done >= frac * REQUESTS)?.rss ?? peak;
-    const rps = (REQUESTS * 1000) / simMs;
-    const cpuRps = (REQUESTS * 1000) / cpuMs;
-
-    const profile = await profileByModule(() => simulatePolicies({ policies: [policy], trace: (async function* () {
+    const profile = await profileByModule(async () => {
       let n = 0;
-      for await (const row of await openTrace(file)) {
-        if (n++ >= PROFILE_REQUESTS) return;
-        yield row;
-      }
-    })() }));
+      const rows = (async function* () {
+        for await (const row of await openTrace(files.small)) {
+          if (n++ >= PROFILE_ROWS) return;
+          yield row;
+        }
+      })();
+      await simulatePolicies({ policies: [examplePolicies()[1]!], trace: rows, engine: 'fast' });
+    });
 
+    const fastRps = (engineFast.rows * 1000) / engineFast.wallMs;
+    const fullRps = (engineFull.rows * 1000) / engineFull.wallMs;
     const result = {
-      requests: REQUESTS,
       policy: 'cost-aware',
-      fullCostMicros: report.policies[0]!.fullCostMicros,
-      readMs: Math.round(readMs),
-      readRowsPerSecond: Math.round((rows * 1000) / readMs),
-      simulateMs: Math.round(simMs),
-      simulateCpuMs: Math.round(cpuMs),
-      requestsPerSecond: Math.round(rps),
-      requestsPerCpuSecond: Math.round(cpuRps),
-      perMillionSeconds: Math.round(1e6 / rps * 10) / 10,
-      perMillionCpuSeconds: Math.round(1e6 / cpuRps * 10) / 10,
-      simulateVsRead: Math.round((simMs / readMs) * 10) / 10,
-      usPerRequest: Math.round((simMs * 1000) / REQUESTS * 10) / 10,
-      rssMiB: { at20pct: mib(at(0.2)), at100pct: mib(at(1)), peak: mib(peak), growth20to100: Math.round((at(1) / at(0.2)) * 100) / 100 },
+      trace: 'generated, token counts only, 6 tenants',
+      fast: {
+        [SMALL]: figures(small),
+        [LARGE]: figures(large),
+        rssRatioLargeToSmall: Math.round((large.maxRssKiB / small.maxRssKiB) * 100) / 100,
+        fullCostMicros: { [SMALL]: small.policy!.fullCostMicros, [LARGE]: large.policy!.fullCostMicros },
+      },
+      readOnly: { rows: read.rows, ...figures(read) },
+      engineComparison: {
+        rows: ENGINE_ROWS,
+        full: figures(engineFull),
+        fast: figures(engineFast),
+        speedupWall: round1(fastRps / fullRps),
+        speedupCpu: round1(engineFull.cpuMs / engineFast.cpuMs),
+        sameReport,
+      },
+      loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
       profile,
     };
-    printTable(`simulate: ${REQUESTS.toLocaleString('en-US')} token-count requests through cost-aware`, [
-      { measure: 'plain read (parse only)', value: `${result.readRowsPerSecond.toLocaleString('en-US')} rows/s`, detail: `${result.readMs} ms` },
-      { measure: 'simulate (wall)', value: `${result.requestsPerSecond.toLocaleString('en-US')} req/s`, detail: `${result.simulateMs} ms, ${result.usPerRequest} µs/request` },
-      { measure: 'simulate (CPU)', value: `${result.requestsPerCpuSecond.toLocaleString('en-US')} req/s`, detail: `${result.simulateCpuMs} ms CPU` },
-      { measure: 'extrapolated 1M requests', value: `${result.perMillionSeconds} s`, detail: `${result.perMillionCpuSeconds} s CPU; target ≤ 10 s` },
-      { measure: 'simulate / plain read', value: `${result.simulateVsRead}×`, detail: '' },
-      { measure: 'RSS at 20% → 100%', value: `${result.rssMiB.at20pct} → ${result.rssMiB.at100pct} MiB`, detail: `×${result.rssMiB.growth20to100}, peak ${result.rssMiB.peak} MiB` },
+    const row = (label: string, r: ChildRun) => {
+      const f = figures(r);
+      return { run: label, 'wall ms': f.wallMs, 'CPU ms': f.cpuMs, 'req/s (wall)': f.requestsPerSecond.toLocaleString('en-US'), 'req/s (CPU)': f.requestsPerCpuSecond.toLocaleString('en-US'), 'peak RSS MiB': f.peakRssMiB };
+    };
+    printTable(`simulate: cost-aware, token-count trace (load ${result.loadAverage.join(' ')})`, [
+      row(`fast ${SMALL.toLocaleString('en-US')}`, small),
+      row(`fast ${LARGE.toLocaleString('en-US')}`, large),
+      row(`read only ${LARGE.toLocaleString('en-US')}`, read),
+      row(`engine ${ENGINE_ROWS.toLocaleString('en-US')}`, engineFull),
+      row(`fast ${ENGINE_ROWS.toLocaleString('en-US')}`, engineFast),
     ]);
-    printTable(`simulate: CPU profile by module (${PROFILE_REQUESTS.toLocaleString('en-US')} requests, self time)`, profile.map((p) => ({ module: p.module, ms: p.ms, share: `${(p.share * 100).toFixed(1)}%` })));
+    console.log(`peak RSS ${LARGE} / ${SMALL}: ×${result.fast.rssRatioLargeToSmall} (target ≤ 1.2); fast vs engine: ×${result.engineComparison.speedupWall} wall, ×${result.engineComparison.speedupCpu} CPU; same report: ${sameReport}`);
+    printTable(`simulate: CPU profile by module (fast replay, ${PROFILE_ROWS.toLocaleString('en-US')} requests, self time)`, profile.map((p) => ({ module: p.module, ms: p.ms, share: `${(p.share * 100).toFixed(1)}%` })));
     writeResult(outDir, 'simulate', result);
     return result;
   } finally {
-    rmSync(file, { force: true });
+    for (const f of Object.values(files)) rmSync(f, { force: true });
   }
 }

@@ -57,11 +57,6 @@ export class FastReplay {
   private readonly u = [0, 0, 0, 0];
   private readonly known = new Map<Encoding, number>();
   private readonly defaultCap: number;
-  /**
-   * No rule looks at the tenant or tags: then `decide()` (pure) depends only on the classification and
-   * the prompt tokens, which a cached entry pins, so its decision can be reused for that entry.
-   */
-  private readonly routeIgnoresTenantAndTags: boolean;
 
   /** @param options.doneTtlMs the budget store's memory of settled reservation ids (as the engine path's store). */
   constructor(loaded: LoadedPolicy, catalog: PriceCatalog, options: { seed: number; doneTtlMs?: number }) {
@@ -74,7 +69,6 @@ export class FastReplay {
     this.classes = new ClassificationCache(new RulesClassifier(), loaded.policy.models);
     for (const m of this.policy.models) this.prefixes.set(m.id, drawPrefix(options.seed, m.id));
     this.defaultCap = loaded.policy.defaults.maxOutputTokens;
-    this.routeIgnoresTenantAndTags = this.policy.rules.every((r) => !r.tenants && !r.tags);
   }
 
   /**
@@ -118,19 +112,14 @@ export class FastReplay {
     const text = row.messages ? messageText({ messages: row.messages }) : '';
     const facts = { id: row.id, tags, startedAt: now, request: row };
 
-    const cached = this.classes.lookup(row.task, text, maxPrompt, row.maxOutputTokens);
-    const classification: Classification = cached ? cached.classification : this.classes.compute(row.task, text, maxPrompt, row.maxOutputTokens);
+    const classification: Classification = this.classes.lookup(row.task, text, maxPrompt, row.maxOutputTokens) ?? this.classes.compute(row.task, text, maxPrompt, row.maxOutputTokens);
     let decision: Decision | undefined;
     let reservation: Reservation | undefined;
     let answer: SettledAnswer | undefined;
     let error: TollgateError | undefined;
     let actions: string[] = NO_ACTIONS; // the record reads `actions.length`; allocate only when one applies
     try {
-      decision = cached?.decision;
-      if (decision === undefined) {
-        decision = decide(policy, { tenant, tags, promptTokens }, classification);
-        if (cached && this.routeIgnoresTenantAndTags) cached.decision = decision;
-      }
+      decision = decide(policy, { tenant, tags, promptTokens }, classification);
       if (this.limited(tenant, decision.chosen.id)) {
         const r = this.limiter.takeSync({ tenant, model: decision.chosen.id, tokens: decision.promptTokens + cap });
         if (!r.allowed) throw new RateLimitedError(tenant, r.limit, r.retryAfterMs);
