@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { RulesClassifier } from '../../adapters/classifiers/rules-classifier.js';
 import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from '../../adapters/simulated-draws.js';
 import { MemoryBudgetStore } from '../../adapters/stores/memory-budget-store.js';
@@ -110,7 +111,8 @@ export class FastReplay {
     let maxPrompt = 0;
     for (const v of promptTokens.values()) if (v > maxPrompt) maxPrompt = v;
     const text = row.messages ? messageText({ messages: row.messages }) : '';
-    const facts = { id: row.id, tags, startedAt: now, request: row };
+    const id = row.id ?? randomUUID(); // as the engine does for a request without an id
+    const facts = { id, tags, startedAt: now, request: row };
 
     const classification: Classification = this.classes.lookup(row.task, text, maxPrompt, row.maxOutputTokens) ?? this.classes.compute(row.task, text, maxPrompt, row.maxOutputTokens);
     let decision: Decision | undefined;
@@ -124,7 +126,7 @@ export class FastReplay {
         const r = this.limiter.takeSync({ tenant, model: decision.chosen.id, tokens: decision.promptTokens + cap });
         if (!r.allowed) throw new RateLimitedError(tenant, r.limit, r.retryAfterMs);
       }
-      reservation = this.reserve(decision, row, promptTokens, cap, row.id);
+      reservation = this.reserve(decision, row, promptTokens, cap, id);
       const action = chooseLimitAction(policy.policy.tenants[tenant], reservation.usedFraction);
       if (action) {
         actions = [];
@@ -146,12 +148,12 @@ export class FastReplay {
               actions.push(formatLimitAction(action));
               decision = downgraded;
               this.budgets.refundSync(reservation);
-              reservation = this.reserve(decision, row, promptTokens, cap, `${row.id}:downgraded`);
+              reservation = this.reserve(decision, row, promptTokens, cap, `${id}:downgraded`);
             }
           }
         }
       }
-      answer = this.answer(decision, row, cap);
+      answer = this.answer(decision, row, id, cap);
     } catch (err) {
       if (!(err instanceof TollgateError)) throw err;
       error = err;
@@ -180,9 +182,9 @@ export class FastReplay {
   }
 
   /** The simulated adapter's answer from the chosen model (the same draws as `SimulatedAdapter.call`). */
-  private answer(d: Decision, row: TraceRequest, cap: number): SettledAnswer {
+  private answer(d: Decision, row: TraceRequest, id: string, cap: number): SettledAnswer {
     const m = d.chosen;
-    const u = drawUniforms(this.prefixes.get(m.id)!, row.id, this.u);
+    const u = drawUniforms(this.prefixes.get(m.id)!, id, this.u);
     const hint = { outputTokens: row.outputTokens, labels: row.labels };
     const outputTokens = drawOutputTokens(u, hint, cap);
     const inputTokens = row.promptTokens ?? countChatTokens(row.messages!, m.spec.encoding);
@@ -203,5 +205,5 @@ const NO_ACTIONS: string[] = [];
  * ≤ 32 tags). Rows outside those limits go through the schema itself.
  */
 function cheaplyValid(row: TraceRequest): boolean {
-  return row.id.length <= 200 && row.tenant.length <= 200 && row.tags.length <= 32;
+  return typeof row.id === 'string' && row.id.length <= 200 && row.tenant.length <= 200 && row.tags.length <= 32;
 }

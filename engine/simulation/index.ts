@@ -5,6 +5,7 @@
 export { simulatePolicies, fileSafe } from './simulate-policies.js';
 export { SimulationAccumulator, SAMPLE_DECISIONS } from './accumulator.js';
 export { traceRowToRequest } from './trace-request.js';
+export { FastReplay, fastReplayBlocker } from './fast-replay.js';
 export { estimateTraceRows } from './count-rows.js';
 export type {
   SimulateOptions,
