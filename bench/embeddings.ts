@@ -158,6 +158,7 @@ export async function runEmbeddingsBench(outDir: string, options: { quality?: bo
   ]);
   const result = {
     model: { id: embedder.modelId, version: embedder.modelVersion, dimension: embedder.dimension },
+    machine: { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0]) },
     corpus: pairs ? 'MRPC sentences (640)' : 'generated sentences (640)',
     throughput: { modelTextsPerSecond: round(modelTps), teacherTextsPerSecond: round(teacherTps), speedup: round(modelTps / teacherTps) },
     overhead: wrapper,
