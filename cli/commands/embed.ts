@@ -6,6 +6,7 @@ import { enqueueEmbedJob, startEmbedWorker, waitForQueueDrained } from '../../em
 import { runEmbedJob } from '../../embeddings/batch-job.js';
 import type { ExecutionProvider } from '../../embeddings/execution-provider.js';
 import { CliUsageError, type CliIo } from '../io.js';
+import { untilSignal } from '../until-signal.js';
 
 interface EmbedFlags {
   input: string;
@@ -109,10 +110,7 @@ export function registerEmbed(program: Command, io: CliIo): void {
       if (f.exitWhenDrained) {
         await waitForQueueDrained({ redisUrl: f.queue });
       } else {
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await untilSignal();
       }
       await handle.close();
       const t = handle.totals();

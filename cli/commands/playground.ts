@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilSignal } from '../until-signal.js';
 import { loadPolicy } from '../../policies/loader.js';
 import { DEFAULT_PLAYGROUND_PORT, startPlayground } from '../../playground/server/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -30,15 +31,7 @@ export function registerPlayground(program: Command, io: CliIo): void {
       const server = await startPlayground({ host: opts.host, port, logFile: opts.log, logTenants: tenants });
       if (!server.pageBuilt) io.err('warning: the playground page is not built: run npm run build:playground (the API works meanwhile)\n');
       io.out(`tollgate playground at ${server.url}${opts.log ? ` (decision log ${opts.log})` : ''}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal();
       await server.close();
       io.out('tollgate playground stopped\n');
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilSignal } from '../until-signal.js';
 import { createTollgate } from '../../compose.js';
 import { TollgateMetrics } from '../../engine/telemetry/metrics.js';
 import { loadPolicy } from '../../policies/loader.js';
@@ -42,18 +43,10 @@ export function registerServe(program: Command, io: CliIo): void {
       const keys = new KeyStore(opts.keys);
       if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
       const metrics = new TollgateMetrics({ knownTenants: Object.keys(loaded.policy.tenants), knownModels: loaded.policy.models.map((m) => m.id) });
-      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, observers: [(r) => metrics.observe(r)] });
+      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, metrics });
       const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics });
       io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal();
       await gw.close();
       io.out('tollgate gateway stopped\n');
     });
