@@ -14,7 +14,6 @@ import { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
 import { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
 import { compilePolicy } from './engine/compiled-policy.js';
 import { createContainer, TOKENS } from './engine/container.js';
-import type { DecisionRecord } from './engine/decision-record.js';
 import type { BudgetStore } from './engine/seams/budget-store.js';
 import type { Cache } from './engine/seams/cache.js';
 import type { RequestClassifier } from './engine/seams/classifier.js';

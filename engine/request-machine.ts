@@ -1,7 +1,6 @@
 import { createActor, setup } from 'xstate';
 import type { DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
-import { cacheIdentity } from './request-facts.js';
 import { admit, applyLimitAction, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
 
 export type RequestEvent =
@@ -57,7 +56,7 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
   const actor = createActor(requestMachine).start();
   const stage = () => actor.getSnapshot().value as RequestStage;
   try {
-    ctx.cacheHit = await lookupCache(deps, ctx, cacheIdentity(ctx.facts.request));
+    ctx.cacheHit = await lookupCache(deps, ctx);
     if (ctx.cacheHit) actor.send({ type: 'CACHE_HIT' });
     else {
       actor.send({ type: 'ADMITTED' });

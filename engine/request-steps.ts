@@ -1,11 +1,10 @@
 import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
 import type { DecisionRecord } from './decision-record.js';
-import { RateLimitedError, StreamInterruptedError, TollgateError } from './errors.js';
-import { callAttempt, invokeWithFallbacks } from './invoke.js';
+import { ProviderError, RateLimitedError, StreamInterruptedError, TollgateError } from './errors.js';
+import { callAttempt, type InvokeDeps, invokeWithFallbacks } from './invoke.js';
 import type { CostLedger } from './ledger.js';
 import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from './limit-actions.js';
-import type { RequestFacts } from './request-facts.js';
+import { cacheIdentity, type RequestFacts } from './request-facts.js';
 import { downgradeExclusions, reservationSize } from './reservation-size.js';
 import { decide, type Decision } from './router.js';
 import type { BudgetStore, Reservation } from './seams/budget-store.js';
@@ -26,12 +25,13 @@ export interface EngineDeps {
   cache?: Cache;
   sink: DecisionSink;
   ledger: CostLedger;
-  breaker: CircuitBreaker;
   now: () => number;
   /** Single-flight: identical cacheable requests in flight, by tenant + key; followers await the leader's answer. */
   inflight: Map<string, Promise<CachedAnswer | undefined>>;
   /** Called with every settled record (metrics, alerts). Must not throw. */
   observers: RecordObserver[];
+  /** Adapters, breaker and retry settings for invokeWithFallbacks, built once per engine. */
+  invoker: InvokeDeps;
 }
 
 /**
@@ -74,8 +74,9 @@ export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void
  * concurrent identical misses (same tenant, same exact key) wait for its answer instead of calling
  * the model too (stampede protection). If the leader fails, followers go on as ordinary misses.
  */
-export async function lookupCache(deps: EngineDeps, ctx: RequestContext, identity: { key: string; scope: string }): Promise<CacheHit | undefined> {
-  if (!deps.cache) return undefined;
+export async function lookupCache(deps: EngineDeps, ctx: RequestContext): Promise<CacheHit | undefined> {
+  if (!deps.cache) return undefined; // no cache: no hashing on the hot path
+  const identity = cacheIdentity(ctx.facts.request);
   const tenant = ctx.facts.request.tenant;
   ctx.cacheQuery = { tenant, key: identity.key, scope: identity.scope, text: ctx.facts.text };
   const flightKey = `${tenant}\u0000${identity.key}`;
@@ -166,11 +167,6 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
   const d = ctx.decision!;
   const chain = [d.chosen, ...d.fallbackChain.map((id) => deps.policy.byId.get(id)!)];
-  const invokeDeps = {
-    adapterFor: (m: CompiledModel) => deps.adapters.get(m.spec.adapter)!,
-    breaker: deps.breaker,
-    retry: deps.policy.policy.retry,
-  };
   const base = {
     messages: ctx.facts.request.messages,
     maxOutputTokens: outputCap(deps, ctx),
@@ -181,7 +177,7 @@ export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promis
   };
   const stream = ctx.stream;
   const attempt = stream ? streamAttempt(stream) : callAttempt;
-  const r = await invokeWithFallbacks(chain, base, invokeDeps, attempt);
+  const r = await invokeWithFallbacks(chain, base, deps.invoker, attempt);
   return { model: r.model, response: r.value, attempts: r.attempts, fallbacks: r.fallbacks };
 }
 
@@ -197,7 +193,7 @@ function streamAttempt(emit: (text: string) => void) {
     try {
       let ev = await it.next();
       for (;;) {
-        if (ev.done) throw new TollgateError('provider_bad_response', `${input.model.id} stream ended without a final event`, { model: input.model.id });
+        if (ev.done) throw new ProviderError('bad_response', input.model.id, `${input.model.id} stream ended without a final event`);
         if (ev.value.type === 'done') return ev.value.response;
         emit(ev.value.text);
         emitted ||= ev.value.text.length > 0;

@@ -14,6 +14,7 @@ import { type EngineDeps, type RecordObserver, type RequestContext, classify, ro
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
 import type { Classification } from './seams/classifier.js';
+import type { ModelAdapter } from './seams/model-adapter.js';
 
 /** The answer to `complete()`. Money is integer micro-dollars. */
 export interface CompletionResult {
@@ -62,19 +63,21 @@ export class Tollgate {
     const policy = container.get<CompiledPolicy>(TOKENS.Policy);
     this.policy = policy;
     this.ledger = new CostLedger();
+    const adapters = container.get<ReadonlyMap<string, ModelAdapter>>(TOKENS.ModelAdapters);
+    const breaker = new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs);
     this.deps = {
       policy,
       classifier: container.get(TOKENS.Classifier),
-      adapters: container.get(TOKENS.ModelAdapters),
+      adapters,
       budgets: container.get(TOKENS.BudgetStore),
       rateLimiter: container.get(TOKENS.RateLimiter),
       cache: container.get(TOKENS.Cache, { optional: true }),
       sink: container.get(TOKENS.DecisionSink),
       ledger: this.ledger,
-      breaker: new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs),
       now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
       inflight: new Map(),
       observers: container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [],
+      invoker: { adapterFor: (m) => adapters.get(m.spec.adapter)!, breaker, retry: policy.policy.retry },
     };
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });

@@ -5,7 +5,7 @@ import { SimulatedAdapter } from '../../adapters/simulated-adapter.js';
 import { BufferedJsonlDecisionSink } from '../../adapters/sinks/buffered-jsonl-sink.js';
 import { NullDecisionSink } from '../../adapters/sinks/memory-decision-sink.js';
 import { MemoryBudgetStore } from '../../adapters/stores/memory-budget-store.js';
-import { type LoadedPolicy, loadPolicy } from '../../policies/loader.js';
+import { loadPolicy } from '../../policies/loader.js';
 import type { Policy } from '../../policies/schema.js';
 import { TollgateError, ValidationError } from '../errors.js';
 import { usdToMicros } from '../money.js';

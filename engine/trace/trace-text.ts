@@ -54,16 +54,16 @@ function passage(rng: Prng): string {
   return `${w(rng, 'company')} reported ${w(rng, 'metric')} up ${5 + rng.int(40)}% in Q${1 + rng.int(4)}, driven by ${w(rng, 'driver')}; ${w(rng, 'action')} ${w(rng, 'followUp')}.`;
 }
 
-function snippet(rng: Prng, lang: string): string {
+function snippet(lang: string): string {
   return `\`\`\`${lang}\n${SNIPPETS[lang] ?? ''}\n\`\`\``;
 }
 
 const TEMPLATES: Record<TraceTask, Fill[]> = {
   code: [
-    (r) => { const l = w(r, 'lang'); return `Fix the bug in this ${l} code:\n${snippet(r, l)}`; },
+    (r) => { const l = w(r, 'lang'); return `Fix the bug in this ${l} code:\n${snippet(l)}`; },
     (r) => `Write a ${w(r, 'lang')} function that ${w(r, 'codeGoal')}, with unit tests.`,
-    (r) => { const l = w(r, 'lang'); return `Why does this ${l} code throw ${w(r, 'errorName')}?\n${snippet(r, l)}`; },
-    (r) => { const l = w(r, 'lang'); return `Refactor this ${l} snippet for readability:\n${snippet(r, l)}`; },
+    (r) => { const l = w(r, 'lang'); return `Why does this ${l} code throw ${w(r, 'errorName')}?\n${snippet(l)}`; },
+    (r) => { const l = w(r, 'lang'); return `Refactor this ${l} snippet for readability:\n${snippet(l)}`; },
   ],
   math: [
     (r) => `Prove that ${w(r, 'mathClaim')}.`,

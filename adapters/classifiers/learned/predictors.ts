@@ -24,7 +24,7 @@ export interface QualityPredictor {
 
 /** Logistic-regression heads exported as ONNX, run with onnxruntime-node (one session, reused). */
 export class OnnxHeadPredictor implements QualityPredictor {
-  private constructor(private readonly session: ort.InferenceSession, private readonly dimension: number, private readonly models: number) {}
+  private constructor(private readonly session: ort.InferenceSession, private readonly dimension: number) {}
 
   static async load(dir: string, m: ArtifactManifest): Promise<OnnxHeadPredictor> {
     let session: ort.InferenceSession;
@@ -33,7 +33,7 @@ export class OnnxHeadPredictor implements QualityPredictor {
     } catch (err) {
       throw new ClassifierArtifactError(dir, `${HEAD_FILE} is not a loadable ONNX model (${(err as Error).message.split('\n')[0]})`);
     }
-    const p = new OnnxHeadPredictor(session, m.embedder.dimension, m.models.length);
+    const p = new OnnxHeadPredictor(session, m.embedder.dimension);
     let probe: number[][];
     try {
       probe = await p.predict([new Float32Array(m.embedder.dimension)]);
