@@ -1,6 +1,7 @@
 import { TraceFormatError, TraceRowError } from './errors.js';
 import { readLineBatches } from './read-lines.js';
-import { handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
+import { assertNotEmpty, emptyTraceStats, handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
+import type { TraceRequest } from './schema.js';
 
 /** One CSV data row: its 1-based line number and its cells keyed by the required column names. */
 export interface CsvRow<C extends string> {
@@ -77,4 +78,29 @@ export function parseTokenCell(text: string, column: string): number | string {
   if (/^-\d+(\.\d+)?$/.test(text)) return `${column} is negative (${text}); token counts must be ≥ 0`;
   if (/^\d+\.0*$/.test(text)) return Number.parseInt(text, 10);
   return `${column} "${text}" is not a whole number of tokens`;
+}
+
+/**
+ * The importer loop shared by the CSV formats: each row becomes a request via `toRequest` (which
+ * returns a reason string for a malformed row: reported with its line number and skipped or fatal per
+ * `options.onError`); an import with no request throws `TraceEmptyError` unless `allowEmpty`.
+ */
+export async function* importCsvRows<C extends string>(
+  file: string,
+  columns: readonly C[],
+  options: TraceReadOptions,
+  toRequest: (cells: Record<C, string>, line: number) => TraceRequest | string,
+): AsyncGenerator<TraceRequest, TraceReadStats> {
+  const stats = options.stats ?? emptyTraceStats();
+  for await (const { line, cells } of readCsvRows(file, columns, options, stats)) {
+    const result = toRequest(cells, line);
+    if (typeof result === 'string') {
+      handleRowError(new TraceRowError(file, line, result), options, stats);
+      continue;
+    }
+    stats.requests += 1;
+    yield result;
+  }
+  assertNotEmpty(file, options, stats);
+  return stats;
 }

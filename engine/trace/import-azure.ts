@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
-import { TraceRowError } from './errors.js';
-import { parseTokenCell, readCsvRows } from './csv-rows.js';
-import { assertNotEmpty, emptyTraceStats, handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
+import { importCsvRows, parseTokenCell } from './csv-rows.js';
+import type { TraceReadOptions, TraceReadStats } from './read-options.js';
 import type { TraceRequest, TraceTask } from './schema.js';
 import { parseAzureTimestamp } from './timestamps.js';
 
@@ -46,20 +45,9 @@ function toRequest(cells: Record<AzureColumn, string>, line: number, tenant: str
  * `TraceFormatError` (header lacks a column) and `TraceEmptyError` (no request; unless `allowEmpty`).
  */
 export async function* importAzureTrace(file: string, options: AzureImportOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
-  const stats = options.stats ?? emptyTraceStats();
   const kind = azureKind(file);
   const tenant = options.tenant ?? (kind ? `azure-${kind}` : 'azure');
   const task = options.task ?? (kind === 'code' ? 'code' : undefined);
   const tags = ['source:azure', ...(kind ? [`azure:${kind}`] : [])];
-  for await (const { line, cells } of readCsvRows(file, AZURE_COLUMNS, options, stats)) {
-    const result = toRequest(cells, line, tenant, task, tags);
-    if (typeof result === 'string') {
-      handleRowError(new TraceRowError(file, line, result), options, stats);
-      continue;
-    }
-    stats.requests += 1;
-    yield result;
-  }
-  assertNotEmpty(file, options, stats);
-  return stats;
+  return yield* importCsvRows(file, AZURE_COLUMNS, options, (cells, line) => toRequest(cells, line, tenant, task, tags));
 }

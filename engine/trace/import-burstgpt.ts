@@ -1,6 +1,5 @@
-import { TraceRowError } from './errors.js';
-import { parseTokenCell, readCsvRows } from './csv-rows.js';
-import { assertNotEmpty, emptyTraceStats, handleRowError, type TraceReadOptions, type TraceReadStats } from './read-options.js';
+import { importCsvRows, parseTokenCell } from './csv-rows.js';
+import type { TraceReadOptions, TraceReadStats } from './read-options.js';
 import type { TraceRequest } from './schema.js';
 import { resolveStartOption } from './timestamps.js';
 
@@ -56,17 +55,6 @@ function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs:
  * `TraceFormatError` (header lacks a column) and `TraceEmptyError` (no request; unless `allowEmpty`).
  */
 export async function* importBurstGpt(file: string, options: BurstGptImportOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
-  const stats = options.stats ?? emptyTraceStats();
   const startMs = resolveStartOption(options.start, BURSTGPT_DEFAULT_START);
-  for await (const { line, cells } of readCsvRows(file, BURSTGPT_COLUMNS, options, stats)) {
-    const result = toRequest(cells, line, startMs, options.tenant);
-    if (typeof result === 'string') {
-      handleRowError(new TraceRowError(file, line, result), options, stats);
-      continue;
-    }
-    stats.requests += 1;
-    yield result;
-  }
-  assertNotEmpty(file, options, stats);
-  return stats;
+  return yield* importCsvRows(file, BURSTGPT_COLUMNS, options, (cells, line) => toRequest(cells, line, startMs, options.tenant));
 }
