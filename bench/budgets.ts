@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deletePrefix } from '../test/support/redis.js';
 import { Redis } from 'ioredis';
 import type { Policy } from '../policies/schema.js';
 import type { BudgetStore } from '../engine/seams/budget-store.js';
@@ -79,12 +80,7 @@ export async function runBudgetsBench(outDir: string): Promise<Record<string, un
         ratios[mode] = Math.round((rs.opsPerSec / incr.opsPerSec) * 1000) / 1000;
       }
     } finally {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deletePrefix(redis, prefix);
     }
   } catch (err) {
     redisError = `Redis at ${url} unavailable: ${(err as Error).message}`;
