@@ -76,23 +76,35 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     [TOKENS.Cache]: options.cache,
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
-    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets)] : [])],
+    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets, budgetedTenants(loaded.policy))] : [])],
   });
   return new Tollgate(container);
 }
 
-/** Feeds metrics from each record; refreshes the tenant's remaining-money gauge when the store can tell. */
-function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore): RecordObserver {
+/**
+ * Feeds metrics from each record. The remaining-budget gauge needs a store query (a Redis round trip
+ * for the shared store), so it is refreshed only for tenants with budgets, off the request's path, with
+ * at most one query in flight per tenant: records that arrive meanwhile coalesce into one follow-up query.
+ */
+function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore, budgeted: ReadonlySet<string>): RecordObserver {
+  const state = new Map<string, 'running' | 'dirty'>();
+  const refresh = (tenant: string): void => {
+    state.set(tenant, 'running');
+    budgets
+      .usage!(tenant)
+      .then((usage) => {
+        const money = usage.filter((u) => u.dimension === 'micros');
+        if (money.length) metrics.setBudgetRemaining(tenant, Math.min(...money.map((u) => u.remaining)));
+      })
+      .catch(() => undefined)
+      .finally(() => (state.get(tenant) === 'dirty' ? refresh(tenant) : state.delete(tenant)));
+  };
   return (r, timing) => {
     metrics.observe(r);
     if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
-    budgets
-      .usage?.(r.tenant)
-      .then((usage) => {
-        const money = usage.filter((u) => u.dimension === 'micros');
-        if (money.length) metrics.setBudgetRemaining(r.tenant, Math.min(...money.map((u) => u.remaining)));
-      })
-      .catch(() => undefined);
+    if (!budgets.usage || !budgeted.has(r.tenant)) return;
+    if (state.has(r.tenant)) state.set(r.tenant, 'dirty');
+    else refresh(r.tenant);
   };
 }
 
@@ -103,6 +115,10 @@ function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore): Record
 export async function createTollgateAsync(options: TollgateOptions): Promise<Tollgate> {
   const loaded = toLoaded(options.policy);
   return createTollgate({ ...options, policy: loaded, classifier: options.classifier ?? (await loadPolicyClassifier(loaded)) });
+}
+
+function budgetedTenants(policy: LoadedPolicy['policy']): Set<string> {
+  return new Set(Object.entries(policy.tenants).filter(([, t]) => t.budgets.length > 0).map(([name]) => name));
 }
 
 function toLoaded(p: TollgateOptions['policy']): LoadedPolicy {
