@@ -75,24 +75,26 @@ function finish(
 ): Decision {
   const candidates: CandidateRecord[] = [];
   const scored: Scored[] = [];
+  const excluded = facts.excluded;
   for (const m of models) {
     const prompt = facts.promptTokens.get(m.encoding) ?? 0;
     const cost = fullCost(m.basis, { inputTokens: prompt, outputTokens: c.predictedOutputTokens, cachedInputTokens: 0 }).full;
     const quality = c.quality[m.id] ?? m.spec.quality;
     const fits = prompt <= m.spec.contextWindow;
-    let reason: string | undefined = facts.excluded?.get(m.id);
+    let reason: string | undefined = excluded?.get(m.id);
     if (!reason && maxCost !== undefined && cost > maxCost) reason = `predicted cost ${cost} µ$ > max ${maxCost} µ$`;
     const meetsFloor = quality >= floor;
-    if (!reason && !meetsFloor) reason = `predicted quality ${quality.toFixed(3)} < floor ${floor}`;
+    if (!reason && !meetsFloor) reason = floorReason(quality, floor);
     if (!reason && !fits) reason = `prompt ${prompt} > context window ${m.spec.contextWindow}`;
     candidates.push({ model: m.id, tier: m.tier, predictedCostMicros: cost, predictedQuality: round3(quality), eligible: !reason, reason });
-    scored.push({ m, prompt, cost, quality, fits, blocked: facts.excluded?.has(m.id) === true || (maxCost !== undefined && cost > maxCost), meetsFloor });
+    scored.push({ m, prompt, cost, quality, fits, blocked: excluded?.has(m.id) === true || (maxCost !== undefined && cost > maxCost), meetsFloor });
   }
   const better = prefer === 'quality' ? byQuality : byCost;
-  let choice = pinned ? scored[0] : pick(scored.filter((s) => !s.blocked && s.meetsFloor), better);
+  // `pick` over the candidates that pass a filter, without building the filtered arrays (this runs per request).
+  let choice = pinned ? scored[0] : pick(scored, better, OPEN_AND_FLOOR);
   let note: string | undefined;
   if (!choice) {
-    choice = pick(scored.filter((s) => !s.blocked), byQuality);
+    choice = pick(scored, byQuality, OPEN);
     if (choice) note = 'no candidate met the quality floor; best available';
   }
   if (!choice) throw new NoEligibleModelError(ruleName, Object.fromEntries(candidates.map((x) => [x.model, x.reason ?? 'excluded'])));
@@ -100,7 +102,7 @@ function finish(
     if (policy.policy.defaults.onContextOverflow === 'refuse' || pinned) {
       throw new ContextWindowError(choice.m.id, choice.prompt, choice.m.spec.contextWindow);
     }
-    const fitting = pick(scored.filter((s) => s.fits && !s.blocked && s.meetsFloor), better) ?? pick(scored.filter((s) => s.fits && !s.blocked), byQuality);
+    const fitting = pick(scored, better, FITS_OPEN_AND_FLOOR) ?? pick(scored, byQuality, FITS_AND_OPEN);
     if (!fitting) throw new ContextWindowError(choice.m.id, choice.prompt, choice.m.spec.contextWindow);
     note = `rerouted from ${choice.m.id}: prompt ${choice.prompt} > context window ${choice.m.spec.contextWindow}`;
     choice = fitting;
@@ -135,11 +137,42 @@ interface Scored {
 const byCost = (a: Scored, b: Scored): number => a.cost - b.cost || b.quality - a.quality || a.m.order - b.m.order;
 const byQuality = (a: Scored, b: Scored): number => b.quality - a.quality || a.cost - b.cost || a.m.order - b.m.order;
 
-function pick(xs: Scored[], cmp: (a: Scored, b: Scored) => number): Scored | undefined {
+const OPEN = (s: Scored): boolean => !s.blocked;
+const OPEN_AND_FLOOR = (s: Scored): boolean => !s.blocked && s.meetsFloor;
+const FITS_AND_OPEN = (s: Scored): boolean => s.fits && !s.blocked;
+const FITS_OPEN_AND_FLOOR = (s: Scored): boolean => s.fits && !s.blocked && s.meetsFloor;
+
+/** The first best (by `cmp`) of the `xs` that pass `keep`. */
+function pick(xs: Scored[], cmp: (a: Scored, b: Scored) => number, keep: (s: Scored) => boolean): Scored | undefined {
   let best: Scored | undefined;
-  for (const x of xs) if (!best || cmp(x, best) < 0) best = x;
+  for (const x of xs) if (keep(x) && (!best || cmp(x, best) < 0)) best = x;
   return best;
 }
+
+/**
+ * `predicted quality … < floor …`, memoised: qualities and floors come from a small set (policy
+ * priors lowered by a complexity rounded to 0.01), and formatting them is a visible share of a
+ * simulation's time. Bounded: the memo is dropped when it reaches {@link FLOOR_REASONS_MAX} entries.
+ */
+function floorReason(quality: number, floor: number): string {
+  let byQuality = floorReasons.get(floor);
+  if (byQuality === undefined) floorReasons.set(floor, (byQuality = new Map()));
+  let reason = byQuality.get(quality);
+  if (reason === undefined) {
+    if (++floorReasonCount > FLOOR_REASONS_MAX) {
+      floorReasons.clear();
+      floorReasons.set(floor, byQuality);
+      byQuality.clear();
+      floorReasonCount = 1;
+    }
+    reason = `predicted quality ${quality.toFixed(3)} < floor ${floor}`;
+    byQuality.set(quality, reason);
+  }
+  return reason;
+}
+const FLOOR_REASONS_MAX = 4_096;
+const floorReasons = new Map<number, Map<number, string>>();
+let floorReasonCount = 0;
 
 function inRange(v: number, r: { min?: number; max?: number }): boolean {
   return (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);

@@ -2,6 +2,7 @@ import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
 import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
 import type { TollgateError } from './errors.js';
+import { isoTime } from './iso-time.js';
 import { redactSecrets } from './redact.js';
 import type { Decision } from './router.js';
 import type { CacheHit } from './seams/cache.js';
@@ -69,7 +70,7 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
   const { usage, cost, source } = x.settled;
   return {
     v: 1,
-    time: new Date(f.startedAt).toISOString(),
+    time: isoTime(f.startedAt),
     requestId: f.id,
     tenant: f.request.tenant,
     tags: f.tags,
