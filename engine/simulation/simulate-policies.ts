@@ -11,7 +11,7 @@ import { TollgateError, ValidationError } from '../errors.js';
 import { usdToMicros } from '../money.js';
 import type { DecisionSink } from '../seams/decision-sink.js';
 import type { Tollgate } from '../tollgate.js';
-import { openTrace, TraceEmptyError, type TraceReadStats, type TraceRequest } from '../trace/index.js';
+import { openTrace, TraceEmptyError, type TraceReadStats, type TraceRequest, type TraceSource } from '../trace/index.js';
 import { SimulationAccumulator } from './accumulator.js';
 import { estimateTraceRows } from './count-rows.js';
 import { FastReplay, fastReplayBlocker } from './fast-replay.js';
@@ -61,7 +61,10 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
   if (options.policies.length === 0) throw new ValidationError('simulation', [{ path: 'policies', message: 'give at least one policy' }]);
   const loaded = await Promise.all(options.policies.map((p) => (typeof p === 'string' ? loadPolicy(p) : p)));
   options.signal?.throwIfAborted();
-  const source = typeof options.trace === 'string' ? await openTrace(options.trace, { onError: options.traceOptions?.onError ?? 'fatal', onIssue: options.traceOptions?.onIssue }) : options.trace;
+  const source: AsyncIterable<TraceRequest> & Partial<Pick<TraceSource, 'batches'>> =
+    typeof options.trace === 'string'
+      ? await openTrace(options.trace, { onError: options.traceOptions?.onError ?? 'fatal', onIssue: options.traceOptions?.onIssue, worker: options.traceWorker ?? 'auto' })
+      : options.trace;
   const file = typeof options.trace === 'string' ? options.trace : undefined;
   const total = file && options.onProgress ? await estimateTraceRows(file) : undefined;
   const bucketMs = options.timelineBucketMs ?? HOUR_MS;
@@ -112,23 +115,49 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
     for (const r of runs) options.onProgress?.({ policy: r.name, done: rows, total: total === undefined ? undefined : Math.max(total, rows), elapsedMs });
     lastProgress = elapsedMs;
   };
+  const afterRow = (): void => {
+    rows++;
+    if (options.onProgress && (rows & 255) === 0 && performance.now() - started - lastProgress >= PROGRESS_EVERY_MS) progress();
+  };
+  /** One row through every policy; `sync` when every policy is fast-replayed without a log (nothing to await). */
+  const sync = allFast && runs.every((r) => !r.sink);
+  const replayRow = (row: TraceRequest): void => {
+    options.signal?.throwIfAborted();
+    now = row.timestamp;
+    for (const run of runs) {
+      const record = run.fast!.replay(row, now);
+      if (record === undefined) run.acc.rejected();
+      else run.acc.add(record, now);
+    }
+    afterRow();
+  };
+  const runRow = async (row: TraceRequest): Promise<void> => {
+    options.signal?.throwIfAborted();
+    now = row.timestamp;
+    const request = allFast ? undefined : traceRowToRequest(row);
+    for (const run of runs) {
+      if (run.fast) {
+        const record = run.fast.replay(row, now);
+        if (record === undefined) run.acc.rejected();
+        else {
+          run.acc.add(record, now);
+          if (run.sink) await run.sink.append(record);
+        }
+      } else await completeOne(run, request!);
+    }
+    afterRow();
+  };
   try {
-    for await (const row of source) {
-      options.signal?.throwIfAborted();
-      now = row.timestamp;
-      const request = allFast ? undefined : traceRowToRequest(row);
-      for (const run of runs) {
-        if (run.fast) {
-          const record = run.fast.replay(row, now);
-          if (record === undefined) run.acc.rejected();
-          else {
-            run.acc.add(record, now);
-            if (run.sink) await run.sink.append(record);
-          }
-        } else await completeOne(run, request!);
+    if (source.batches) {
+      for await (const batch of source.batches()) {
+        if (sync) for (const row of batch) replayRow(row);
+        else for (const row of batch) await runRow(row);
       }
-      rows++;
-      if (options.onProgress && (rows & 255) === 0 && performance.now() - started - lastProgress >= PROGRESS_EVERY_MS) progress();
+    } else {
+      for await (const row of source) {
+        if (sync) replayRow(row);
+        else await runRow(row);
+      }
     }
     if (rows === 0) throw new TraceEmptyError(file ?? '<trace>', 0);
     if (options.onProgress) progress();

@@ -40,6 +40,11 @@ export interface SimulateOptions {
   traceOptions?: { onError?: 'skip' | 'fatal'; onIssue?: (error: TraceRowError) => void };
   timelineBucketMs?: number;
   engine?: 'auto' | 'fast' | 'full';
+  /**
+   * Read a JSONL trace file on a worker thread, overlapping with the simulation (see `openTrace`'s
+   * `worker`): `auto` (default) for files of 8 MiB or more. Same report either way.
+   */
+  traceWorker?: boolean | 'auto';
 }
 
 /** One model's share of a policy's traffic. Money in integer micro-dollars. */

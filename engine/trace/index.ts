@@ -9,11 +9,12 @@ export { TraceRowError, TraceNotFoundError, TraceFormatError, TraceEmptyError } 
 export { emptyTraceStats, MAX_KEPT_ISSUES } from './read-options.js';
 export type { TraceReadOptions, TraceReadStats, OnRowError } from './read-options.js';
 export { readTrace, parseTraceLine } from './read-jsonl.js';
+export { readTraceInWorker, readTraceBatchesInWorker } from './read-jsonl-worker.js';
 export { importBurstGpt, BURSTGPT_COLUMNS, BURSTGPT_DEFAULT_START } from './import-burstgpt.js';
 export type { BurstGptImportOptions } from './import-burstgpt.js';
 export { importAzureTrace, AZURE_COLUMNS } from './import-azure.js';
 export type { AzureImportOptions } from './import-azure.js';
-export { openTrace, detectTraceFormat, TRACE_FORMATS } from './open-trace.js';
+export { openTrace, detectTraceFormat, TRACE_FORMATS, WORKER_MIN_BYTES } from './open-trace.js';
 export type { OpenTraceOptions, TraceSource, TraceFormat } from './open-trace.js';
 export { parseIsoTimestamp, parseAzureTimestamp } from './timestamps.js';
 export { generateTrace, diurnalFactor, GENERATOR_DEFAULT_START } from './generate.js';

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { AZURE_COLUMNS, importAzureTrace, type AzureImportOptions } from './import-azure.js';
 import { BURSTGPT_COLUMNS, importBurstGpt, type BurstGptImportOptions } from './import-burstgpt.js';
@@ -6,6 +6,7 @@ import { headerKey, splitCsvLine } from './csv-rows.js';
 import { TraceEmptyError, TraceFormatError } from './errors.js';
 import { assertTraceFile } from './read-lines.js';
 import { readTrace } from './read-jsonl.js';
+import { readTraceBatchesInWorker, readTraceInWorker } from './read-jsonl-worker.js';
 import { emptyTraceStats, type TraceReadStats } from './read-options.js';
 import type { TraceRequest } from './schema.js';
 
@@ -17,13 +18,25 @@ export type TraceFormat = (typeof TRACE_FORMATS)[number];
 export interface OpenTraceOptions extends Omit<BurstGptImportOptions & AzureImportOptions, 'stats'> {
   /** Skip detection and read the file as this format. */
   format?: TraceFormat;
+  /**
+   * Read and parse a JSONL trace on a worker thread (`readTraceInWorker`: the same requests, errors
+   * and stats), so the consumer overlaps with it on another core. `auto` does so for JSONL files of
+   * {@link WORKER_MIN_BYTES} or more (below that, starting the worker costs more than it saves).
+   * Default `false`. CSV formats are always read on the calling thread.
+   */
+  worker?: boolean | 'auto';
 }
+
+/** The JSONL file size from which `worker: 'auto'` reads on a worker thread. */
+export const WORKER_MIN_BYTES = 8 << 20;
 
 /** An opened trace: iterate it for its requests; `stats` fills in as you go (and restarts with each iteration). */
 export interface TraceSource extends AsyncIterable<TraceRequest> {
   readonly file: string;
   readonly format: TraceFormat;
   readonly stats: TraceReadStats;
+  /** The same requests a batch at a time (non-empty arrays, file order); present when read on a worker thread. */
+  readonly batches?: () => AsyncIterable<TraceRequest[]>;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -77,11 +90,18 @@ export async function openTrace(file: string, options: OpenTraceOptions = {}): P
   const format = options.format ?? (await detectTraceFormat(file));
   const stats = emptyTraceStats();
   const readerOptions = { ...options, stats };
+  const inWorker = format === 'jsonl' && (options.worker === true || (options.worker === 'auto' && (await stat(file)).size >= WORKER_MIN_BYTES));
   const iterate = (): AsyncGenerator<TraceRequest, TraceReadStats> => {
     Object.assign(stats, emptyTraceStats());
     if (format === 'burstgpt') return importBurstGpt(file, readerOptions);
     if (format === 'azure') return importAzureTrace(file, readerOptions);
-    return readTrace(file, readerOptions);
+    return inWorker ? readTraceInWorker(file, readerOptions) : readTrace(file, readerOptions);
   };
-  return { file, format, stats, [Symbol.asyncIterator]: iterate };
+  const source: TraceSource = { file, format, stats, [Symbol.asyncIterator]: iterate };
+  if (!inWorker) return source;
+  const batches = (): AsyncGenerator<TraceRequest[], TraceReadStats> => {
+    Object.assign(stats, emptyTraceStats());
+    return readTraceBatchesInWorker(file, readerOptions);
+  };
+  return { ...source, batches };
 }

@@ -89,6 +89,18 @@ describe('fast replay', () => {
     for (const kind of ['downgrade:local-gpu', 'throttle', 'warn', 'refuse', 'budget_exceeded', 'budget_action_refused', 'rate_limited']) expect([...seen]).toContain(kind);
   }, 180_000);
 
+  it('reads the trace on a worker thread to the same report and the same decision logs', async () => {
+    const thread = await simulatePolicies({ policies, trace, outDir: join(dir, 'thread'), engine: 'fast', traceWorker: false });
+    const worker = await simulatePolicies({ policies, trace, outDir: join(dir, 'worker'), engine: 'fast', traceWorker: true });
+    const noLogs = await simulatePolicies({ policies, trace, engine: 'fast', traceWorker: true });
+    expect(worker).toEqual(thread);
+    expect(noLogs).toEqual(thread);
+    for (const p of policies) {
+      const log = `${p.policy.name}.decisions.jsonl`;
+      expect(readLog(join(dir, 'worker', log)).text).toBe(readLog(join(dir, 'thread', log)).text);
+    }
+  }, 60_000);
+
   it('agrees on rows with messages (counted prompts, classified text)', async () => {
     const withText = await writeGeneratedTrace(dir, 300, 'fast-replay-text', true);
     const fast = await simulatePolicies({ policies, trace: withText, engine: 'fast' });

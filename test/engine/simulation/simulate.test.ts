@@ -96,6 +96,9 @@ describe('simulatePolicies', () => {
     expect(report.trace.skipped).toBe(1);
     expect(report.trace.issues[0]).toMatchObject({ line: 2, reason: expect.stringContaining('promptTokens') });
     await expect(simulatePolicies({ policies: [ALL_VENDOR], trace: file })).rejects.toBeInstanceOf(TraceRowError);
+    // the same with the trace read on a worker thread
+    await expect(simulatePolicies({ policies: [ALL_VENDOR], trace: file, traceWorker: true })).rejects.toMatchObject({ code: 'trace_row_invalid', line: 2 });
+    expect(await simulatePolicies({ policies: [ALL_VENDOR], trace: file, traceWorker: true, traceOptions: { onError: 'skip' } })).toEqual(report);
   });
 
   it('stops when aborted', async () => {
