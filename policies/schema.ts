@@ -159,7 +159,21 @@ export const policySchema = z.strictObject({
   /** Per-model rate limits (requests/tokens per minute across all tenants). */
   modelLimits: z.record(z.string(), rateLimitSchema).default({}),
   /** Optional learned classifier artefact, referenced by path. */
-  classifier: z.strictObject({ kind: z.enum(['rules', 'learned']).default('rules'), artifact: z.string().optional(), threshold: z.number().optional() }).optional(),
+  classifier: z
+    .strictObject({
+      kind: z.enum(['rules', 'learned']).default('rules'),
+      artifact: z.string().optional(),
+      threshold: z.number().optional(),
+      /**
+       * Learned classifier only. `probability` (default): quality from predicted probabilities.
+       * `traffic-rank`: quality = 1 − share of recent requests with a smaller predicted shortfall, so a
+       * rule's qualityFloor f sends about a share f of traffic past the weak model whatever the mix.
+       */
+      scale: z.enum(['probability', 'traffic-rank']).optional(),
+      /** `traffic-rank` only: how many recent requests each request is ranked against (default 300). */
+      rankWindow: z.number().int().min(1).optional(),
+    })
+    .optional(),
 });
 
 /** A validated policy with defaults applied. */

@@ -14,6 +14,9 @@ import { ClassifierArtifactError } from '../../engine/routing-eval/errors.js';
 import type { Embedder } from '../../embeddings/embedder.js';
 import { createEmbedder } from '../../embeddings/index.js';
 import { type ArtifactManifest, readManifest } from './learned/artifact.js';
+import { type CalibrationData, labeledDataSha256, readCalibration } from './learned/calibration.js';
+import { TrafficRank } from './learned/traffic-rank.js';
+import type { LabeledData } from '../../engine/routing-eval/labeled-csv.js';
 import { OutputLengthModel } from './learned/output-length.js';
 import { KnnPredictor, OnnxHeadPredictor, type QualityPredictor } from './learned/predictors.js';
 import { RulesClassifier } from './rules-classifier.js';
@@ -25,7 +28,18 @@ export interface LearnedClassifierOptions {
   base?: RequestClassifier;
   /** Model ids the policy declares: at least one must be in the artefact. */
   policyModels?: readonly string[];
+  /**
+   * `probability` (default): quality from the predicted probabilities (see {@link qualityFromProbabilities}).
+   * `traffic-rank`: quality = 1 − the share of recent requests with a smaller predicted shortfall
+   * ({@link TrafficRank}), so a floor f sends about a share f of traffic past the weak model under any
+   * traffic mix. Needs an artefact with out-of-fold calibration data.
+   */
+  scale?: 'probability' | 'traffic-rank';
+  /** `traffic-rank` window: how many recent requests a request is ranked against. Default {@link DEFAULT_RANK_WINDOW}. */
+  rankWindow?: number;
 }
+
+export const DEFAULT_RANK_WINDOW = 300;
 
 /**
  * Maps per-model probabilities to `Classification.quality` for the models passed in. Models the artefact
@@ -53,8 +67,10 @@ export class LearnedClassifier implements RequestClassifier {
     private readonly embedder: Embedder,
     private readonly predictor: QualityPredictor,
     private readonly base: RequestClassifier,
+    private readonly calibration?: CalibrationData,
+    private readonly rank?: TrafficRank,
   ) {
-    this.source = `${manifest.method}@${manifest.version}`;
+    this.source = `${manifest.method}@${manifest.version}${rank ? '/rank' : ''}`;
     if (manifest.outputLength) this.outputLength = new OutputLengthModel(manifest.outputLength);
   }
 
@@ -68,8 +84,27 @@ export class LearnedClassifier implements RequestClassifier {
     if (options.policyModels && !options.policyModels.some((id) => m.models.includes(id))) {
       throw new ClassifierArtifactError(dir, `none of the policy's models (${options.policyModels.join(', ')}) is in the artefact (${m.models.join(', ')})`);
     }
+    const calibration = readCalibration(dir, m);
+    let rank: TrafficRank | undefined;
+    if (options.scale === 'traffic-rank') {
+      if (!calibration) throw new ClassifierArtifactError(dir, 'the traffic-rank scale needs out-of-fold calibration data (calibration.json); retrain the artefact with `tollgate train`');
+      const window = options.rankWindow ?? DEFAULT_RANK_WINDOW;
+      if (!Number.isInteger(window) || window < 1) throw new ClassifierArtifactError(dir, `rank window must be a positive integer (got ${window})`);
+      const used = m.models.map((id) => !options.policyModels || options.policyModels.includes(id));
+      rank = new TrafficRank(window, m.models.map((_, j) => calibration.probabilities.map((p) => shortfalls(p, used)[j]!)));
+    }
     const predictor = m.method === 'knn' ? await KnnPredictor.load(dir, m) : await OnnxHeadPredictor.load(dir, m);
-    return new LearnedClassifier(m, embedder, predictor, options.base ?? new RulesClassifier());
+    return new LearnedClassifier(m, embedder, predictor, options.base ?? new RulesClassifier(), calibration, rank);
+  }
+
+  /**
+   * The artefact's out-of-fold probabilities when `data` is exactly the data it was trained on (same
+   * prompts and labels, same order), else undefined. Replaying training rows through the fitted model
+   * would give in-sample predictions; tune and eval use these instead.
+   */
+  outOfFoldProbabilities(data: LabeledData): number[][] | undefined {
+    if (!this.calibration || data.rows.length !== this.manifest.training.rows) return undefined;
+    return labeledDataSha256(data, this.manifest.models) === this.manifest.training.dataSha256 ? this.calibration.probabilities : undefined;
   }
 
   async classify(input: ClassifierInput, models: readonly ModelSpec[]): Promise<Classification> {
@@ -79,7 +114,13 @@ export class LearnedClassifier implements RequestClassifier {
   /** Batch form of {@link classify} (one embedding batch; used by eval and tune). */
   async classifyMany(inputs: readonly ClassifierInput[], models: readonly ModelSpec[]): Promise<Classification[]> {
     const vectors = await this.embedder.embed(inputs.map((i) => i.text));
-    const probs = await this.predictor.predict(vectors);
+    return this.classifyWithProbabilities(inputs, models, await this.predictor.predict(vectors));
+  }
+
+  /** {@link classifyMany} with the per-model probabilities already known (e.g. out-of-fold ones), in input order. */
+  async classifyWithProbabilities(inputs: readonly ClassifierInput[], models: readonly ModelSpec[], probs: readonly (readonly number[])[]): Promise<Classification[]> {
+    // Ranked now, in input order: the traffic-rank window must see requests in the order they came.
+    const known = inputs.map((_, i) => this.knownQuality(probs[i]!, models));
     return Promise.all(
       inputs.map(async (input, i) => {
         const base = await this.base.classify(input, models);
@@ -89,14 +130,31 @@ export class LearnedClassifier implements RequestClassifier {
           ...base,
           predictedOutputTokens: length ? Math.min(length.predicted, cap) : base.predictedOutputTokens,
           outputTokensUpper: length ? Math.min(length.upper, cap) : base.outputTokensUpper,
-          quality: qualityFromProbabilities(probs[i]!, this.manifest, models, base.quality),
+          quality: Object.fromEntries(models.map((m) => [m.id, known[i]![m.id] ?? base.quality[m.id] ?? m.quality])),
           source: this.source,
         };
       }),
     );
   }
 
+  /** Quality of the artefact's models among `models` (the others are left to the base classifier). */
+  private knownQuality(probs: readonly number[], models: readonly ModelSpec[]): Record<string, number> {
+    const q = qualityFromProbabilities(probs, this.manifest, models.filter((m) => this.manifest.models.includes(m.id)), {});
+    if (!this.rank) return q;
+    const used = this.manifest.models.map((id) => id in q);
+    const s = shortfalls(probs, used);
+    for (const [j, id] of this.manifest.models.entries()) if (used[j]) q[id] = 1 - this.rank.rankAndAdd(j, s[j]!);
+    return q;
+  }
+
   async close(): Promise<void> {
     await this.predictor.close();
   }
+}
+
+/** Per model, p_best − p_model over the models marked `used` (0 for unused ones). */
+function shortfalls(probs: readonly number[], used: readonly boolean[]): number[] {
+  let best = 0;
+  probs.forEach((p, j) => used[j] && (best = Math.max(best, p)));
+  return probs.map((p, j) => (used[j] ? Math.max(0, best - p) : 0));
 }

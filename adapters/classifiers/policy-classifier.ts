@@ -28,7 +28,8 @@ export async function loadPolicyClassifier(loaded: LoadedPolicy, options: { embe
   // Loaded on demand: the learned classifier pulls in onnxruntime and LanceDB, seconds of start-up
   // that a rules-only engine (and every gateway start) should not pay.
   const { LearnedClassifier } = await import('./learned-classifier.js');
-  return LearnedClassifier.load(dir, { embedder: options.embedder, policyModels: loaded.policy.models.map((m) => m.id) });
+  const c = loaded.policy.classifier!;
+  return LearnedClassifier.load(dir, { embedder: options.embedder, policyModels: loaded.policy.models.map((m) => m.id), scale: c.scale, rankWindow: c.rankWindow });
 }
 
 /** Loads the policy's classifier on first use; every call awaits the same load. */

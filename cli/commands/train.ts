@@ -53,6 +53,7 @@ export function registerTrain(program: Command, io: CliIo): void {
       for (const [method, m] of Object.entries(v)) {
         io.out(`${method.padEnd(7)} validation (${manifest.training.validationRows} held-out rows, ${manifest.training.split} split): APGR ${m.apgr.toFixed(3)}  CPT(50%) ${m.cpt50.toFixed(3)}  CPT(80%) ${m.cpt80.toFixed(3)}  gain AUC ${m.gainAuc.toFixed(3)}  params ${JSON.stringify(m.params)}\n`);
       }
+      if (manifest.calibration) io.out(`calibration: out-of-fold predictions for all ${manifest.training.rows} rows (${manifest.calibration.folds} ${manifest.calibration.by} folds), used by tune on this data and by the traffic-rank scale\n`);
       io.out(`wrote ${o.out}: method ${manifest.method}, version ${manifest.version}, models ${manifest.models.join(', ')}${manifest.outputLength ? `, output lengths for ${Object.keys(manifest.outputLength.byTask).length} tasks` : ''}\n`);
     });
 }

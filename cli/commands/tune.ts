@@ -3,7 +3,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import type { Command } from 'commander';
 import { parseDocument, stringify } from 'yaml';
 import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { buildReplayItems } from '../../adapters/classifiers/learned/evaluate.js';
+import { buildReplayItems, replaysOutOfFold } from '../../adapters/classifiers/learned/evaluate.js';
 import { replayItemsFromLog } from '../../adapters/classifiers/learned/log-replay.js';
 import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
 import { compilePolicy } from '../../engine/compiled-policy.js';
@@ -67,8 +67,12 @@ export function registerTune(program: Command, io: CliIo): void {
       const sep = separatingRule(policy, o.weak, o.strong);
       let items: ReplayItem[];
       let withFeedback = 0;
+      let outOfFold = false;
       if (o.data) {
-        items = await buildReplayItems(policy, readLabeledCsv(o.data, [sep.weak, sep.strong]), await loadPolicyClassifier(loaded));
+        const data = readLabeledCsv(o.data, [sep.weak, sep.strong]);
+        const classifier = await loadPolicyClassifier(loaded);
+        outOfFold = replaysOutOfFold(classifier, data);
+        items = await buildReplayItems(policy, data, classifier);
       } else {
         const records: DecisionRecord[] = [];
         for await (const r of readDecisionLog(o.log!, { skipInvalid: true })) records.push(r);
@@ -90,7 +94,8 @@ export function registerTune(program: Command, io: CliIo): void {
       const written = await loadPolicy(out);
       const row = (name: string, p: TunePoint, f: number) =>
         `${name.padEnd(7)} floor ${f.toFixed(4)}  strong share ${(p.strongShare * 100).toFixed(1).padStart(5)}%  quality ${p.quality.toFixed(4)}  cost ${Math.round(p.cost)} µ$/req ($${usdPer1MTokens(p).toFixed(3)}/1M tokens)\n`;
-      io.out(`replayed ${items.length} requests${o.log ? ` (${withFeedback} with feedback)` : ''} through rule "${sep.rule}" (${sep.weak} vs ${sep.strong}), target ${o.target}\n`);
+      const how = o.log ? ` (${withFeedback} with feedback)` : outOfFold ? " (the classifier's training rows: out-of-fold predictions)" : '';
+      io.out(`replayed ${items.length} requests${how} through rule "${sep.rule}" (${sep.weak} vs ${sep.strong}), target ${o.target}\n`);
       io.out(row('before', before, rule.qualityFloor));
       io.out(row('after', after, floor));
       io.out(`wrote ${out}: policy "${written.policy.name}" version ${written.version} (was ${loaded.version})\n`);

@@ -14,7 +14,8 @@ describe('tollgate train', () => {
     expect(ma.version).toBe(mb.version);
     expect(ma).toMatchObject({ format: 'tollgate-classifier@1', method: 'logreg', models: ['mistralai/Mixtral-8x7B-Instruct-v0.1', 'gpt-4-1106-preview'], embedder: { dimension: 256 } });
     expect(ma.metrics.validation.logreg.apgr).toBeTypeOf('number');
-    expect(Object.keys(ma.files)).toEqual(['head.onnx']);
+    expect(Object.keys(ma.files).sort()).toEqual(['calibration.json', 'head.onnx']);
+    expect(ma.calibration).toEqual({ folds: 5, by: 'subject' });
   });
 
   it('bad inputs: one-line errors', async () => {

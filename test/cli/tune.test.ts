@@ -6,7 +6,14 @@ import { createTollgate } from '../../compose.js';
 import { MemoryDecisionSink } from '../../adapters/sinks/memory-decision-sink.js';
 import { readDecisionLog } from '../../engine/decision-log-reader.js';
 import { cli, expectOneLineError } from './capture-io.js';
-import { TRAIN, trainedPolicy } from './routing-fixtures.js';
+import { EVAL, STRONG, TRAIN, trainedPolicy, WEAK } from './routing-fixtures.js';
+import { buildReplayItems } from '../../adapters/classifiers/learned/evaluate.js';
+import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
+import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
+import { compilePolicy } from '../../engine/compiled-policy.js';
+import { readLabeledCsv } from '../../engine/routing-eval/labeled-csv.js';
+import { replayAt, separatingRule } from '../../engine/routing-eval/replay.js';
+import { loadPolicy } from '../../policies/loader.js';
 
 let t: Awaited<ReturnType<typeof trainedPolicy>>;
 beforeAll(async () => {
@@ -19,6 +26,7 @@ describe('tollgate tune', () => {
   it('--data: meets a strong-share target within 2 points and writes a new policy version beside the input', async () => {
     const r = await cli('tune', '--policy', t.policy, '--data', TRAIN, '--target', 'strong-share=0.3');
     expect(r.code).toBe(0);
+    expect(r.out).toMatch(/replayed 300 requests \(the classifier's training rows: out-of-fold predictions\)/);
     expect(Math.abs(shareOf(r.out) - 0.3)).toBeLessThanOrEqual(0.02);
     const tuned = join(t.dir, 'mmlu.tuned.yaml');
     expect(r.out).toContain(`wrote ${tuned}`);
@@ -29,6 +37,24 @@ describe('tollgate tune', () => {
     const q = await cli('tune', '--policy', t.policy, '--data', TRAIN, '--target', 'quality=0.95', '--out', join(t.dir, 'q.json'));
     expect(q.code).toBe(0);
     expect(q.out).toMatch(/before .*\nafter /);
+  });
+
+  it('held-out: with the traffic-rank scale, a strong-share floor tuned on the training file holds on unseen subjects', async () => {
+    const rankPolicy = join(t.dir, 'rank.yaml');
+    writeFileSync(rankPolicy, readFileSync(t.policy, 'utf8').replace('artifact: ./router', 'artifact: ./router\n  scale: traffic-rank\n  rankWindow: 30'));
+    const out = join(t.dir, 'rank.tuned.yaml');
+    expect((await cli('tune', '--policy', rankPolicy, '--data', TRAIN, '--target', 'strong-share=0.3', '--out', out)).code).toBe(0);
+    const loaded = await loadPolicy(out);
+    const floor = loaded.policy.rules[0]!.qualityFloor!;
+    const policy = compilePolicy(loaded, new GenaiPricesCatalog());
+    const items = await buildReplayItems(policy, readLabeledCsv(EVAL, [WEAK, STRONG]), await loadPolicyClassifier(loaded));
+    const share = replayAt(policy, separatingRule(policy), items, floor).strongShare;
+    // 200 prompts against a window of 30 (the default window is 300: the full-size check, ±2 points on
+    // mmlu_eval, is the routing bench); without the scale the same policy and floor give a far lower share.
+    expect(Math.abs(share - 0.3)).toBeLessThanOrEqual(0.05);
+    const probabilityScale = await loadPolicyClassifier({ ...loaded, policy: { ...loaded.policy, classifier: { ...loaded.policy.classifier!, scale: undefined } } });
+    const plain = await buildReplayItems(policy, readLabeledCsv(EVAL, [WEAK, STRONG]), probabilityScale);
+    expect(replayAt(policy, separatingRule(policy), plain, floor).strongShare).toBeLessThan(0.1);
   });
 
   it('--log: replays logged decisions and uses feedback lines; Tollgate.feedback appends them', async () => {

@@ -1,7 +1,7 @@
 /**
  * The versioned artefact directory written by `tollgate train` and referenced by a policy's
  * `classifier.artifact`: `manifest.json` plus the method's files (`head.onnx` for logreg;
- * `knn.lance/` + `knn-labels.json` for kNN). `version` is a content hash: sha256 of the manifest's
+ * `knn.lance/` + `knn-labels.json` for kNN; `calibration.json`, out-of-fold predictions for every training row). `version` is a content hash: sha256 of the manifest's
  * other fields, which include the sha256 of every file and of the kNN vectors — same data, options
  * and seed → same version. Reading checks format, version and file hashes and throws
  * {@link ClassifierArtifactError}, so a corrupt artefact fails at load, never at routing.
@@ -46,6 +46,8 @@ export interface ArtifactManifest {
   knn?: KnnParams & { rows: number; namespace: string; vectorsSha256: string };
   logreg?: { l2: number };
   outputLength?: OutputLengthModelData;
+  /** Out-of-fold predictions for every training row, in `calibration.json` (artefacts trained before it lack both). */
+  calibration?: { folds: number; by: 'subject' | 'random' };
   training: { seed: number; rows: number; validationRows: number; split: 'subject' | 'random'; dataSha256: string };
   metrics: { validation: Partial<Record<LearnedMethod, ValidationMetrics>>; selected: LearnedMethod; selectedBy: string };
   /** sha256 of each file of the artefact (relative name → hex). */

@@ -26,9 +26,23 @@ export interface RoutingEvaluation {
   curve: CurvePoint[];
 }
 
-type BatchClassifier = RequestClassifier & { classifyMany?: (inputs: readonly ClassifierInput[], models: Parameters<RequestClassifier['classify']>[1]) => Promise<Classification[]> };
+type Models = Parameters<RequestClassifier['classify']>[1];
+type BatchClassifier = RequestClassifier & {
+  classifyMany?: (inputs: readonly ClassifierInput[], models: Models) => Promise<Classification[]>;
+  outOfFoldProbabilities?: (data: LabeledData) => number[][] | undefined;
+  classifyWithProbabilities?: (inputs: readonly ClassifierInput[], models: Models, probs: readonly (readonly number[])[]) => Promise<Classification[]>;
+};
 
-/** Facts + classification + labels for every row. Model columns must be policy model ids. */
+/** True when `classifier` is a learned classifier trained on exactly `data`: replays then use its out-of-fold predictions. */
+export function replaysOutOfFold(classifier: RequestClassifier, data: LabeledData): boolean {
+  return !!(classifier as BatchClassifier).outOfFoldProbabilities?.(data);
+}
+
+/**
+ * Facts + classification + labels for every row. Model columns must be policy model ids. When the
+ * classifier was trained on exactly these rows, each row gets the artefact's out-of-fold prediction
+ * (from a model that never saw it) instead of an in-sample one.
+ */
 export async function buildReplayItems(policy: CompiledPolicy, data: LabeledData, classifier: RequestClassifier): Promise<ReplayItem[]> {
   for (const m of data.models) if (!policy.byId.has(m)) throw new RoutingDataError(data.file, `model column "${m}" is not a model of policy "${policy.name}" (models: ${[...policy.byId.keys()].join(', ')})`);
   const facts = data.rows.map((r, i) => requestFacts(policy, validateRequest({ id: `row-${i + 1}`, tenant: 'eval', messages: [{ role: 'user', content: r.prompt }] }), 0));
@@ -36,7 +50,10 @@ export async function buildReplayItems(policy: CompiledPolicy, data: LabeledData
   const models = policy.policy.models;
   const batch = classifier as BatchClassifier;
   const classifications: Classification[] = [];
-  if (batch.classifyMany) {
+  const oof = batch.outOfFoldProbabilities?.(data);
+  if (oof && batch.classifyWithProbabilities) {
+    for (let i = 0; i < inputs.length; i += 512) classifications.push(...(await batch.classifyWithProbabilities(inputs.slice(i, i + 512), models, oof.slice(i, i + 512))));
+  } else if (batch.classifyMany) {
     for (let i = 0; i < inputs.length; i += 512) classifications.push(...(await batch.classifyMany(inputs.slice(i, i + 512), models)));
   } else {
     for (const input of inputs) classifications.push(await classifier.classify(input, models));

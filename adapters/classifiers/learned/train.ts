@@ -15,6 +15,7 @@ import { DEFAULT_KNN, knnEstimate, packRows, topKNeighbours } from './knn.js';
 import { fitLogReg, gramMatrix, type LogRegModel, predictLogReg } from './logreg.js';
 import type { OutputLengthModelData } from './output-length.js';
 import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from './predictors.js';
+import { CALIBRATION_FILE, labeledDataSha256, outOfFold } from './calibration.js';
 import { scorePredictions, splitRows } from './validation.js';
 
 export interface TrainOptions {
@@ -27,6 +28,8 @@ export interface TrainOptions {
   validationFraction?: number;
   /** Per-task output-length model (from a decision log) to store in the artefact. */
   outputLength?: OutputLengthModelData;
+  /** Folds of the out-of-fold calibration predictions (`calibration.json`). Default 5. */
+  calibrationFolds?: number;
   /** Hyper-parameter grids (defaults: k ∈ {30, 100, 200}; λ ∈ {3e-3, 1e-2, 3e-2, 1e-1, 3e-1}). */
   knnK?: number[];
   logregL2?: number[];
@@ -46,7 +49,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     progress('embed', Math.min(data.rows.length, i + BATCH), data.rows.length);
   }
   const labels = data.rows.map((r) => data.models.map((m) => r.scores[m]!));
-  const priorsOf = (rows: number[]) => data.models.map((_, j) => rows.reduce((s, i) => s + labels[i]![j]!, 0) / rows.length);
+  const priorsOf = (rows: readonly number[]) => data.models.map((_, j) => rows.reduce((s, i) => s + labels[i]![j]!, 0) / rows.length);
   const all = labels.map((_, i) => i);
   const priors = priorsOf(all).map(round6);
   const weak = priors.indexOf(Math.min(...priors));
@@ -84,9 +87,27 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     }
   }
   const selected = methods.reduce((a, b) => (validation[b]!.apgr > validation[a]!.apgr ? b : a));
+  const folds = o.calibrationFolds ?? 5;
+  const params = validation[selected]!.params;
+  const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
+    if (selected === 'knn') {
+      const matrix = packRows(fit.map((i) => vectors[i]!), embedder.dimension);
+      const fitLabels = fit.map((i) => labels[i]!);
+      const knnParams = { ...DEFAULT_KNN, k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
+      return held.map((i) => knnEstimate(topKNeighbours(vectors[i]!, matrix, embedder.dimension, knnParams.k), fitLabels, priorsOf(fit), knnParams));
+    }
+    const xs = fit.map((i) => vectors[i]!);
+    const gram = gramMatrix(xs);
+    const heads = data.models.map((_, j) => fitLogReg(xs, fit.map((i) => labels[i]![j]!), { l2: params.l2!, gram }));
+    return held.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
+  }, subjects);
+  progress('calibrate', 1, 1);
   rmSync(o.outDir, { recursive: true, force: true });
   mkdirSync(o.outDir, { recursive: true });
   const files: Record<string, string> = {};
+  const calibrationJson = `${JSON.stringify(calibration)}\n`;
+  writeFileSync(join(o.outDir, CALIBRATION_FILE), calibrationJson);
+  files[CALIBRATION_FILE] = sha256(calibrationJson);
   let knn: ArtifactManifest['knn'];
   let logreg: ArtifactManifest['logreg'];
   if (selected === 'logreg') {
@@ -124,7 +145,8 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     knn,
     logreg,
     outputLength: o.outputLength,
-    training: { seed, rows: data.rows.length, validationRows: split.validation.length, split: split.by, dataSha256: sha256(stableStringify(data.rows.map((r, i) => [r.prompt, labels[i]]))) },
+    calibration: { folds, by: calibration.by },
+    training: { seed, rows: data.rows.length, validationRows: split.validation.length, split: split.by, dataSha256: labeledDataSha256(data, data.models)! },
     metrics: { validation, selected, selectedBy: 'validation APGR (higher wins)' },
     files,
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LearnedClassifier, qualityFromProbabilities } from '../../../adapters/classifiers/learned-classifier.js';
+import { manifestVersion } from '../../../adapters/classifiers/learned/artifact.js';
 import { trainClassifier } from '../../../adapters/classifiers/learned/train.js';
 import { createEmbedder, type Embedder } from '../../../embeddings/index.js';
 import { readLabeledCsv } from '../../../engine/routing-eval/labeled-csv.js';
@@ -75,6 +76,42 @@ describe('learned classifier', () => {
     expect(q[WEAK]).toBeCloseTo(0.7, 12);
     expect(q[STRONG]).toBe(1);
     expect(qualityFromProbabilities([0.6, 0.9], { models: [WEAK, STRONG], qualityMode: 'absolute' }, models, {})[WEAK]).toBe(0.6);
+  });
+
+  it('stores out-of-fold predictions of every training row and replays them only for exactly that data', async () => {
+    const c = await LearnedClassifier.load(join(dir, 'knn-a'), { embedder });
+    expect(c.manifest.calibration).toEqual({ folds: 5, by: 'subject' });
+    const oof = c.outOfFoldProbabilities(train)!;
+    expect(oof).toHaveLength(train.rows.length);
+    expect(oof.every((p) => p.length === 2 && p.every((x) => x >= 0 && x <= 1))).toBe(true);
+    expect(c.outOfFoldProbabilities(heldOut)).toBeUndefined();
+    const relabeled = { ...train, rows: train.rows.map((r, i) => (i === 0 ? { ...r, scores: { ...r.scores, [WEAK]: 1 - r.scores[WEAK]! } } : r)) };
+    expect(c.outOfFoldProbabilities(relabeled)).toBeUndefined();
+    // In-sample kNN predictions nearly reproduce the labels (each row is its own nearest neighbour); out-of-fold ones do not.
+    const inSample = await c.classifyMany(train.rows.map((r) => input(r.prompt)), models);
+    const gainAucOf = (gain: number[]) => auc(gain, train.rows.map((r) => r.scores[STRONG]! > r.scores[WEAK]!));
+    expect(gainAucOf(inSample.map((o) => 1 - o.quality[WEAK]!))).toBeGreaterThan(0.95);
+    expect(gainAucOf(oof.map((p) => p[1]! - p[0]!))).toBeLessThan(0.8);
+    await c.close();
+  });
+
+  it('traffic-rank scale: quality is the rank among recent requests; needs calibration data', async () => {
+    const c = await LearnedClassifier.load(join(dir, 'knn-a'), { embedder, scale: 'traffic-rank', rankWindow: 50 });
+    expect(c.source).toBe(`knn@${c.manifest.version}/rank`);
+    const out = await c.classifyMany(heldOut.rows.map((r) => input(r.prompt)), models);
+    expect(out.every((o) => Math.max(o.quality[STRONG]!, o.quality[WEAK]!) === 1 && o.quality[WEAK]! >= 0)).toBe(true); // the best model: nothing ranks below a shortfall of 0
+    const strongShare = (floor: number) => out.filter((o) => o.quality[WEAK]! < floor).length / out.length;
+    expect(Math.abs(strongShare(0.3) - 0.3)).toBeLessThanOrEqual(0.06); // 200 prompts against a window of 50
+    await c.close();
+    const old = join(dir, 'no-calibration');
+    cpSync(join(dir, 'knn-a'), old, { recursive: true });
+    const m = JSON.parse(readFileSync(join(old, 'manifest.json'), 'utf8'));
+    delete m.calibration;
+    delete m.files['calibration.json'];
+    m.version = manifestVersion(m);
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify(m));
+    await expect(LearnedClassifier.load(old, { embedder })).resolves.toBeDefined(); // the probability scale does not need it
+    await expect(LearnedClassifier.load(old, { embedder, scale: 'traffic-rank' })).rejects.toMatchObject({ code: 'classifier_artifact_invalid', message: expect.stringMatching(/calibration\.json/) });
   });
 
   it('a corrupt or mismatched artefact is a typed error at load time', async () => {
