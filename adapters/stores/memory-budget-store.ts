@@ -41,10 +41,13 @@ export class MemoryBudgetStore implements BudgetStore {
   private readonly clock: () => number;
   private readonly doneTtlMs: number;
   private readonly holdTimeoutMs: number;
-  private readonly expired = new Map<string, { held: Held; until: number }>();
+  /** Holds released by timeout, per tenant, then per reservation id (so one tenant's entries never delay another's sweep). */
+  private readonly expired = new Map<string, Map<string, { held: Held; until: number }>>();
   private readonly counters = new Map<string, Counter>();
   private readonly held = new Map<string, Held>();
-  private readonly done = new Map<string, { reservation: Reservation; until: number }>();
+  /** Settled and refunded reservations, per tenant, then per reservation id. */
+  private readonly done = new Map<string, Map<string, { reservation: Reservation; until: number }>>();
+  /** Reserve calls so far: every {@link SWEEP_EVERY}th one sweeps. */
   private ops = 0;
 
   constructor(
@@ -76,10 +79,10 @@ export class MemoryBudgetStore implements BudgetStore {
     checkAmounts('reservation', req.micros, req.tokens);
     const now = this.clock();
     this.expireHolds(now);
+    if (++this.ops % SWEEP_EVERY === 0) this.sweep(now);
     const key = resKey(req.tenant, req.requestId);
-    const prior = this.held.get(key)?.reservation ?? this.expired.get(key)?.held.reservation ?? this.done.get(key)?.reservation;
+    const prior = this.held.get(key)?.reservation ?? this.expired.get(req.tenant)?.get(req.requestId)?.held.reservation ?? this.done.get(req.tenant)?.get(req.requestId)?.reservation;
     if (prior) return prior;
-    if (++this.ops % 1024 === 0) this.sweep(now);
     const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
     const usage = plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex));
     const verdict = evaluatePlan(plan, usage, { micros: req.micros, tokens: req.tokens });
@@ -89,6 +92,29 @@ export class MemoryBudgetStore implements BudgetStore {
     const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
     this.held.set(key, { reservation, charges, deadline: now + this.holdTimeoutMs });
     return reservation;
+  }
+
+  /** Whether any budget (dollars or tokens, tenant-wide or for a tag) can ever count or refuse a reservation of `tenant`. */
+  hasBudgets(tenant: string): boolean {
+    return this.tenants[tenant]?.budgets.some((b) => b.usd !== undefined || b.tokens !== undefined) ?? false;
+  }
+
+  /**
+   * {@link reserveSync} for a tenant without budgets ({@link hasBudgets} false) that keeps no memory
+   * of the reservation, for the simulator's fast replay. For such a tenant every reservation, fresh or
+   * remembered, has `usedFraction` 0 and charges nothing, so its settle and refund change nothing but
+   * that memory, which only this tenant's later reserves of the same id would read — and they would get
+   * an equal answer. Everything else happens as in `reserveSync`: the amounts are checked, expired
+   * holds are released, and the call counts toward the periodic sweep, so the store behaves for every
+   * other tenant exactly as if `reserveSync` had been called. Do not settle or refund the result
+   * (there is nothing to release); check the settled amounts with {@link checkAmounts} instead.
+   */
+  reserveUnbudgetedSync(req: ReserveRequest): Reservation {
+    checkAmounts('reservation', req.micros, req.tokens);
+    const now = this.clock();
+    this.expireHolds(now);
+    if (++this.ops % SWEEP_EVERY === 0) this.sweep(now);
+    return { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: 0 };
   }
 
   /** {@link settle} without the promise. */
@@ -111,14 +137,15 @@ export class MemoryBudgetStore implements BudgetStore {
   private release(reservation: Reservation, actual: { micros: number; tokens: number }): void {
     const key = resKey(reservation.tenant, reservation.id);
     const live = this.held.get(key);
-    const h = live ?? this.expired.get(key)?.held;
+    const expired = live ? undefined : this.expired.get(reservation.tenant);
+    const h = live ?? expired?.get(reservation.id)?.held;
     if (!h) return; // unknown, already settled or refunded: a no-op by contract
-    this.held.delete(key);
-    this.expired.delete(key);
+    if (live) this.held.delete(key);
+    else expired!.delete(reservation.id);
     const dm = actual.micros - (live ? h.reservation.micros : 0);
     const dt = actual.tokens - (live ? h.reservation.tokens : 0);
     if (dm !== 0 || dt !== 0) for (const c of h.charges) this.add(c, dm, dt);
-    this.done.set(key, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
+    tenantMap(this.done, reservation.tenant).set(reservation.id, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
   }
 
   /** Releases holds past their deadline (oldest first; holds are kept in deadline order). */
@@ -127,7 +154,7 @@ export class MemoryBudgetStore implements BudgetStore {
       if (h.deadline > now) break;
       this.held.delete(key);
       for (const c of h.charges) this.add(c, -h.reservation.micros, -h.reservation.tokens);
-      this.expired.set(key, { held: h, until: now + this.doneTtlMs });
+      tenantMap(this.expired, h.reservation.tenant).set(h.reservation.id, { held: h, until: now + this.doneTtlMs });
     }
   }
 
@@ -165,16 +192,28 @@ export class MemoryBudgetStore implements BudgetStore {
 
   private sweep(now: number): void {
     for (const [id, c] of this.counters) if (c.expireAt <= now) this.counters.delete(id);
-    // Both maps are in insertion order with a constant TTL, so the expired entries come first.
-    for (const map of [this.done, this.expired] as Map<string, { until: number }>[]) {
-      for (const [id, d] of map) {
-        if (d.until > now) break;
-        map.delete(id);
+    // Each tenant's maps are in insertion order with a constant TTL, so its expired entries come first.
+    for (const tenants of [this.done, this.expired] as Map<string, Map<string, { until: number }>>[]) {
+      for (const [tenant, map] of tenants) {
+        for (const [id, d] of map) {
+          if (d.until > now) break;
+          map.delete(id);
+        }
+        if (map.size === 0) tenants.delete(tenant);
       }
     }
   }
 }
 
+/** Reserve calls between two sweeps of expired counters and remembered reservations. */
+const SWEEP_EVERY = 1_024;
+
 function resKey(tenant: string, id: string): string {
   return `${tenant}\u0000${id}`;
+}
+
+function tenantMap<T>(maps: Map<string, Map<string, T>>, tenant: string): Map<string, T> {
+  let m = maps.get(tenant);
+  if (m === undefined) maps.set(tenant, (m = new Map()));
+  return m;
 }

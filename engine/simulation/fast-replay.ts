@@ -4,11 +4,12 @@ import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from '../../a
 import { MemoryBudgetStore } from '../../adapters/stores/memory-budget-store.js';
 import { MemoryRateLimiter } from '../../adapters/stores/memory-rate-limiter.js';
 import type { LoadedPolicy } from '../../policies/loader.js';
+import { checkAmounts } from '../budget-plan.js';
 import { type CompiledPolicy, compilePolicy } from '../compiled-policy.js';
 import type { DecisionRecord } from '../decision-record.js';
 import { RateLimitedError, TollgateError } from '../errors.js';
 import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from '../limit-actions.js';
-import { validateRequest } from '../request.js';
+import { validateRequest, type ValidRequest } from '../request.js';
 import { messageText } from '../request-facts.js';
 import { downgradeExclusions, reservationSize } from '../reservation-size.js';
 import { type Decision, decide } from '../router.js';
@@ -18,7 +19,6 @@ import type { PriceCatalog } from '../seams/price-catalog.js';
 import { buildDecisionRecord, type SettledAnswer, settledUsage } from '../settle-record.js';
 import { countChatTokens, countPromptByEncoding, type Encoding } from '../tokens.js';
 import type { TraceRequest } from '../trace/index.js';
-import { ClassificationCache } from './classification-cache.js';
 import { traceRowToRequest } from './trace-request.js';
 
 /**
@@ -53,8 +53,10 @@ export class FastReplay {
   private now = 0;
   private readonly budgets: MemoryBudgetStore;
   private readonly limiter: MemoryRateLimiter;
-  private readonly classes: ClassificationCache;
+  private readonly classifier = new RulesClassifier();
+  private readonly models: LoadedPolicy['policy']['models'];
   private readonly prefixes = new Map<string, number>();
+  private readonly hasBudgets = new Map<string, boolean>();
   private readonly u = [0, 0, 0, 0];
   private readonly known = new Map<Encoding, number>();
   private readonly defaultCap: number;
@@ -67,7 +69,7 @@ export class FastReplay {
     const clock = (): number => this.now;
     this.budgets = new MemoryBudgetStore(loaded.policy.tenants, { clock, doneTtlMs: options.doneTtlMs });
     this.limiter = new MemoryRateLimiter(loaded.policy, { clock });
-    this.classes = new ClassificationCache(new RulesClassifier(), loaded.policy.models);
+    this.models = loaded.policy.models;
     for (const m of this.policy.models) this.prefixes.set(m.id, drawPrefix(options.seed, m.id));
     this.defaultCap = loaded.policy.defaults.maxOutputTokens;
   }
@@ -114,7 +116,10 @@ export class FastReplay {
     const id = row.id ?? randomUUID(); // as the engine does for a request without an id
     const facts = { id, tags, startedAt: now, request: row };
 
-    const classification: Classification = this.classes.lookup(row.task, text, maxPrompt, row.maxOutputTokens) ?? this.classes.compute(row.task, text, maxPrompt, row.maxOutputTokens);
+    // The rules classifier reads only the request's task hint and output cap (classifying afresh per row
+    // is cheaper than a memo here, and keeps every classification short-lived: a memo's entries outlived
+    // young-generation GC and made peak RSS grow with the trace length).
+    const classification: Classification = this.classifier.classify({ request: { tenant, messages: NO_MESSAGES, task: row.task, maxOutputTokens: row.maxOutputTokens } as unknown as ValidRequest, text, promptTokens: maxPrompt }, this.models);
     let decision: Decision | undefined;
     let reservation: Reservation | undefined;
     let answer: SettledAnswer | undefined;
@@ -147,7 +152,7 @@ export class FastReplay {
             if (downgraded) {
               actions.push(formatLimitAction(action));
               decision = downgraded;
-              this.budgets.refundSync(reservation);
+              if (this.budgeted(tenant)) this.budgets.refundSync(reservation);
               reservation = this.reserve(decision, row, promptTokens, cap, `${id}:downgraded`);
             }
           }
@@ -160,7 +165,10 @@ export class FastReplay {
     }
     const settled = settledUsage(answer, promptTokens);
     if (reservation) {
-      if (answer) this.budgets.settleSync(reservation, { micros: settled.cost.full, tokens: settled.usage.inputTokens + settled.usage.outputTokens });
+      const actual = { micros: settled.cost.full, tokens: settled.usage.inputTokens + settled.usage.outputTokens };
+      if (!this.budgeted(tenant)) {
+        if (answer) checkAmounts('settlement', actual.micros, actual.tokens); // all that settleSync would do
+      } else if (answer) this.budgets.settleSync(reservation, actual);
       else this.budgets.refundSync(reservation);
     }
     return buildDecisionRecord({ policy, facts, classification, decision, answer, cacheEnabled: false, settled, error, actions, now });
@@ -176,9 +184,26 @@ export class FastReplay {
     return p.tenants[tenant]?.rateLimit !== undefined || p.modelLimits[model] !== undefined;
   }
 
+  /**
+   * Reserves through the store's synchronous twin; for a tenant without budgets through
+   * `reserveUnbudgetedSync`, which keeps no per-request memory (for such a tenant the result is the
+   * same, and so is the store's behaviour for every other tenant; see its doc). Reservations of such a
+   * tenant are then neither settled nor refunded: there is nothing to release.
+   */
   private reserve(d: Decision, row: TraceRequest, promptTokens: ReadonlyMap<Encoding, number>, cap: number, requestId: string): Reservation {
     const { micros, tokens } = reservationSize(this.policy, d, promptTokens, cap);
-    return this.budgets.reserveSync({ tenant: row.tenant, requestId, micros, tokens, tags: row.tags });
+    const req = { tenant: row.tenant, requestId, micros, tokens, tags: row.tags };
+    return this.budgeted(row.tenant) ? this.budgets.reserveSync(req) : this.budgets.reserveUnbudgetedSync(req);
+  }
+
+  /** Whether the tenant has any budget (memoised per tenant; the policy is fixed). */
+  private budgeted(tenant: string): boolean {
+    let b = this.hasBudgets.get(tenant);
+    if (b === undefined) {
+      if (this.hasBudgets.size >= 4_096) this.hasBudgets.clear(); // bounded for traces of many tenants
+      this.hasBudgets.set(tenant, (b = this.budgets.hasBudgets(tenant)));
+    }
+    return b;
   }
 
   /** The simulated adapter's answer from the chosen model (the same draws as `SimulatedAdapter.call`). */
@@ -198,6 +223,7 @@ export class FastReplay {
 }
 
 const NO_ACTIONS: string[] = [];
+const NO_MESSAGES: never[] = [];
 
 /**
  * True when the request built from `row` certainly passes the engine's request schema: the trace
