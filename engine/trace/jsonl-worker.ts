@@ -9,31 +9,38 @@ import { RowBatchBuilder } from './row-batch.js';
  * main thread as {@link RowBatch}es. Lines the fast parser does not take in full (invalid ones, rows
  * with messages or labels) go as text, to be parsed — and judged — on the main thread.
  *
- * Flow control: at most {@link IN_FLIGHT} batches are unacknowledged at once (the main thread posts
- * `'ack'` for each batch it takes), so memory stays flat however far ahead of the simulation the
- * worker could read. Messages posted: `{ batch }`, then `{ done: true }`, or `{ error }`.
+ * Flow control: at most {@link IN_FLIGHT} batches are posted and not yet taken at once (the main
+ * thread counts the batches it takes in a shared Int32), so memory stays flat however far ahead of
+ * the simulation the worker could read. Messages posted: `{ batch }`, then `{ done: true }`, or `{ error }`.
  */
 export interface TraceWorkerData {
   file: string;
   batchLines: number;
+  /** One Int32: batches the main thread has taken (it adds 1 and notifies; no message, which costs ms). */
+  taken: SharedArrayBuffer;
 }
 
 const IN_FLIGHT = 4;
-const port = parentPort!;
-const { file, batchLines } = workerData as TraceWorkerData;
 
-let unacked = 0;
-let wake: (() => void) | undefined;
-port.on('message', () => {
-  unacked--;
-  wake?.();
-  wake = undefined;
-});
+/** `Atomics.waitAsync` (Node ≥ 16; typed from ES2024, newer than this project's `lib`). */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+const port = parentPort!;
+const { file, batchLines, taken: takenBuffer } = workerData as TraceWorkerData;
+const taken = new Int32Array(takenBuffer);
+let posted = 0;
+// A pending Atomics.waitAsync does not keep a thread alive: this listener does (the reader terminates the worker).
+port.on('message', () => {});
 
 async function send(builder: RowBatchBuilder, first: number): Promise<void> {
   const { batch, transfer } = builder.take(first);
   port.postMessage({ batch }, transfer);
-  if (++unacked >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
+  posted++;
+  for (let seen = Atomics.load(taken, 0); posted - seen >= IN_FLIGHT; seen = Atomics.load(taken, 0)) {
+    const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(taken, 0, seen);
+    if (wait.async) await wait.value;
+  }
 }
 
 async function run(): Promise<void> {

@@ -9,6 +9,11 @@ import type { TraceWorkerData } from './jsonl-worker.js';
 
 /** Lines per batch the worker posts. */
 const BATCH_LINES = 4_096;
+/**
+ * Requests per yielded array: rows are built from a batch this many at a time, just before they are
+ * used, so they die young (a whole batch's rows outlived young-generation GC and grew peak RSS).
+ */
+const YIELD_ROWS = 128;
 
 type WorkerMessage = { batch: RowBatch } | { done: true } | { error: unknown };
 
@@ -28,8 +33,8 @@ export async function* readTraceInWorker(file: string, options: TraceReadOptions
 }
 
 /**
- * {@link readTraceInWorker} a batch of requests at a time (one array per worker batch, in file order;
- * never empty), for consumers that want to skip the per-row cost of async iteration.
+ * {@link readTraceInWorker} a batch of requests at a time (arrays of up to {@link YIELD_ROWS}, in file
+ * order; never empty), for consumers that want to skip the per-row cost of async iteration.
  */
 export async function* readTraceBatchesInWorker(file: string, options: TraceReadOptions = {}): AsyncGenerator<TraceRequest[], TraceReadStats> {
   const stats = options.stats ?? emptyTraceStats();
@@ -62,7 +67,7 @@ export async function* readTraceBatchesInWorker(file: string, options: TraceRead
           }
         } else row = reader.row(batch, i);
         stats.requests += 1;
-        rows.push(row);
+        if (rows.push(row) === YIELD_ROWS) yield rows.splice(0);
       }
       if (rows.length > 0) yield rows;
     }
@@ -78,17 +83,19 @@ class Inbox {
   private readonly worker: Worker;
   private readonly queue: WorkerMessage[] = [];
   private waiting: ((m: WorkerMessage) => void) | undefined;
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(file: string) {
     const fromSource = import.meta.url.endsWith('.ts'); // running from TypeScript sources (tests): load the worker through jiti
-    const data: TraceWorkerData = { file, batchLines: BATCH_LINES };
+    const data: TraceWorkerData = { file, batchLines: BATCH_LINES, taken: this.taken.buffer as SharedArrayBuffer };
     this.worker = new Worker(new URL(fromSource ? './jsonl-worker.ts' : './jsonl-worker.js', import.meta.url), {
       workerData: data,
       ...(fromSource ? { execArgv: ['--import', 'jiti/register'] } : {}),
     });
     this.worker.on('message', (m: WorkerMessage) => this.push(m));
     this.worker.on('error', (error: unknown) => this.push({ error }));
-    this.worker.on('exit', (code) => this.push(code === 0 ? { done: true } : { error: new Error(`trace worker exited with code ${code}`) }));
+    // The worker lives until the reader terminates it: an exit before that is a failure, never the end of the trace.
+    this.worker.on('exit', (code) => this.push({ error: new Error(`trace worker stopped before the end of the trace (exit code ${code})`) }));
   }
 
   next(): Promise<WorkerMessage> {
@@ -97,8 +104,10 @@ class Inbox {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
+  /** Tells the worker one more batch was taken (it may then read further ahead). */
   ack(): void {
-    this.worker.postMessage('ack');
+    Atomics.add(this.taken, 0, 1);
+    Atomics.notify(this.taken, 0);
   }
 
   async close(): Promise<void> {
