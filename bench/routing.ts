@@ -19,6 +19,7 @@ import { GenaiPricesCatalog } from '../adapters/genai-prices-catalog.js';
 import { packageRoot } from '../cli/paths.js';
 import { createEmbedder } from '../embeddings/index.js';
 import { compilePolicy } from '../engine/compiled-policy.js';
+import { countTokens } from '../engine/tokens.js';
 import { choosePoint } from '../engine/routing-eval/calibrate.js';
 import { readLabeledCsv } from '../engine/routing-eval/labeled-csv.js';
 import { floorGrid, type ReplayItem, replayAt, replayPinned, separatingRule } from '../engine/routing-eval/replay.js';
@@ -28,6 +29,18 @@ import { ROUTELLM_MMLU } from './routellm-published.js';
 import { printTable, summarize, timeAsync, writeResult } from './stats.js';
 
 const TARGETS = [0.2, 0.3, 0.5];
+
+/** The first `n` o200k tokens of `text`. */
+function decodeFirst(text: string, n: number): string {
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (countTokens(text.slice(0, mid)) <= n) lo = mid;
+    else hi = mid - 1;
+  }
+  return text.slice(0, lo);
+}
 
 export async function runRoutingBench(outDir: string): Promise<unknown> {
   const root = packageRoot();
@@ -72,12 +85,21 @@ export async function runRoutingBench(outDir: string): Promise<unknown> {
       if (method === 'knn') routers.push(['knn-rank', () => LearnedClassifier.load(dir, { embedder, scale: 'traffic-rank' }), { ...info, scale: 'traffic-rank', rankWindow: DEFAULT_RANK_WINDOW }]);
     }
     const latencyTexts = evalData.rows.slice(0, 300).map((r) => r.prompt);
+    // Long prompts: consecutive eval prompts joined until ~512 tokens (the issue's upper bound).
+    const longTexts: string[] = [];
+    for (let i = 0; longTexts.length < 100 && i < evalData.rows.length; ) {
+      let text = '';
+      while (i < evalData.rows.length && countTokens(text) < 500) text += `${evalData.rows[i++]!.prompt}\n`;
+      longTexts.push(countTokens(text) > 512 ? decodeFirst(text, 512) : text);
+    }
     for (const [name, load, info] of routers) {
       const c = await load();
       const items = await buildReplayItems(policy, evalData, c);
       const e = evaluateItems(policy, items, sep, name);
       const inputs = latencyTexts.map((text) => ({ request: { tenant: 'bench', messages: [{ role: 'user' as const, content: text }] }, text, promptTokens: 100 }));
       const lat = summarize(await timeAsync(inputs.length, 30, (i) => c.classify(inputs[i % inputs.length]!, policy.policy.models)));
+      const longInputs = longTexts.map((text) => ({ request: { tenant: 'bench', messages: [{ role: 'user' as const, content: text }] }, text, promptTokens: countTokens(text) }));
+      const latLong = summarize(await timeAsync(longInputs.length, 10, (i) => c.classify(longInputs[i % longInputs.length]!, policy.policy.models)));
       await (c as Partial<LearnedClassifier>).close?.();
       const tune = name === 'rules' ? undefined : await tuneHeldOut(load, items);
       let shuffledEval: Record<string, unknown> | undefined;
@@ -89,13 +111,13 @@ export async function runRoutingBench(outDir: string): Promise<unknown> {
         shuffledEval = { apgr: r4(sm.apgr), cpt50: r4(sm.cpt50), cpt80: r4(sm.cpt80), cpt95: r4(sm.cpt95), strongShareAt95: r4(sm.strongShareAt95), tune: await tuneHeldOut(load, sItems) };
       }
       const m = e.metrics;
-      results[name] = { ...info, apgr: r4(m.apgr), cpt50: r4(m.cpt50), cpt80: r4(m.cpt80), cpt95: r4(m.cpt95), strongShareAt95: r4(m.strongShareAt95), classifyLatencyUs: lat, tuneStrongShare: tune, shuffledEval, curve: e.curve.filter((_, i) => i % 10 === 0) };
+      results[name] = { ...info, apgr: r4(m.apgr), cpt50: r4(m.cpt50), cpt80: r4(m.cpt80), cpt95: r4(m.cpt95), strongShareAt95: r4(m.strongShareAt95), classifyLatencyUs: lat, classifyLatency512TokensUs: latLong, tuneStrongShare: tune, shuffledEval, curve: e.curve.filter((_, i) => i % 10 === 0) };
       const tuneCell = (t?: { evalShare: number }[]) => (t ? t.map((x) => x.evalShare.toFixed(3)).join(' / ') : '-');
-      rows.push({ router: name, APGR: r4(m.apgr), 'CPT(50%)': r4(m.cpt50), 'CPT(80%)': r4(m.cpt80), 'CPT(95%)': r4(m.cpt95), 'strong@95%': r4(m.strongShareAt95), 'p50 µs': lat.p50, 'p99 µs': lat.p99, 'tune .2/.3/.5 → eval': tuneCell(tune) });
-      if (shuffledEval) rows.push({ router: `${name} (shuffled eval)`, APGR: shuffledEval.apgr as number, 'CPT(50%)': shuffledEval.cpt50 as number, 'CPT(80%)': shuffledEval.cpt80 as number, 'CPT(95%)': shuffledEval.cpt95 as number, 'strong@95%': shuffledEval.strongShareAt95 as number, 'p50 µs': '-', 'p99 µs': '-', 'tune .2/.3/.5 → eval': tuneCell(shuffledEval.tune as { evalShare: number }[]) });
+      rows.push({ router: name, APGR: r4(m.apgr), 'CPT(50%)': r4(m.cpt50), 'CPT(80%)': r4(m.cpt80), 'CPT(95%)': r4(m.cpt95), 'strong@95%': r4(m.strongShareAt95), 'p50 µs': lat.p50, 'p99 µs': lat.p99, 'p50 µs 512 tok': latLong.p50, 'tune .2/.3/.5 → eval': tuneCell(tune) });
+      if (shuffledEval) rows.push({ router: `${name} (shuffled eval)`, APGR: shuffledEval.apgr as number, 'CPT(50%)': shuffledEval.cpt50 as number, 'CPT(80%)': shuffledEval.cpt80 as number, 'CPT(95%)': shuffledEval.cpt95 as number, 'strong@95%': shuffledEval.strongShareAt95 as number, 'p50 µs': '-', 'p99 µs': '-', 'p50 µs 512 tok': '-', 'tune .2/.3/.5 → eval': tuneCell(shuffledEval.tune as { evalShare: number }[]) });
       if (name === 'rules') {
         results.random = { apgr: r4(e.random.apgr), cpt50: r4(e.random.cpt50), cpt80: r4(e.random.cpt80), cpt95: r4(e.random.cpt95), strongShareAt95: r4(e.random.strongShareAt95) };
-        rows.push({ router: 'random', APGR: r4(e.random.apgr), 'CPT(50%)': r4(e.random.cpt50), 'CPT(80%)': r4(e.random.cpt80), 'CPT(95%)': r4(e.random.cpt95), 'strong@95%': r4(e.random.strongShareAt95), 'p50 µs': '-', 'p99 µs': '-', 'tune .2/.3/.5 → eval': '-' });
+        rows.push({ router: 'random', APGR: r4(e.random.apgr), 'CPT(50%)': r4(e.random.cpt50), 'CPT(80%)': r4(e.random.cpt80), 'CPT(95%)': r4(e.random.cpt95), 'strong@95%': r4(e.random.strongShareAt95), 'p50 µs': '-', 'p99 µs': '-', 'p50 µs 512 tok': '-', 'tune .2/.3/.5 → eval': '-' });
         results.reference = { qualityWeak: r4(m.qWeak), qualityStrong: r4(m.qStrong), costAllWeakMicros: e.allWeak.cost, costAllStrongMicros: e.allStrong.cost, n: e.n };
       }
     }
