@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { installFastUnigram } from './fast-unigram.js';
 import { EmbeddingModelError } from './errors.js';
 
 /** Tollgate's `model.json` manifest (every field optional for third-party exports). */
@@ -23,6 +24,8 @@ export interface ModelDirectory {
   modelPath: string;
   modelBytes: Uint8Array;
   tokenizer: Tokenizer;
+  /** Whether the tokenizer's Unigram step runs on {@link installFastUnigram}'s exact fast path. */
+  fastTokenizer: boolean;
   manifest: ModelManifest;
   /** sha256 of model.onnx, hex. */
   modelSha256: string;
@@ -78,12 +81,14 @@ export async function readModelDirectory(dirInput: string): Promise<ModelDirecto
     if (error instanceof EmbeddingModelError) throw error;
     throw new EmbeddingModelError(dir, 'tokenizer.json', `not a usable tokenizer (${(error as Error).message})`, { cause: error });
   }
+  const fastTokenizer = installFastUnigram(tokenizer);
   const limit = config.model_max_length;
   return {
     dir,
     modelPath: path.join(dir, 'model.onnx'),
     modelBytes,
     tokenizer,
+    fastTokenizer,
     manifest,
     modelSha256,
     ...(typeof limit === 'number' && limit > 0 && limit <= 1_000_000 ? { configMaxTokens: limit } : {}),
