@@ -16,6 +16,8 @@ const LARGE = Number(process.env.BENCH_SIMULATE_LARGE ?? 1_000_000);
 const ENGINE_ROWS = 20_000;
 const PROFILE_ROWS = 100_000;
 
+const RUNS = 3;
+
 const run = promisify(execFile);
 const mib = (kib: number): number => Math.round(kib / 102.4) / 10;
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -35,6 +37,9 @@ async function child(file: string, mode: 'fast' | 'full' | 'read'): Promise<Chil
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildRun;
 }
 
+const medianByRss = (runs: ChildRun[]): ChildRun => [...runs].sort((a, b) => a.maxRssKiB - b.maxRssKiB)[Math.floor(runs.length / 2)]!;
+const brief = (r: ChildRun) => ({ wallMs: Math.round(r.wallMs), peakRssMiB: mib(r.maxRssKiB) });
+
 const figures = (r: ChildRun) => ({
   wallMs: Math.round(r.wallMs),
   cpuMs: Math.round(r.cpuMs),
@@ -52,7 +57,8 @@ async function writeTrace(requests: number): Promise<string> {
 
 /**
  * Bench for issue 4: a generated token-count-only trace (`messages: false`) through the cost-aware
- * policy with the fast replay (`engine: 'fast'`) at 100k and 1M requests, each in a fresh process:
+ * policy with the fast replay (`engine: 'fast'`) at 100k and 1M requests, each in a fresh process,
+ * three times (the median run by peak RSS is reported; every run is in `runs`):
  * wall and CPU time, requests/s, peak RSS and its 1M / 100k ratio (target ≤ 1.2; 1M target ≤ 10 s on
  * 2 cores). For comparison: reading the 1M trace alone, and the full engine (`engine: 'full'`) on
  * 20k rows, whose report must equal the fast replay's on the same rows. Plus a CPU profile by module
@@ -61,8 +67,16 @@ async function writeTrace(requests: number): Promise<string> {
 export async function runSimulateBench(outDir: string): Promise<Record<string, unknown>> {
   const files = { small: await writeTrace(SMALL), large: await writeTrace(LARGE), engine: await writeTrace(ENGINE_ROWS) };
   try {
-    const small = await child(files.small, 'fast');
-    const large = await child(files.large, 'fast');
+    // Three runs of each size, interleaved; the median run of each (by peak RSS, which GC timing and
+    // the second thread make vary by ±5% from run to run; wall time is the same run's).
+    const smalls: ChildRun[] = [];
+    const larges: ChildRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      smalls.push(await child(files.small, 'fast'));
+      larges.push(await child(files.large, 'fast'));
+    }
+    const small = medianByRss(smalls);
+    const large = medianByRss(larges);
     const read = await child(files.large, 'read');
     const engineFull = await child(files.engine, 'full');
     const engineFast = await child(files.engine, 'fast');
@@ -88,6 +102,7 @@ export async function runSimulateBench(outDir: string): Promise<Record<string, u
         [SMALL]: figures(small),
         [LARGE]: figures(large),
         rssRatioLargeToSmall: Math.round((large.maxRssKiB / small.maxRssKiB) * 100) / 100,
+        runs: { [SMALL]: smalls.map(brief), [LARGE]: larges.map(brief) },
         fullCostMicros: { [SMALL]: small.policy!.fullCostMicros, [LARGE]: large.policy!.fullCostMicros },
       },
       readOnly: { rows: read.rows, ...figures(read) },

@@ -21,6 +21,13 @@ export interface TraceWorkerData {
 }
 
 const IN_FLIGHT = 4;
+/**
+ * Column slots in the builder's ring. Batch b may be written once batch b − SLOTS is finished. When the
+ * worker starts batch b, the main thread has taken at least b − IN_FLIGHT + 1 batches. It reads only the
+ * last batch it took, so batches up to b − IN_FLIGHT − 1 are finished. IN_FLIGHT + 1 slots would do;
+ * one more is a margin.
+ */
+const SLOTS = IN_FLIGHT + 2;
 
 /** `Atomics.waitAsync` (Node ≥ 16; typed from ES2024, newer than this project's `lib`). */
 interface AtomicsWaitAsync {
@@ -34,8 +41,7 @@ let posted = 0;
 port.on('message', () => {});
 
 async function send(builder: RowBatchBuilder, first: number): Promise<void> {
-  const { batch, transfer } = builder.take(first);
-  port.postMessage({ batch }, transfer);
+  port.postMessage({ batch: builder.take(first) });
   posted++;
   for (let seen = Atomics.load(taken, 0); posted - seen >= IN_FLIGHT; seen = Atomics.load(taken, 0)) {
     const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(taken, 0, seen);
@@ -44,7 +50,7 @@ async function send(builder: RowBatchBuilder, first: number): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const builder = new RowBatchBuilder(batchLines);
+  const builder = new RowBatchBuilder(batchLines, SLOTS);
   let first = 1;
   for await (const { first: at, texts } of readLineBatches(file)) {
     for (let i = 0; i < texts.length; i++) {

@@ -3,8 +3,8 @@ import { TRACE_TASKS } from './schema.js';
 
 /**
  * A batch of consecutive JSONL trace lines in a compact columnar form, built by the trace worker
- * (engine/trace/jsonl-worker.ts) and read back row by row on the main thread. Its buffers are
- * transferred, not copied; repeated strings (tenants, tag lists) are interned in a dictionary that
+ * (engine/trace/jsonl-worker.ts) and read back row by row on the main thread. Its columns are views
+ * of shared buffers (a ring the builder reuses), not copies; repeated strings (tenants, tag lists) are interned in a dictionary that
  * both sides grow in step (a batch carries only its new entries), so a row crosses threads as a few
  * numbers and its id.
  *
@@ -47,7 +47,30 @@ const TASK_CODE: ReadonlyMap<string, number> = new Map(TRACE_TASKS.map((t, i) =>
 /** A request as the fast parser returns it (before the reader defaults its id). */
 export type FastRow = Omit<TraceRequest, 'id'> & { id?: string };
 
-/** Worker side: appends lines to a batch and hands out the finished batch with its transfer list. */
+/** Column buffers of one batch slot (shared with the main thread: posting a batch copies none of them). */
+interface Slot {
+  kinds: Uint8Array;
+  nums: Float64Array;
+  refs: Uint32Array;
+  idEnds: Uint32Array;
+}
+
+function sharedSlot(capacity: number): Slot {
+  return {
+    kinds: new Uint8Array(new SharedArrayBuffer(capacity)),
+    nums: new Float64Array(new SharedArrayBuffer(capacity * NUMS * 8)),
+    refs: new Uint32Array(new SharedArrayBuffer(capacity * REFS * 4)),
+    idEnds: new Uint32Array(new SharedArrayBuffer(capacity * 4)),
+  };
+}
+
+/**
+ * Worker side: appends lines to a batch and hands out the finished batch. The columns live in a ring
+ * of `slots` shared buffers, reused in turn: a batch's columns are overwritten `slots` batches later,
+ * so the reader must be done with a batch by then (the worker's flow control guarantees it). A fixed
+ * ring instead of fresh buffers per batch keeps memory flat: freed batch buffers were external memory
+ * that V8 reclaimed late, and peak RSS grew with the length of the trace.
+ */
 export class RowBatchBuilder {
   private readonly tenants = new Map<string, number>();
   private readonly tagLists = new Map<string, number>();
@@ -55,6 +78,8 @@ export class RowBatchBuilder {
   private reset = false;
   private newTenants: string[] = [];
   private newTags: string[][] = [];
+  private readonly ring: Slot[];
+  private slot = 0;
   private kinds: Uint8Array;
   private nums: Float64Array;
   private refs: Uint32Array;
@@ -64,11 +89,9 @@ export class RowBatchBuilder {
   private texts: string[] = [];
   private n = 0;
 
-  constructor(private readonly capacity: number) {
-    this.kinds = new Uint8Array(capacity);
-    this.nums = new Float64Array(capacity * NUMS);
-    this.refs = new Uint32Array(capacity * REFS);
-    this.idEnds = new Uint32Array(capacity);
+  constructor(private readonly capacity: number, slots: number) {
+    this.ring = Array.from({ length: slots }, () => sharedSlot(capacity));
+    ({ kinds: this.kinds, nums: this.nums, refs: this.refs, idEnds: this.idEnds } = this.ring[0]!);
   }
 
   get size(): number {
@@ -111,8 +134,8 @@ export class RowBatchBuilder {
     this.n++;
   }
 
-  /** The batch so far (starting at line `first`) and its buffers to transfer; the builder starts a new one. */
-  take(first: number): { batch: RowBatch; transfer: ArrayBuffer[] } {
+  /** The batch so far (starting at line `first`); the builder starts the next one in the next slot. */
+  take(first: number): RowBatch {
     const n = this.n;
     const batch: RowBatch = {
       first,
@@ -126,11 +149,8 @@ export class RowBatchBuilder {
       newTenants: this.newTenants,
       newTags: this.newTags,
     };
-    const transfer = [this.kinds.buffer, this.nums.buffer, this.refs.buffer, this.idEnds.buffer] as ArrayBuffer[];
-    this.kinds = new Uint8Array(this.capacity);
-    this.nums = new Float64Array(this.capacity * NUMS);
-    this.refs = new Uint32Array(this.capacity * REFS);
-    this.idEnds = new Uint32Array(this.capacity);
+    this.slot = (this.slot + 1) % this.ring.length;
+    ({ kinds: this.kinds, nums: this.nums, refs: this.refs, idEnds: this.idEnds } = this.ring[this.slot]!);
     this.ids = [];
     this.idLength = 0;
     this.texts = [];
@@ -140,7 +160,7 @@ export class RowBatchBuilder {
     this.n = 0;
     // Only between batches: a batch's rows all index the dictionary it was built with.
     if (this.tenants.size + this.tagLists.size + this.oddTagLists.size >= DICTIONARY_MAX) this.startOver();
-    return { batch, transfer };
+    return batch;
   }
 
   private startOver(): void {
