@@ -193,7 +193,9 @@ function specialTokens(model: ModelDirectory): { prefix: number[]; suffix: numbe
 
 function split(data: Float32Array, dims: readonly number[]): Float32Array[] {
   const [rows, dim] = dims;
-  return Array.from({ length: rows }, (_, r) => data.slice(r * dim, (r + 1) * dim));
+  const out: Float32Array[] = new Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = data.slice(r * dim, (r + 1) * dim);
+  return out;
 }
 
 function meanPool(data: Float32Array, dims: readonly number[], mask: BigInt64Array): Float32Array[] {
@@ -212,9 +214,11 @@ function meanPool(data: Float32Array, dims: readonly number[], mask: BigInt64Arr
   });
 }
 
+/** Scales `v` to unit length; leaves it as it is when it already is (models that end in an L2 norm) or is zero. */
 function normalise(v: Float32Array): void {
   let sum = 0;
   for (let k = 0; k < v.length; k++) sum += v[k] * v[k];
-  const norm = Math.sqrt(sum);
-  if (norm > 1e-12) for (let k = 0; k < v.length; k++) v[k] /= norm;
+  if (sum <= 1e-24 || Math.abs(sum - 1) < 1e-6) return;
+  const inv = 1 / Math.sqrt(sum);
+  for (let k = 0; k < v.length; k++) v[k] *= inv;
 }
