@@ -99,26 +99,30 @@ export interface EmbedWorkerOptions extends QueueConnection {
 
 export interface EmbedWorkerHandle {
   worker: Worker<ChunkData>;
-  /** Totals over the chunks this worker processed. */
+  /** Totals over the chunks this worker completed (an attempt that failed, and was retried, counts nothing). */
   totals(): EmbedPipelineTotals;
   close(): Promise<void>;
 }
 
 export function startEmbedWorker(options: EmbedWorkerOptions): EmbedWorkerHandle {
   const connection = redis(options);
-  const pipeline = new EmbedPipeline({ embedder: options.embedder, store: options.store });
+  const totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0 };
   const worker = new Worker<ChunkData>(
     queueName(options),
     async (job: Job<ChunkData>) => {
+      // A pipeline per attempt: a failed attempt (e.g. a store error; BullMQ retries it) leaves no
+      // buffered rows behind and adds nothing to the totals.
+      const pipeline = new EmbedPipeline({ embedder: options.embedder, store: options.store });
       await pipeline.process(job.data.items);
       await pipeline.flush(); // durable before the chunk is acknowledged
+      for (const key of Object.keys(totals) as (keyof EmbedPipelineTotals)[]) totals[key] += pipeline.totals[key];
       return { chunk: job.data.chunk };
     },
     { connection, prefix: prefix(options), concurrency: options.concurrency ?? 1 },
   );
   return {
     worker,
-    totals: () => ({ ...pipeline.totals }),
+    totals: () => ({ ...totals }),
     close: async () => {
       await worker.close();
       connection.disconnect();

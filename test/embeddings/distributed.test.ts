@@ -84,4 +84,26 @@ describe('distributed embedding (BullMQ on a real redis-server)', () => {
     a.forEach((row, i) => row.vector.forEach((x, k) => (maxDiff = Math.max(maxDiff, Math.abs(x - b[i].vector[k])))));
     expect(maxDiff).toBeLessThan(1e-6);
   }, 60_000);
+
+  it('an attempt that fails (the store throws once) is retried and counted once', async () => {
+    const input = path.join(root, 'retry.jsonl');
+    await writeFile(input, corpus(250));
+    const conn = { ...connection, queueName: 'embed-retry-test' };
+    const enqueued = await enqueueEmbedJob({ ...conn, input, chunkSize: 100 });
+    const store = await LanceDbStore.open({ dir: path.join(root, 'retry'), modelVersion: embedder.modelVersion, dimension: embedder.dimension });
+    let failures = 0;
+    const flaky = Object.create(store) as LanceDbStore;
+    flaky.upsert = async (records) => {
+      if (failures++ === 0) throw new Error('injected store failure');
+      return store.upsert(records);
+    };
+    const handle = startEmbedWorker({ ...conn, embedder, store: flaky });
+    await waitForQueueDrained(conn);
+    await handle.close();
+    expect(failures).toBeGreaterThan(enqueued.chunks); // one failed attempt, then every chunk once
+    expect(handle.totals().texts).toBe(enqueued.texts - enqueued.exactDuplicates);
+    expect(handle.totals().stored).toBe(enqueued.texts - enqueued.exactDuplicates);
+    await store.close();
+    await obliterateQueue(conn);
+  }, 60_000);
 });
