@@ -85,6 +85,7 @@ const ERROR_KINDS: Record<string, ProviderFailureKind> = {
  * - Streaming requires `message_stop`; an `error` event becomes a ProviderError (`overloaded_error` →
  *   `server_error`). HTTP errors map as in `http-errors.ts` (529 overloaded → `server_error`).
  * - Stop reasons are reported in OpenAI's names (`end_turn` → `stop`, `max_tokens` → `length`).
+ * - `topP` goes as `top_p`, `stop` as `stop_sequences`; the Messages API has no seed, so `seed` is not sent.
  */
 export class AnthropicAdapter implements ModelAdapter {
   readonly kind = 'anthropic';
@@ -156,6 +157,8 @@ export class AnthropicAdapter implements ModelAdapter {
         messages,
         ...(system && { system }),
         temperature: input.temperature,
+        ...(input.topP !== undefined && { top_p: input.topP }),
+        ...(input.stop && { stop_sequences: input.stop }), // Anthropic has no seed: `input.seed` is not sent
         ...(stream && { stream: true }),
       },
       signal: input.signal,

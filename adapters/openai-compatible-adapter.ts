@@ -43,8 +43,10 @@ type WireUsage = z.infer<typeof usageSchema>;
  * the protocol (vLLM, TGI, Ollama, llama.cpp), so it serves the `vendor`, `local-gpu` and `distilled` tiers.
  *
  * - POSTs `${endpoint}/chat/completions` (endpoint is the base URL including `/v1`; trailing slashes are
- *   ignored) with `{ model: upstreamModel ?? id, messages, max_tokens, temperature, stream }`. `max_tokens`
- *   rather than `max_completion_tokens`, because vLLM, TGI and Ollama read that name.
+ *   ignored) with `{ model: upstreamModel ?? id, messages, max_tokens, temperature, top_p, stop, seed, stream }`
+ *   (unset fields are left out). `max_tokens` rather than `max_completion_tokens` by default, because
+ *   vLLM, TGI and Ollama read that name; a model with `maxTokensField: max_completion_tokens` (OpenAI's
+ *   reasoning models) gets the other.
  * - Sends `Authorization: Bearer <key>` when the model names an `apiKeyEnv`.
  * - Streaming asks for `stream_options.include_usage` and requires the `[DONE]` sentinel; a stream that
  *   ends without it is `network`. A server that reports no usage gets its answer counted by the
@@ -109,8 +111,11 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       body: {
         model: model.upstreamModel ?? model.id,
         messages: input.messages,
-        max_tokens: input.maxOutputTokens,
+        [model.maxTokensField ?? 'max_tokens']: input.maxOutputTokens,
         temperature: input.temperature,
+        ...(input.topP !== undefined && { top_p: input.topP }),
+        ...(input.stop && { stop: input.stop }),
+        ...(input.seed !== undefined && { seed: input.seed }),
         stream,
         ...(stream && { stream_options: { include_usage: true } }),
       },

@@ -40,11 +40,17 @@ export function messageText(request: Pick<ValidRequest, 'messages'>): string {
 
 /**
  * Cache identity of a request: `scope` hashes the parameters that must match exactly (pinned model,
- * output cap, temperature); `key` hashes the scope plus the normalised messages (exact match).
+ * output cap, temperature, top-p, stop sequences, seed); `key` hashes the scope plus the normalised messages (exact match).
  * The tenant is kept apart by the cache itself.
  */
 export function cacheIdentity(request: ValidRequest): { key: string; scope: string } {
-  const scope = createHash('sha256').update(`${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}`).digest('hex');
+  const scope = createHash('sha256').update(`${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}${samplingScope(request)}`).digest('hex');
   const norm = request.messages.map((m) => `${m.role}\u0001${m.name ?? ''}\u0001${m.content.trim().replace(/\s+/g, ' ')}`).join('\u0002');
   return { scope, key: createHash('sha256').update(`${scope}\u0003${norm}`).digest('hex') };
+}
+
+/** The scope's part for top-p, stop and seed: empty when none is set, so existing cache scopes keep their hashes. */
+function samplingScope(request: { topP?: number; stop?: string | string[]; seed?: number }): string {
+  if (request.topP === undefined && request.stop === undefined && request.seed === undefined) return '';
+  return `\u0003${JSON.stringify([request.topP ?? null, typeof request.stop === 'string' ? [request.stop] : (request.stop ?? null), request.seed ?? null])}`;
 }

@@ -18,6 +18,12 @@ export const requestSchema = z.strictObject({
   messages: z.array(messageSchema).min(1, 'must contain at least one message'),
   maxOutputTokens: z.number().int().positive().optional(),
   temperature: z.number().finite().min(0).max(2).optional(),
+  /** Nucleus sampling, passed to the model (OpenAI `top_p`, Anthropic `top_p`). */
+  topP: z.number().finite().min(0).max(1).optional(),
+  /** Up to 4 stop sequences (OpenAI `stop`, Anthropic `stop_sequences`). */
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]).optional(),
+  /** Sampling seed, best effort (OpenAI-compatible `seed`; Anthropic has none). */
+  seed: z.number().int().optional(),
   tags: z.array(z.string().min(1)).max(32).optional(),
   model: z.string().min(1).optional(),
   /** Optional task hint (e.g. from a trace); the classifier may use it. */

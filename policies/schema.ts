@@ -54,6 +54,12 @@ export const modelSchema = z.strictObject({
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
   /** Model name sent upstream; defaults to `id`. */
   upstreamModel: z.string().min(1).optional(),
+  /**
+   * OpenAI-compatible adapter: the name of the output cap in the request body. `max_tokens` (default)
+   * is what vLLM, TGI and Ollama read; OpenAI's reasoning models (o-series, GPT-5) accept only
+   * `max_completion_tokens`.
+   */
+  maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   /** Price-catalog reference; defaults to `{ provider: inferred, model: upstreamModel ?? id }`. */
   catalog: z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }).optional(),
   contextWindow: positiveInt,

@@ -8,8 +8,9 @@ import type { TollgateRequest } from '../../engine/request.js';
  * Accepted body (unknown fields are ignored, not forwarded): `model` (a policy model id pins it; `auto`
  * lets Tollgate route), `messages` (string content, or text content parts, which are joined),
  * `stream`, `stream_options.include_usage`, `max_completion_tokens` / `max_tokens`, `temperature`,
- * `n` (only 1), `user` and `metadata` (kept as request metadata). `tools` / `functions` are refused:
- * the engine does not carry tool calls.
+ * `top_p`, `stop`, `seed` (passed to the model), `n` (only 1), `user` and `metadata` (kept as request
+ * metadata). `tools` / `functions` are refused, since the engine does not carry tool calls, and so is a
+ * `response_format` other than `text`: JSON modes differ between vendors and are not routed.
  */
 export const AUTO_MODEL = 'auto';
 
@@ -29,6 +30,10 @@ export const chatBodySchema = z
     max_tokens: z.number().int().positive().nullish(),
     max_completion_tokens: z.number().int().positive().nullish(),
     temperature: z.number().finite().min(0).max(2).nullish(),
+    top_p: z.number().finite().min(0).max(1).nullish(),
+    stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]).nullish(),
+    seed: z.number().int().nullish(),
+    response_format: z.object({ type: z.literal('text', 'only response_format text is supported by the gateway (JSON modes are not routed)') }).nullish(),
     n: z.literal(1, 'only n=1 is supported').nullish(),
     user: z.string().max(200).nullish(),
     metadata: z.record(z.string(), z.string()).nullish(),
@@ -54,6 +59,9 @@ export function toTollgateRequest(body: ChatBody, tenant: string, id: string, ta
     })),
     ...(max !== undefined ? { maxOutputTokens: max } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(body.stop != null ? { stop: body.stop } : {}),
+    ...(body.seed != null ? { seed: body.seed } : {}),
     ...(body.model !== AUTO_MODEL ? { model: body.model } : {}),
     ...(tags && tags.length ? { tags } : {}),
     ...(Object.keys(metadata).length ? { metadata } : {}),

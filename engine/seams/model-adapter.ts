@@ -8,6 +8,11 @@ export interface ModelCallInput {
   messages: readonly ChatMessage[];
   maxOutputTokens: number;
   temperature?: number;
+  topP?: number;
+  /** Stop sequences (1–4), already a list. */
+  stop?: readonly string[];
+  /** Best-effort sampling seed; adapters whose vendor has none leave it out. */
+  seed?: number;
   requestId: string;
   /** Aborted when the attempt's timeout passes or the caller cancels; adapters must stop promptly. */
   signal: AbortSignal;

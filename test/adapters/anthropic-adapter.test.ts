@@ -63,6 +63,11 @@ describe('AnthropicAdapter', () => {
     });
   });
 
+  it('sends top_p and stop_sequences; the seed, which the Messages API lacks, is not sent', async () => {
+    await adapter.call(callInput(model('ok'), { topP: 0.8, stop: ['END'], seed: 7 }));
+    expect(vendor.requests.at(-1)!.body).toEqual({ model: 'ok', max_tokens: 256, messages: [{ role: 'user', content: QUESTION }], top_p: 0.8, stop_sequences: ['END'] });
+  });
+
   it('tolerates an endpoint ending in /v1 or a slash', async () => {
     for (const endpoint of [`${vendor.url}/v1`, `${vendor.url}/v1/`, `${vendor.url}/`]) {
       const before = vendor.count(PATH);

@@ -46,6 +46,11 @@ describe('OpenAICompatibleAdapter', () => {
     expect(sent.body).toEqual({ model: 'ok', messages: [{ role: 'user', content: QUESTION }], max_tokens: 256, temperature: 0.2, stream: false });
   });
 
+  it('sends top_p, stop and seed when set, and max_completion_tokens for a model that asks for it', async () => {
+    await adapter.call(callInput(model('ok', { maxTokensField: 'max_completion_tokens' }), { topP: 0.9, stop: ['\n\n', 'END'], seed: 42 }));
+    expect(vendor.requests.at(-1)!.body).toEqual({ model: 'ok', messages: [{ role: 'user', content: QUESTION }], max_completion_tokens: 256, top_p: 0.9, stop: ['\n\n', 'END'], seed: 42, stream: false });
+  });
+
   it('sends the Tollgate id upstream when no upstreamModel is set, and no auth header without apiKeyEnv', async () => {
     const spec = modelSpec({ id: 'ok', adapter: 'openai-compatible', endpoint: `${vendor.openaiBaseUrl}/` });
     await adapter.call(callInput(spec));

@@ -68,6 +68,9 @@ describe('bad input is refused with a typed error before any model is called', (
     ['tenant of the wrong type', { tenant: 42, messages: [{ role: 'user', content: 'x' }] }],
     ['negative maxOutputTokens', { ...ask(), maxOutputTokens: -5 }],
     ['NaN temperature', { ...ask(), temperature: Number.NaN }],
+    ['topP above 1', { ...ask(), topP: 1.5 }],
+    ['five stop sequences', { ...ask(), stop: ['a', 'b', 'c', 'd', 'e'] }],
+    ['fractional seed', { ...ask(), seed: 1.5 }],
     ['unknown field', { ...ask(), modle: 'x' }],
     ['bad role', { tenant: 'a', messages: [{ role: 'wizard', content: 'x' }] }],
   ];

@@ -30,6 +30,15 @@ describe('gateway with the official openai client', () => {
     expect(record.tenant).toBe('acme');
   });
 
+  it('passes top_p, stop and seed to the model; refuses a JSON response_format with a 400 naming it', async () => {
+    await h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], top_p: 0.5, stop: ['END'], seed: 11 });
+    expect(h.vendor.requests.at(-1)!.body).toMatchObject({ top_p: 0.5, stop: ['END'], seed: 11 });
+    const before = h.vendor.requests.length;
+    const refused = h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], response_format: { type: 'json_object' } });
+    await expect(refused).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
+    expect(h.vendor.requests.length).toBe(before); // refused before any model call
+  });
+
   it('streams OpenAI chunks and a final usage chunk with include_usage', async () => {
     const stream = await h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], stream: true, stream_options: { include_usage: true } });
     let text = '';
