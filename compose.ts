@@ -46,6 +46,11 @@ export interface TollgateOptions {
   seed?: number;
   /** Epoch-ms clock (tests, replays). */
   clock?: () => number;
+  /**
+   * How the engine waits: throttle actions and retry backoff (default: real time). A replay on a trace's
+   * own clock passes one that resolves at once, so the simulated time is not slept for real.
+   */
+  sleep?: (ms: number) => Promise<void>;
   /** Called with every settled decision record (alerts, custom reporting). */
   observers?: RecordObserver[];
   /** Prometheus metrics to update from every settled record (`new TollgateMetrics()`; serve with `metricsHandler`). */
@@ -76,6 +81,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     [TOKENS.Cache]: options.cache,
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
+    [TOKENS.Sleep]: options.sleep,
     [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets, budgetedTenants(loaded.policy))] : [])],
   });
   return new Tollgate(container);

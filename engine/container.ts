@@ -14,6 +14,8 @@ export const TOKENS = {
   Cache: Symbol.for('tollgate.Cache'),
   DecisionSink: Symbol.for('tollgate.DecisionSink'),
   Clock: Symbol.for('tollgate.Clock'),
+  /** `(ms) => Promise<void>`: how the engine waits (throttle actions, retry backoff). */
+  Sleep: Symbol.for('tollgate.Sleep'),
   Observers: Symbol.for('tollgate.Observers'),
 } as const;
 

@@ -32,6 +32,8 @@ export interface EngineDeps {
   observers: RecordObserver[];
   /** Adapters, breaker and retry settings for invokeWithFallbacks, built once per engine. */
   invoker: InvokeDeps;
+  /** How the engine waits before a throttled request goes on (real time by default; simulations on trace time skip it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function reserve(deps: EngineDeps, ctx: RequestContext, reservation
  * budget fraction: warn (record only), throttle (wait), downgrade (re-route within a cheaper tier and
  * re-reserve), refuse (throw; the reservation is refunded by the failure path).
  */
-export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sleep = defaultSleep): Promise<void> {
+export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sleep = deps.sleep ?? defaultSleep): Promise<void> {
   const tenant = ctx.facts.request.tenant;
   const action = chooseLimitAction(deps.policy.policy.tenants[tenant], ctx.reservation!.usedFraction);
   if (!action) return;

@@ -64,6 +64,7 @@ export class Tollgate {
     this.policy = policy;
     this.ledger = new CostLedger();
     const adapters = container.get<ReadonlyMap<string, ModelAdapter>>(TOKENS.ModelAdapters);
+    const sleep = container.get<(ms: number) => Promise<void>>(TOKENS.Sleep, { optional: true });
     const breaker = new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs);
     this.deps = {
       policy,
@@ -77,7 +78,8 @@ export class Tollgate {
       now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
       inflight: new Map(),
       observers: container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [],
-      invoker: { adapterFor: (m) => adapters.get(m.spec.adapter)!, breaker, retry: policy.policy.retry },
+      invoker: { adapterFor: (m) => adapters.get(m.spec.adapter)!, breaker, retry: policy.policy.retry, sleep },
+      sleep,
     };
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });

@@ -94,6 +94,7 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
       priceCatalog: catalog,
       budgetStore: new MemoryBudgetStore(policy.policy.tenants, { clock, doneTtlMs: DONE_TTL_MS }),
       clock,
+      sleep: noWait, // trace time: a throttle's delay is not slept for real
       seed: options.seed ?? 1,
       observers: [
         (record) => {
@@ -218,3 +219,5 @@ function uniqueNames(names: string[]): string[] {
 export function fileSafe(name: string): string {
   return name.replace(/[^\w.-]+/g, '_') || 'policy';
 }
+
+const noWait = (): Promise<void> => Promise.resolve();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy, resolvePolicy, type LoadedPolicy } from '../../../policies/loader.js';
 import { simulatePolicies, type SimulationReport } from '../../../engine/simulation/index.js';
 import { fastReplayBlocker } from '../../../engine/simulation/fast-replay.js';
@@ -10,9 +10,9 @@ import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace } from './fixtures
 /**
  * The fast replay must settle exactly the records the full engine settles: same decision-log lines
  * (byte for byte), same report. The policies put every near-limit path and refusal on the trace:
- * month/day/rolling budgets that refuse, a downgrade, a throttle (the engine path really waits, so
- * its timers are faked and advanced; the trace clock makes the wait invisible in the record), a
- * refuse action, a warn, and tenant and model rate limits.
+ * month/day/rolling budgets that refuse, a downgrade, a throttle (on trace time: simulatePolicies gives
+ * the engine a sleep that resolves at once, so no run waits for real), a refuse action, a warn, and
+ * tenant and model rate limits.
  */
 const TENANTS = {
   'acme-dev': { budgets: [{ window: 'month', usd: 0.4 }], actions: [{ atFraction: 0.5, action: 'downgrade', toTier: 'local-gpu' }] },
@@ -33,20 +33,9 @@ function readLog(file: string): { text: string; records: DecisionRecord[] } {
   return { text, records: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DecisionRecord) };
 }
 
-/** The full engine's run, with the throttle's real waits driven by fake timers. */
-async function fullEngine(policies: LoadedPolicy[], trace: string, outDir?: string): Promise<SimulationReport> {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  let report: SimulationReport | undefined;
-  let failure: unknown;
-  const done = simulatePolicies({ policies, trace, outDir, engine: 'full' }).then(
-    (r) => (report = r),
-    (e) => (failure = e),
-  );
-  while (report === undefined && failure === undefined) await vi.advanceTimersByTimeAsync(10_000);
-  await done;
-  vi.useRealTimers();
-  if (failure) throw failure;
-  return report!;
+/** The full engine's run. Its throttles would wait up to a second of real time each without the trace-time sleep. */
+function fullEngine(policies: LoadedPolicy[], trace: string, outDir?: string): Promise<SimulationReport> {
+  return simulatePolicies({ policies, trace, outDir, engine: 'full' });
 }
 
 let dir: string;
@@ -56,9 +45,6 @@ beforeAll(async () => {
   dir = tempDir('tollgate-fast-');
   trace = await writeGeneratedTrace(dir, 2_000, 'fast-replay', false);
   policies = [await variant(COST_AWARE), await variant(ALL_VENDOR), await loadPolicy(COST_AWARE)];
-});
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 describe('fast replay', () => {

@@ -61,4 +61,17 @@ describe('limit actions end to end (engine → decision log → metrics)', () =>
     const requests = fams.find((f) => f.name === 'tollgate_requests_total')!;
     expect(requests.metrics.find((m) => m.labels?.tier === 'distilled')?.value).toBe('1');
   });
+
+  it('waits through the injected sleep when one is given (a replay on trace time passes one that returns at once)', async () => {
+    const store = new MemoryBudgetStore(tenants);
+    const sink = new MemoryDecisionSink();
+    const waits: number[] = [];
+    const tg = createTollgate({ policy, budgetStore: store, decisionLog: sink, sleep: async (ms) => void waits.push(ms) });
+    await tg.complete(ask(1_000));
+    await tg.complete(ask(3_500));
+    const used = (await store.usage('acme'))[0]!.used;
+    await tg.complete(ask(Math.ceil(0.51 * TOKENS_PER_DAY) - used));
+    const delay = Number(/^throttle:(\d+)ms$/.exec(sink.records[2]!.actions![0]!)![1]);
+    expect(waits).toEqual([delay]);
+  });
 });
