@@ -53,6 +53,9 @@ function utf8Vector(values: string[]): arrow.Vector<arrow.Utf8> {
   return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: values.length, nullCount: 0, valueOffsets, data }));
 }
 
+/** Attempts of one write against concurrent writers' commits. */
+const CONFLICT_RETRIES = 8;
+
 export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, Promise<{ table: lancedb.Table; indexed: boolean }>>();
   private readonly schema: arrow.Schema;
@@ -75,7 +78,7 @@ export class LanceDbStore implements VectorStore {
     if (!entry) {
       entry = (async () => {
         const exists = (await this.db.tableNames()).includes(name);
-        const table = exists ? await this.db.openTable(name) : await this.db.createEmptyTable(name, this.schema, { mode: 'create', existOk: true });
+        const table = exists ? await this.db.openTable(name) : await this.createOrOpen(name);
         const field = (await table.schema()).fields.find((f) => f.name === 'vector');
         const actual = field && arrow.DataType.isFixedSizeList(field.type) ? (field.type as arrow.FixedSizeList).listSize : -1;
         if (actual !== this.dimension) throw new VectorDimensionMismatchError(name, actual, this.dimension);
@@ -86,6 +89,37 @@ export class LanceDbStore implements VectorStore {
       entry.catch(() => this.tables.delete(name));
     }
     return entry;
+  }
+
+  /**
+   * Creates the table, or opens it when another writer (a worker in another process) created it first.
+   * Not `existOk`: in this LanceDB version a create that loses that race commits an Overwrite, which
+   * fails the other writer's concurrent inserts and could drop rows already committed.
+   */
+  private async createOrOpen(name: string): Promise<lancedb.Table> {
+    try {
+      return await this.db.createEmptyTable(name, this.schema, { mode: 'create' });
+    } catch (err) {
+      if (!/already exists/i.test((err as Error).message)) throw err;
+      return this.db.openTable(name);
+    }
+  }
+
+  /**
+   * Runs a write, and when another writer committed first in a way this one cannot be rebased over
+   * (LanceDB's commit conflict), moves the table to its latest version and runs it again. Safe for
+   * insert-if-absent writes, which are idempotent.
+   */
+  private async retryOnConflict<T>(table: lancedb.Table, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (attempt >= CONFLICT_RETRIES || !/incompatible transaction|commit conflict|retryable/i.test((err as Error).message)) throw err;
+        await table.checkoutLatest();
+        await new Promise((r) => setTimeout(r, 5 * attempt));
+      }
+    }
   }
 
   private checkDimension(namespace: string, vector: Float32Array): void {
@@ -127,7 +161,8 @@ export class LanceDbStore implements VectorStore {
     for (const [namespace, rows] of byNamespace) {
       const unique = [...new Map(rows.map((r) => [`${r.tenant}\0${r.hash}`, r])).values()];
       const entry = await this.table(namespace);
-      const result = await entry.table.mergeInsert('key').whenNotMatchedInsertAll().execute(this.toArrow(unique));
+      const data = this.toArrow(unique);
+      const result = await this.retryOnConflict(entry.table, () => entry.table.mergeInsert('key').whenNotMatchedInsertAll().execute(data));
       inserted += result.numInsertedRows;
       if (!entry.indexed && (await entry.table.countRows()) >= this.annThreshold) await this.buildAnnIndex(namespace);
     }

@@ -52,6 +52,23 @@ describe('LanceDbStore', () => {
     await store.close();
   });
 
+  it('several stores (as in several workers) create one table and upsert into it at once without losing a row', async () => {
+    for (let round = 0; round < 5; round++) {
+      const dir = await tempDir();
+      const stores = await Promise.all([0, 1, 2].map(() => LanceDbStore.open({ dir, modelVersion: 'm1', dimension: 16 })));
+      const rows = (w: number, b: number): VectorRecord[] => Array.from({ length: 20 }, (_, i) => ({ tenant: 't', namespace: 'ns', hash: contentHash(`w${w}-b${b}-${i}`), vector: unitVector(w * 1000 + b * 50 + i) }));
+      const inserted = await Promise.all(stores.map(async (store, w) => {
+        let n = 0;
+        for (let b = 0; b < 4; b++) n += (await store.upsert(rows(w, b))).inserted;
+        return n;
+      }));
+      expect(inserted).toEqual([80, 80, 80]);
+      const check = await LanceDbStore.open({ dir, modelVersion: 'm1', dimension: 16 });
+      expect(await check.count('ns')).toBe(240);
+      await Promise.all([...stores, check].map((s) => s.close()));
+    }
+  });
+
   it('upserts are idempotent, keyed by (tenant, content hash)', async () => {
     const store = await LanceDbStore.open({ dir: await tempDir(), modelVersion: 'm1', dimension: 16 });
     const rows: VectorRecord[] = ['a', 'b', 'c'].map((t, i) => ({ tenant: 'acme', namespace: 'docs', hash: contentHash(t), vector: unitVector(i) }));
