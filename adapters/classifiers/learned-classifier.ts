@@ -61,6 +61,8 @@ export function qualityFromProbabilities(probs: readonly number[], manifest: Pic
 export class LearnedClassifier implements RequestClassifier {
   readonly source: string;
   private readonly outputLength?: OutputLengthModel;
+  /** Whether a data set is the training data, by object (see {@link outOfFoldProbabilities}). */
+  private readonly trainedOn = new WeakMap<LabeledData, boolean>();
 
   private constructor(
     readonly manifest: ArtifactManifest,
@@ -91,7 +93,8 @@ export class LearnedClassifier implements RequestClassifier {
       const window = options.rankWindow ?? DEFAULT_RANK_WINDOW;
       if (!Number.isInteger(window) || window < 1) throw new ClassifierArtifactError(dir, `rank window must be a positive integer (got ${window})`);
       const used = m.models.map((id) => !options.policyModels || options.policyModels.includes(id));
-      rank = new TrafficRank(window, m.models.map((_, j) => calibration.probabilities.map((p) => shortfalls(p, used)[j]!)));
+      const rows = calibration.probabilities.map((p) => shortfalls(p, used));
+      rank = new TrafficRank(window, m.models.map((_, j) => rows.map((r) => r[j]!)));
     }
     const predictor = m.method === 'knn' ? await KnnPredictor.load(dir, m) : await OnnxHeadPredictor.load(dir, m);
     return new LearnedClassifier(m, embedder, predictor, options.base ?? new RulesClassifier(), calibration, rank);
@@ -104,7 +107,10 @@ export class LearnedClassifier implements RequestClassifier {
    */
   outOfFoldProbabilities(data: LabeledData): number[][] | undefined {
     if (!this.calibration || data.rows.length !== this.manifest.training.rows) return undefined;
-    return labeledDataSha256(data, this.manifest.models) === this.manifest.training.dataSha256 ? this.calibration.probabilities : undefined;
+    // Hashing every prompt is the cost here; tune asks once to report and once to replay.
+    let same = this.trainedOn.get(data);
+    if (same === undefined) this.trainedOn.set(data, (same = labeledDataSha256(data, this.manifest.models) === this.manifest.training.dataSha256));
+    return same ? this.calibration.probabilities : undefined;
   }
 
   async classify(input: ClassifierInput, models: readonly ModelSpec[]): Promise<Classification> {

@@ -11,7 +11,7 @@ import type { Embedder } from '../../../embeddings/embedder.js';
 import { LanceDbStore } from '../../../embeddings/lancedb-store.js';
 import type { LabeledData } from '../../../engine/routing-eval/labeled-csv.js';
 import { ARTIFACT_FORMAT, type ArtifactManifest, type LearnedMethod, manifestVersion, sha256, stableStringify, type ValidationMetrics } from './artifact.js';
-import { DEFAULT_KNN, knnEstimate, packRows, topKNeighbours } from './knn.js';
+import { DEFAULT_KNN, knnEstimate, type KnnParams, type Neighbour, packRows, topKNeighbours } from './knn.js';
 import { fitLogReg, gramMatrix, type LogRegModel, predictLogReg } from './logreg.js';
 import type { OutputLengthModelData } from './output-length.js';
 import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from './predictors.js';
@@ -58,17 +58,28 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   const split = splitRows(data.rows.length, o.validationFraction ?? 0.2, seed, subjects);
   const methods: LearnedMethod[] = o.method === 'knn' ? ['knn'] : o.method === 'logreg' ? ['logreg'] : ['knn', 'logreg'];
   const valLabels = split.validation.map((i) => labels[i]!);
-  const trainPriors = priorsOf(split.train);
   const validation: Partial<Record<LearnedMethod, ValidationMetrics>> = {};
+  /** kNN fitted on `rows`: their vectors packed once, their labels and priors. */
+  const knnFit = (rows: readonly number[]) => {
+    const matrix = packRows(rows.map((i) => vectors[i]!), embedder.dimension);
+    const fitLabels = rows.map((i) => labels[i]!);
+    const fitPriors = priorsOf(rows);
+    return {
+      neighbours: (row: number, k: number) => topKNeighbours(vectors[row]!, matrix, embedder.dimension, k),
+      estimate: (neighbours: Neighbour[], params: KnnParams) => knnEstimate(neighbours, fitLabels, fitPriors, params),
+    };
+  };
+  /** Logistic-regression heads (one per model) fitted on `rows`; `gram` may be shared across L2 strengths. */
+  const fitHeads = (rows: readonly number[], l2: number, gram = gramMatrix(rows.map((i) => vectors[i]!))): LogRegModel[] =>
+    data.models.map((_, j) => fitLogReg(rows.map((i) => vectors[i]!), rows.map((i) => labels[i]![j]!), { l2, gram }));
   if (methods.includes('knn')) {
     const grid = o.knnK ?? [30, 100, 200];
-    const matrix = packRows(split.train.map((i) => vectors[i]!), embedder.dimension);
-    const trainLabels = split.train.map((i) => labels[i]!);
+    const fitted = knnFit(split.train);
     const kMax = Math.max(...grid);
-    const neighbours = split.validation.map((i) => topKNeighbours(vectors[i]!, matrix, embedder.dimension, kMax));
+    const neighbours = split.validation.map((i) => fitted.neighbours(i, kMax));
     for (const [n, k] of grid.entries()) {
       const params = { ...DEFAULT_KNN, k };
-      const probs = neighbours.map((nb) => knnEstimate(nb.slice(0, k), trainLabels, trainPriors, params));
+      const probs = neighbours.map((nb) => fitted.estimate(nb.slice(0, k), params));
       const m = scorePredictions(probs, valLabels, weak, strong, { k, temperature: params.temperature, smoothing: params.smoothing });
       if (!validation.knn || m.apgr > validation.knn.apgr) validation.knn = m;
       progress('tune knn', n + 1, grid.length);
@@ -76,10 +87,9 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   }
   if (methods.includes('logreg')) {
     const grid = o.logregL2 ?? [3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
-    const xs = split.train.map((i) => vectors[i]!);
-    const gram = gramMatrix(xs);
+    const gram = gramMatrix(split.train.map((i) => vectors[i]!));
     for (const [n, l2] of grid.entries()) {
-      const heads = data.models.map((_, j) => fitLogReg(xs, split.train.map((i) => labels[i]![j]!), { l2, gram }));
+      const heads = fitHeads(split.train, l2, gram);
       const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
       const m = scorePredictions(probs, valLabels, weak, strong, { l2 });
       if (!validation.logreg || m.apgr > validation.logreg.apgr) validation.logreg = m;
@@ -91,14 +101,11 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   const params = validation[selected]!.params;
   const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
     if (selected === 'knn') {
-      const matrix = packRows(fit.map((i) => vectors[i]!), embedder.dimension);
-      const fitLabels = fit.map((i) => labels[i]!);
-      const knnParams = { ...DEFAULT_KNN, k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
-      return held.map((i) => knnEstimate(topKNeighbours(vectors[i]!, matrix, embedder.dimension, knnParams.k), fitLabels, priorsOf(fit), knnParams));
+      const fitted = knnFit(fit);
+      const knnParams = { k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
+      return held.map((i) => fitted.estimate(fitted.neighbours(i, knnParams.k), knnParams));
     }
-    const xs = fit.map((i) => vectors[i]!);
-    const gram = gramMatrix(xs);
-    const heads = data.models.map((_, j) => fitLogReg(xs, fit.map((i) => labels[i]![j]!), { l2: params.l2!, gram }));
+    const heads = fitHeads(fit, params.l2!);
     return held.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
   }, subjects);
   progress('calibrate', 1, 1);
@@ -112,8 +119,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   let logreg: ArtifactManifest['logreg'];
   if (selected === 'logreg') {
     const l2 = validation.logreg!.params.l2!;
-    const allGram = gramMatrix(vectors);
-    const heads: LogRegModel[] = data.models.map((_, j) => fitLogReg(vectors, labels.map((l) => l[j]!), { l2, gram: allGram }));
+    const heads = fitHeads(all, l2);
     progress('fit logreg', 1, 1);
     const { buildLogRegOnnx } = await import('./logreg-onnx.js');
     const bytes = buildLogRegOnnx(heads, embedder.dimension, { models: JSON.stringify(data.models), embedder: `${embedder.modelId}@${embedder.modelVersion}` });
