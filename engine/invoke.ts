@@ -41,7 +41,7 @@ export async function invokeWithFallbacks<T>(
 ): Promise<{ model: CompiledModel; value: T; attempts: number; fallbacks: { model: string; code: string }[] }> {
   const failures: { model: string; code: string; message: string }[] = [];
   let attempts = 0;
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? realSleep;
   for (const model of chain) {
     if (!deps.breaker.allow(model.id)) {
       failures.push({ model: model.id, code: 'provider_circuit_open', message: `circuit open for ${model.id}` });
@@ -111,6 +111,7 @@ function asProviderError(err: unknown, model: string, timedOut: boolean): Provid
   return new ProviderError('network', model, `${model}: ${(err as Error)?.message ?? 'unknown error'}`, undefined, undefined, { cause: err });
 }
 
-const defaultSleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+/** Waits `ms` of real time (at once for ms ≤ 0): the engine's default sleep. */
+export const realSleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export type { StreamEvent };

@@ -33,7 +33,7 @@ export interface EngineDeps {
   /** Adapters, breaker and retry settings for invokeWithFallbacks, built once per engine. */
   invoker: InvokeDeps;
   /** How the engine waits before a throttled request goes on (real time by default; simulations on trace time skip it). */
-  sleep?: (ms: number) => Promise<void>;
+  sleep: (ms: number) => Promise<void>;
 }
 
 /**
@@ -132,7 +132,7 @@ export async function reserve(deps: EngineDeps, ctx: RequestContext, reservation
  * budget fraction: warn (record only), throttle (wait), downgrade (re-route within a cheaper tier and
  * re-reserve), refuse (throw; the reservation is refunded by the failure path).
  */
-export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sleep = deps.sleep ?? defaultSleep): Promise<void> {
+export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext): Promise<void> {
   const tenant = ctx.facts.request.tenant;
   const action = chooseLimitAction(deps.policy.policy.tenants[tenant], ctx.reservation!.usedFraction);
   if (!action) return;
@@ -142,7 +142,7 @@ export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sl
   }
   if (action.action === 'throttle') {
     ctx.actions.push(formatLimitAction(action));
-    await sleep(action.delayMs);
+    await deps.sleep(action.delayMs);
     return;
   }
   if (action.action === 'warn') {
@@ -164,7 +164,6 @@ export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext, sl
   ctx.reservation = await reserve(deps, ctx, `${ctx.facts.id}:downgraded`);
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
   const d = ctx.decision!;

@@ -6,6 +6,7 @@ import type { CostBreakdown, TokenUsage } from './cost.js';
 import type { CandidateRecord, DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
 import { feedbackRecord } from './feedback.js';
+import { realSleep } from './invoke.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
@@ -64,7 +65,7 @@ export class Tollgate {
     this.policy = policy;
     this.ledger = new CostLedger();
     const adapters = container.get<ReadonlyMap<string, ModelAdapter>>(TOKENS.ModelAdapters);
-    const sleep = container.get<(ms: number) => Promise<void>>(TOKENS.Sleep, { optional: true });
+    const sleep = container.get<(ms: number) => Promise<void>>(TOKENS.Sleep, { optional: true }) ?? realSleep;
     const breaker = new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs);
     this.deps = {
       policy,
