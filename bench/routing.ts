@@ -21,6 +21,7 @@ import { createEmbedder } from '../embeddings/index.js';
 import { compilePolicy } from '../engine/compiled-policy.js';
 import { countTokens } from '../engine/tokens.js';
 import { choosePoint } from '../engine/routing-eval/calibrate.js';
+import type { RoutingMetrics } from '../engine/routing-eval/metrics.js';
 import { readLabeledCsv } from '../engine/routing-eval/labeled-csv.js';
 import { floorGrid, type ReplayItem, replayAt, replayPinned, separatingRule } from '../engine/routing-eval/replay.js';
 import type { RequestClassifier } from '../engine/seams/classifier.js';
@@ -29,6 +30,27 @@ import { ROUTELLM_MMLU } from './routellm-published.js';
 import { printTable, summarize, timeAsync, writeResult } from './stats.js';
 
 const TARGETS = [0.2, 0.3, 0.5];
+
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+
+/** RouteLLM's headline metrics, rounded. */
+const headline = (m: RoutingMetrics) => ({ apgr: r4(m.apgr), cpt50: r4(m.cpt50), cpt80: r4(m.cpt80), cpt95: r4(m.cpt95), strongShareAt95: r4(m.strongShareAt95) });
+
+/** One row of the printed table ('-' where a router has no latency or tuning figures). */
+function tableRow(router: string, h: ReturnType<typeof headline>, lat?: { p50: number; p99: number; p50Long: number }, tune?: { evalShare: number }[]): Record<string, string | number> {
+  return {
+    router,
+    APGR: h.apgr,
+    'CPT(50%)': h.cpt50,
+    'CPT(80%)': h.cpt80,
+    'CPT(95%)': h.cpt95,
+    'strong@95%': h.strongShareAt95,
+    'p50 µs': lat?.p50 ?? '-',
+    'p99 µs': lat?.p99 ?? '-',
+    'p50 µs 512 tok': lat?.p50Long ?? '-',
+    'tune .2/.3/.5 → eval': tune ? tune.map((x) => x.evalShare.toFixed(3)).join(' / ') : '-',
+  };
+}
 
 /** The first `n` o200k tokens of `text`. */
 function decodeFirst(text: string, n: number): string {
@@ -60,7 +82,6 @@ export async function runRoutingBench(outDir: string): Promise<unknown> {
   const tmp = mkdtempSync(join(tmpdir(), 'tollgate-routing-bench-'));
   const rows: Record<string, string | number>[] = [];
   const results: Record<string, unknown> = {};
-  const r4 = (x: number) => Math.round(x * 10000) / 10000;
   const allStrongOf = (items: ReplayItem[]) => replayPinned(policy, items, sep.strong, sep.strong);
   /** Floor tuned on the training rows (out-of-fold predictions) for each target, and the share it gives on held-out eval. */
   const tuneHeldOut = async (load: () => Promise<RequestClassifier>, evalItems: ReplayItem[]) => {
@@ -102,22 +123,21 @@ export async function runRoutingBench(outDir: string): Promise<unknown> {
       const latLong = summarize(await timeAsync(longInputs.length, 10, (i) => c.classify(longInputs[i % longInputs.length]!, policy.policy.models)));
       await (c as Partial<LearnedClassifier>).close?.();
       const tune = name === 'rules' ? undefined : await tuneHeldOut(load, items);
-      let shuffledEval: Record<string, unknown> | undefined;
+      let shuffledEval: (ReturnType<typeof headline> & { tune: Awaited<ReturnType<typeof tuneHeldOut>> }) | undefined;
       if (name === 'knn-rank') {
         const cs = await load();
         const sItems = await buildReplayItems(policy, shuffled, cs);
         await (cs as Partial<LearnedClassifier>).close?.();
         const sm = evaluateItems(policy, sItems, sep, name).metrics;
-        shuffledEval = { apgr: r4(sm.apgr), cpt50: r4(sm.cpt50), cpt80: r4(sm.cpt80), cpt95: r4(sm.cpt95), strongShareAt95: r4(sm.strongShareAt95), tune: await tuneHeldOut(load, sItems) };
+        shuffledEval = { ...headline(sm), tune: await tuneHeldOut(load, sItems) };
       }
       const m = e.metrics;
-      results[name] = { ...info, apgr: r4(m.apgr), cpt50: r4(m.cpt50), cpt80: r4(m.cpt80), cpt95: r4(m.cpt95), strongShareAt95: r4(m.strongShareAt95), classifyLatencyUs: lat, classifyLatency512TokensUs: latLong, tuneStrongShare: tune, shuffledEval, curve: e.curve.filter((_, i) => i % 10 === 0) };
-      const tuneCell = (t?: { evalShare: number }[]) => (t ? t.map((x) => x.evalShare.toFixed(3)).join(' / ') : '-');
-      rows.push({ router: name, APGR: r4(m.apgr), 'CPT(50%)': r4(m.cpt50), 'CPT(80%)': r4(m.cpt80), 'CPT(95%)': r4(m.cpt95), 'strong@95%': r4(m.strongShareAt95), 'p50 µs': lat.p50, 'p99 µs': lat.p99, 'p50 µs 512 tok': latLong.p50, 'tune .2/.3/.5 → eval': tuneCell(tune) });
-      if (shuffledEval) rows.push({ router: `${name} (shuffled eval)`, APGR: shuffledEval.apgr as number, 'CPT(50%)': shuffledEval.cpt50 as number, 'CPT(80%)': shuffledEval.cpt80 as number, 'CPT(95%)': shuffledEval.cpt95 as number, 'strong@95%': shuffledEval.strongShareAt95 as number, 'p50 µs': '-', 'p99 µs': '-', 'p50 µs 512 tok': '-', 'tune .2/.3/.5 → eval': tuneCell(shuffledEval.tune as { evalShare: number }[]) });
+      results[name] = { ...info, ...headline(m), classifyLatencyUs: lat, classifyLatency512TokensUs: latLong, tuneStrongShare: tune, shuffledEval, curve: e.curve.filter((_, i) => i % 10 === 0) };
+      rows.push(tableRow(name, headline(m), { p50: lat.p50, p99: lat.p99, p50Long: latLong.p50 }, tune));
+      if (shuffledEval) rows.push(tableRow(`${name} (shuffled eval)`, shuffledEval, undefined, shuffledEval.tune));
       if (name === 'rules') {
-        results.random = { apgr: r4(e.random.apgr), cpt50: r4(e.random.cpt50), cpt80: r4(e.random.cpt80), cpt95: r4(e.random.cpt95), strongShareAt95: r4(e.random.strongShareAt95) };
-        rows.push({ router: 'random', APGR: r4(e.random.apgr), 'CPT(50%)': r4(e.random.cpt50), 'CPT(80%)': r4(e.random.cpt80), 'CPT(95%)': r4(e.random.cpt95), 'strong@95%': r4(e.random.strongShareAt95), 'p50 µs': '-', 'p99 µs': '-', 'p50 µs 512 tok': '-', 'tune .2/.3/.5 → eval': '-' });
+        results.random = headline(e.random);
+        rows.push(tableRow('random', headline(e.random)));
         results.reference = { qualityWeak: r4(m.qWeak), qualityStrong: r4(m.qStrong), costAllWeakMicros: e.allWeak.cost, costAllStrongMicros: e.allStrong.cost, n: e.n };
       }
     }
