@@ -7,6 +7,7 @@ import { NullDecisionSink } from '../../adapters/sinks/memory-decision-sink.js';
 import { MemoryBudgetStore } from '../../adapters/stores/memory-budget-store.js';
 import { loadPolicy } from '../../policies/loader.js';
 import type { Policy } from '../../policies/schema.js';
+import type { DecisionRecord } from '../decision-record.js';
 import { TollgateError, ValidationError } from '../errors.js';
 import { usdToMicros } from '../money.js';
 import type { DecisionSink } from '../seams/decision-sink.js';
@@ -122,14 +123,17 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
   };
   /** One row through every policy; `sync` when every policy is fast-replayed without a log (nothing to await). */
   const sync = allFast && runs.every((r) => !r.sink);
+  /** The fast replay of one row for one policy, counted in its report (undefined: rejected by the schema). */
+  const replayFast = (run: Run, row: TraceRequest): DecisionRecord | undefined => {
+    const record = run.fast!.replay(row, now);
+    if (record === undefined) run.acc.rejected();
+    else run.acc.add(record, now);
+    return record;
+  };
   const replayRow = (row: TraceRequest): void => {
     options.signal?.throwIfAborted();
     now = row.timestamp;
-    for (const run of runs) {
-      const record = run.fast!.replay(row, now);
-      if (record === undefined) run.acc.rejected();
-      else run.acc.add(record, now);
-    }
+    for (const run of runs) replayFast(run, row);
     afterRow();
   };
   const runRow = async (row: TraceRequest): Promise<void> => {
@@ -138,12 +142,8 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
     const request = allFast ? undefined : traceRowToRequest(row);
     for (const run of runs) {
       if (run.fast) {
-        const record = run.fast.replay(row, now);
-        if (record === undefined) run.acc.rejected();
-        else {
-          run.acc.add(record, now);
-          if (run.sink) await run.sink.append(record);
-        }
+        const record = replayFast(run, row);
+        if (record && run.sink) await run.sink.append(record);
       } else await completeOne(run, request!);
     }
     afterRow();
