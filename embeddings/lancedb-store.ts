@@ -55,6 +55,8 @@ function utf8Vector(values: string[]): arrow.Vector<arrow.Utf8> {
 
 /** Attempts of one write against concurrent writers' commits. */
 const CONFLICT_RETRIES = 8;
+/** Attempts to open a table another writer is creating (10, 20, … ms apart: about 2 s in all). */
+const OPEN_RETRIES = 20;
 
 export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, Promise<{ table: lancedb.Table; indexed: boolean }>>();
@@ -78,7 +80,7 @@ export class LanceDbStore implements VectorStore {
     if (!entry) {
       entry = (async () => {
         const exists = (await this.db.tableNames()).includes(name);
-        const table = exists ? await this.db.openTable(name) : await this.createOrOpen(name);
+        const table = exists ? await this.openWhenReady(name) : await this.createOrOpen(name);
         const field = (await table.schema()).fields.find((f) => f.name === 'vector');
         const actual = field && arrow.DataType.isFixedSizeList(field.type) ? (field.type as arrow.FixedSizeList).listSize : -1;
         if (actual !== this.dimension) throw new VectorDimensionMismatchError(name, actual, this.dimension);
@@ -101,7 +103,19 @@ export class LanceDbStore implements VectorStore {
       return await this.db.createEmptyTable(name, this.schema, { mode: 'create' });
     } catch (err) {
       if (!/already exists/i.test((err as Error).message)) throw err;
-      return this.db.openTable(name);
+    }
+    return this.openWhenReady(name);
+  }
+
+  /** Opens a table, waiting while another writer that is creating it has not yet written its first version. */
+  private async openWhenReady(name: string): Promise<lancedb.Table> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.openTable(name);
+      } catch (err) {
+        if (attempt >= OPEN_RETRIES || !/could not be loaded|not found/i.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
     }
   }
 
