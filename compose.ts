@@ -23,7 +23,7 @@ import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
 import { Tollgate } from './engine/tollgate.js';
 import type { RecordObserver } from './engine/request-steps.js';
-import type { TollgateMetrics } from './engine/telemetry/metrics.js';
+import type { TollgateMetrics } from './adapters/observers/prometheus-metrics.js';
 import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
 import type { PolicyInput } from './policies/schema.js';
 

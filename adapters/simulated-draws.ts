@@ -1,6 +1,6 @@
 /**
  * The simulated models' deterministic draws, shared by {@link SimulatedAdapter} and the simulator's
- * fast replay (engine/simulation/fast-replay.ts) so that both produce the same answer for the same
+ * fast replay (offline/simulation/fast-replay.ts) so that both produce the same answer for the same
  * (seed, model, request id).
  *
  * Four uniforms in [0, 1) come from a 32-bit FNV-1a hash of `${seed}\0${modelId}\0${requestId}`

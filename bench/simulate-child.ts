@@ -1,6 +1,6 @@
 import { examplePolicies } from '../cli/paths.js';
-import { simulatePolicies } from '../engine/simulation/index.js';
-import { openTrace } from '../engine/trace/index.js';
+import { simulatePolicies } from '../offline/simulation/index.js';
+import { openTrace } from '../offline/trace/index.js';
 
 /**
  * One measured simulation in a fresh process (so peak RSS belongs to this run alone), for

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { examplePolicies } from '../cli/paths.js';
-import { simulatePolicies } from '../engine/simulation/index.js';
-import { generateTrace, openTrace, writeTraceJsonl } from '../engine/trace/index.js';
+import { simulatePolicies } from '../offline/simulation/index.js';
+import { generateTrace, openTrace, writeTraceJsonl } from '../offline/trace/index.js';
 import { profileByModule } from './cpu-profile.js';
 import { printTable, writeResult } from './stats.js';
 

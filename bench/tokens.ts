@@ -4,7 +4,7 @@ import o200k from 'js-tiktoken/ranks/o200k_base';
 import * as gptO200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as gptCl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens } from '../engine/tokens.js';
-import { Prng } from '../engine/trace/prng.js';
+import { Prng } from '../offline/trace/prng.js';
 import { printTable, writeResult } from './stats.js';
 
 /** Size of the mixed corpus (UTF-8 bytes). */

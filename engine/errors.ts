@@ -1,39 +1,11 @@
 /**
- * Every error Tollgate throws extends {@link TollgateError} and carries a stable string `code`
- * plus the data a caller needs to act on it. Codes are part of the public API: never rename one.
+ * The engine's errors. The base class {@link TollgateError}, {@link PolicyError} and the field-issue
+ * helpers live in policies/errors.ts (policies/ depends on nothing; the engine depends on policies) and
+ * are re-exported here so callers keep one import.
  */
-export class TollgateError extends Error {
-  readonly code: string;
-  readonly details: Record<string, unknown>;
-  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.details = details;
-  }
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.details };
-  }
-}
+import { TollgateError, type FieldIssue } from '../policies/errors.js';
 
-/** One failing field of a policy (or any validated input): a dotted path and what is wrong. */
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
-
-/** A policy file failed to parse or validate. `issues` lists every failing field path. */
-export class PolicyError extends TollgateError {
-  readonly file: string | undefined;
-  readonly issues: FieldIssue[];
-  constructor(file: string | undefined, issues: FieldIssue[], message?: string) {
-    const where = file ?? '<inline policy>';
-    const list = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n');
-    super('policy_invalid', message ?? `Invalid policy ${where}:\n${list}`, { file: where, issues });
-    this.file = file;
-    this.issues = issues;
-  }
-}
+export { TollgateError, PolicyError, toFieldIssues, formatPath, type FieldIssue } from '../policies/errors.js';
 
 /** A request (or other public input) failed validation before any model was called. */
 export class ValidationError extends TollgateError {
@@ -144,15 +116,3 @@ export class StreamInterruptedError extends TollgateError {
 }
 
 /** Converts zod issues to {@link FieldIssue}s with dotted paths (array indices in brackets). */
-export function toFieldIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldIssue[] {
-  return issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
-  }
-  return out;
-}

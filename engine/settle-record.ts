@@ -12,7 +12,7 @@ import type { Encoding } from './tokens.js';
 
 /**
  * The pure half of settlement: what a request's answer cost, and the decision record that says so.
- * `settle()` (request-steps.ts) and the simulator's fast replay (engine/simulation/fast-replay.ts)
+ * `settle()` (request-steps.ts) and the simulator's fast replay (offline/simulation/fast-replay.ts)
  * both build their records here, so the two can never disagree about a field.
  */
 

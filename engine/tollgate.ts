@@ -10,7 +10,7 @@ import { realSleep } from './invoke.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
-import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './telemetry/tracing.js';
+import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
 import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { parse as parseYaml } from 'yaml';
-import { PolicyError } from '../engine/errors.js';
+import { PolicyError } from './errors.js';
 import type { Policy } from './schema.js';
 import { validatePolicy } from './validate.js';
 import { policyVersion } from './version.js';

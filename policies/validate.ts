@@ -1,4 +1,4 @@
-import { PolicyError, toFieldIssues, type FieldIssue } from '../engine/errors.js';
+import { PolicyError, toFieldIssues, type FieldIssue } from './errors.js';
 import { policySchema, type Policy } from './schema.js';
 
 /**

@@ -10,13 +10,13 @@
  */
 import type { ModelSpec } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
-import { ClassifierArtifactError } from '../../engine/routing-eval/errors.js';
+import { ClassifierArtifactError } from './learned/artifact-error.js';
 import type { Embedder } from '../../embeddings/embedder.js';
 import { createEmbedder } from '../../embeddings/index.js';
 import { type ArtifactManifest, readManifest } from './learned/artifact.js';
 import { type CalibrationData, labeledDataSha256, readCalibration } from './learned/calibration.js';
 import { TrafficRank } from './learned/traffic-rank.js';
-import type { LabeledData } from '../../engine/routing-eval/labeled-csv.js';
+import type { LabeledRows as LabeledData } from './learned/calibration.js';
 import { OutputLengthModel } from './learned/output-length.js';
 import { KnnPredictor, OnnxHeadPredictor, type QualityPredictor } from './learned/predictors.js';
 import { RulesClassifier } from './rules-classifier.js';

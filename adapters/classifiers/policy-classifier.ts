@@ -9,7 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { LoadedPolicy } from '../../policies/loader.js';
 import type { ModelSpec } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
-import { ClassifierArtifactError } from '../../engine/routing-eval/errors.js';
+import { ClassifierArtifactError } from './learned/artifact-error.js';
 import type { Embedder } from '../../embeddings/embedder.js';
 import { RulesClassifier } from './rules-classifier.js';
 

@@ -1,5 +1,5 @@
-import type { Alert, AlertSink } from '../../engine/alerts/alert-sink.js';
-import { AlertDeduplicator } from '../../engine/alerts/dedup.js';
+import type { Alert, AlertSink } from '../observers/alerts/alert-sink.js';
+import { AlertDeduplicator } from '../observers/alerts/dedup.js';
 
 export interface LogAlertSinkOptions {
   /** Where each alert's JSON line goes. Default: stderr. */

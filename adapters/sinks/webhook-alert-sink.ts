@@ -1,5 +1,5 @@
-import { AlertDeliveryError, type Alert, type AlertSink } from '../../engine/alerts/alert-sink.js';
-import { AlertDeduplicator } from '../../engine/alerts/dedup.js';
+import { AlertDeliveryError, type Alert, type AlertSink } from '../observers/alerts/alert-sink.js';
+import { AlertDeduplicator } from '../observers/alerts/dedup.js';
 
 export interface WebhookAlertSinkOptions {
   /** Endpoint receiving `POST` with JSON body `{ "alert": Alert }`. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../engine/chargeback.js';
+import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../offline/billing/chargeback.js';
 import { compilePolicy } from '../../engine/compiled-policy.js';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import { loadPolicy } from '../../policies/loader.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { renderTable, withPolicyErrors } from '../format-table.js';

@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
 import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
-import { evaluateRouting, type RoutingEvaluation } from '../../adapters/classifiers/learned/evaluate.js';
+import { evaluateRouting, type RoutingEvaluation } from '../../offline/learning/evaluate.js';
 import { compilePolicy } from '../../engine/compiled-policy.js';
-import { readLabeledCsv } from '../../engine/routing-eval/labeled-csv.js';
-import { randomCurve } from '../../engine/routing-eval/metrics.js';
-import { separatingRule } from '../../engine/routing-eval/replay.js';
-import { curveSvg } from '../../engine/routing-eval/svg-chart.js';
+import { readLabeledCsv } from '../../offline/learning/labeled-csv.js';
+import { randomCurve } from '../../offline/learning/metrics.js';
+import { separatingRule } from '../../offline/learning/replay.js';
+import { curveSvg } from '../../offline/learning/svg-chart.js';
 import { loadPolicy } from '../../policies/loader.js';
 import type { CliIo } from '../io.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addKey, readKeyFile } from '../gateway/api-keys.js';
+import { addKey, readKeyFile } from '../../gateway/api-keys.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_KEYS_FILE } from './serve.js';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import type { DecisionRecord } from '../../engine/decision-record.js';
 import { TollgateError } from '../../engine/errors.js';
-import { type Discrepancy, type ReconcileReport, reconcile } from '../../engine/reconcile.js';
-import { parseVendorUsage, type VendorUsageRow } from '../../engine/vendor-usage.js';
+import { type Discrepancy, type ReconcileReport, reconcile } from '../../offline/billing/reconcile.js';
+import { parseVendorUsage, type VendorUsageRow } from '../../offline/billing/vendor-usage.js';
 import { loadPolicy } from '../../policies/loader.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LedgerDimension } from '../../engine/ledger.js';
-import { type LogReport, reportDecisionLog } from '../../engine/reporting/index.js';
+import { type LogReport, reportDecisionLog } from '../../offline/reporting/index.js';
 import { int, pct, renderTable, usd } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 

@@ -1,4 +1,4 @@
-import type { PolicySimulation, SimulationReport } from '../../engine/simulation/index.js';
+import type { PolicySimulation, SimulationReport } from '../../offline/simulation/index.js';
 import { int, pct, renderTable, usd } from '../format-table.js';
 
 /** Keys seen in any policy's breakdown, in first-seen order. */

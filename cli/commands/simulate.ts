@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { fileSafe, simulatePolicies, type SimulationProgress, type SimulationReport } from '../../engine/simulation/index.js';
+import { fileSafe, simulatePolicies, type SimulationProgress, type SimulationReport } from '../../offline/simulation/index.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { defaultTrace, examplePolicies } from '../paths.js';

@@ -3,16 +3,16 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import type { Command } from 'commander';
 import { parseDocument, stringify } from 'yaml';
 import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { buildReplayItems, replaysOutOfFold } from '../../adapters/classifiers/learned/evaluate.js';
-import { replayItemsFromLog } from '../../adapters/classifiers/learned/log-replay.js';
+import { buildReplayItems, replaysOutOfFold } from '../../offline/learning/evaluate.js';
+import { replayItemsFromLog } from '../../offline/learning/log-replay.js';
 import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
 import { compilePolicy } from '../../engine/compiled-policy.js';
 import type { DecisionRecord } from '../../engine/decision-record.js';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import { applyFeedback, readFeedback } from '../../engine/feedback.js';
-import { choosePoint, parseTarget, type TunePoint, usdPer1MTokens } from '../../engine/routing-eval/calibrate.js';
-import { readLabeledCsv } from '../../engine/routing-eval/labeled-csv.js';
-import { floorGrid, type ReplayItem, replayAt, replayPinned, type SeparatingRule, separatingRule } from '../../engine/routing-eval/replay.js';
+import { choosePoint, parseTarget, type TunePoint, usdPer1MTokens } from '../../offline/learning/calibrate.js';
+import { readLabeledCsv } from '../../offline/learning/labeled-csv.js';
+import { floorGrid, type ReplayItem, replayAt, replayPinned, type SeparatingRule, separatingRule } from '../../offline/learning/replay.js';
 import { type LoadedPolicy, loadPolicy } from '../../policies/loader.js';
 import { CliUsageError, type CliIo } from '../io.js';
 

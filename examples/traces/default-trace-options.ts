@@ -1,9 +1,9 @@
-import type { GenerateTraceOptions } from '../../engine/trace/index.js';
+import type { GenerateTraceOptions } from '../../offline/trace/index.js';
 
 /**
  * The options that produce the embedded default trace, examples/traces/default.jsonl:
  * 5,000 requests from six tenants over about two days starting Monday 2024-06-03 UTC.
- * test/engine/trace/default-trace.test.ts checks the committed file still equals this output.
+ * test/offline/trace/default-trace.test.ts checks the committed file still equals this output.
  */
 export const DEFAULT_TRACE_OPTIONS: GenerateTraceOptions = {
   seed: 'tollgate-default-trace-v1',

@@ -3,7 +3,7 @@
  * Run from the repository root:  npx jiti examples/traces/generate-default.ts
  */
 import { fileURLToPath } from 'node:url';
-import { generateTrace, writeTraceJsonl } from '../../engine/trace/index.js';
+import { generateTrace, writeTraceJsonl } from '../../offline/trace/index.js';
 import { DEFAULT_TRACE_FILE, DEFAULT_TRACE_OPTIONS } from './default-trace-options.js';
 
 const file = fileURLToPath(new URL(DEFAULT_TRACE_FILE, import.meta.url));

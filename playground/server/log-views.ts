@@ -1,4 +1,4 @@
-import { readDecisionLog, type LogReadIssue } from '../../engine/decision-log-reader.js';
+import { readDecisionLog, type LogReadIssue } from '../../offline/reporting/decision-log-reader.js';
 import type { DecisionRecord } from '../../engine/decision-record.js';
 import type { Policy } from '../../policies/schema.js';
 import { DailySpend } from './views/daily.js';

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import type { DecisionRecord } from '../../engine/decision-record.js';
 import type { LoadedPolicy } from '../../policies/loader.js';
-import { fileSafe, simulatePolicies, type PolicySimulation, type SimulationProgress, type SimulationReport } from '../../engine/simulation/index.js';
+import { fileSafe, simulatePolicies, type PolicySimulation, type SimulationProgress, type SimulationReport } from '../../offline/simulation/index.js';
 import { compareRows, type CompareRow } from './views/compare.js';
 import { DailySpend, toMs } from './views/daily.js';
 import { executiveView, type ExecutiveView } from './views/executive.js';
@@ -37,7 +37,7 @@ export interface RunSimulationOptions {
 }
 
 /**
- * Simulates the policies over a trace file with `simulatePolicies` (engine/simulation, the same code
+ * Simulates the policies over a trace file with `simulatePolicies` (offline/simulation, the same code
  * path as `tollgate simulate`; malformed trace rows skipped
  * and reported, as the uploads were), then derives the executive and on-call views.
  */

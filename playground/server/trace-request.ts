@@ -1,5 +1,5 @@
 import type { TollgateRequest } from '../../engine/request.js';
-import type { TraceRequest } from '../../engine/trace/index.js';
+import type { TraceRequest } from '../../offline/trace/index.js';
 
 /**
  * The engine request for one trace row, as a simulation replays it: known prompt tokens, actual

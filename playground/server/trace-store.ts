@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { defaultTrace } from '../../cli/paths.js';
 import { TollgateError } from '../../engine/errors.js';
-import { formatTraceLine, generateTrace, openTrace, type TraceFormat, type TraceRequest } from '../../engine/trace/index.js';
+import { formatTraceLine, generateTrace, openTrace, type TraceFormat, type TraceRequest } from '../../offline/trace/index.js';
 import { PlaygroundHttpError, badRequest, notFound } from './errors.js';
 
 /** A trace the playground can simulate: the bundled one, an upload or a generated one. */

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DryRun } from '../../engine/tollgate.js';
-import { ALL_VENDOR, COST_AWARE, tempDir } from '../engine/simulation/fixtures.js';
+import { ALL_VENDOR, COST_AWARE, tempDir } from '../offline/simulation/fixtures.js';
 import { cli, expectOneLineError } from './capture-io.js';
 
 let dir: string;

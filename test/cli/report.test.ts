@@ -1,9 +1,9 @@
 import { appendFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LogReport } from '../../engine/reporting/index.js';
-import type { SimulationReport } from '../../engine/simulation/index.js';
-import { COST_AWARE, tempDir, writeGeneratedTrace } from '../engine/simulation/fixtures.js';
+import type { LogReport } from '../../offline/reporting/index.js';
+import type { SimulationReport } from '../../offline/simulation/index.js';
+import { COST_AWARE, tempDir, writeGeneratedTrace } from '../offline/simulation/fixtures.js';
 import { cli, expectOneLineError } from './capture-io.js';
 
 let dir: string;

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
-import type { SimulationReport } from '../../engine/simulation/index.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
+import type { SimulationReport } from '../../offline/simulation/index.js';
 import { packageRoot } from '../../cli/paths.js';
-import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace, writeLines } from '../engine/simulation/fixtures.js';
+import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace, writeLines } from '../offline/simulation/fixtures.js';
 import { cli, expectOneLineError } from './capture-io.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../embeddings/default-model.js';
 import { installFastUnigram } from '../../embeddings/fast-unigram.js';
 import { readModelDirectory } from '../../embeddings/model-directory.js';
-import { readLabeledCsv } from '../../engine/routing-eval/labeled-csv.js';
+import { readLabeledCsv } from '../../offline/learning/labeled-csv.js';
 
 const FIX = join(import.meta.dirname, '../fixtures');
 const tokenizerJson = () => JSON.parse(readFileSync(join(defaultModelDir(), 'tokenizer.json'), 'utf8')) as object;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDecisionSink } from '../../adapters/sinks/memory-decision-sink.js';
 import { createTollgate } from '../../compose.js';
-import { readDecisionLog } from '../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import { decisionRecordSchema } from '../../engine/decision-record.js';
 import { AllModelsFailedError, ContextWindowError, TollgateError, UnknownModelError, ValidationError } from '../../engine/errors.js';
 import { type FakeVendor, startFakeVendor } from '../support/fake-vendor-server.js';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClassifierArtifactError } from '../../../engine/routing-eval/errors.js';
+import { ClassifierArtifactError } from './artifact-error.js';
 import type { KnnParams } from './knn.js';
 import type { OutputLengthModelData } from './output-length.js';
 

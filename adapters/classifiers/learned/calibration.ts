@@ -13,10 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClassifierArtifactError } from '../../../engine/routing-eval/errors.js';
-import type { LabeledData } from '../../../engine/routing-eval/labeled-csv.js';
+import { ClassifierArtifactError } from './artifact-error.js';
 import { type ArtifactManifest, sha256, stableStringify } from './artifact.js';
-import { seededShuffle } from './validation.js';
 
 export const CALIBRATION_FILE = 'calibration.json';
 
@@ -27,38 +25,13 @@ export interface CalibrationData {
   probabilities: number[][];
 }
 
-/** Fits on `fit` rows and predicts `predict` rows (probabilities per model, manifest order). */
-export type FitPredict = (fit: readonly number[], predict: readonly number[]) => number[][];
-
-/** Fold of each row: whole groups (subjects) dealt round-robin in seeded order when there are ≥ `folds` groups, else seeded rows. */
-export function foldOf(n: number, folds: number, seed: number, groups?: readonly string[]): { fold: Int32Array; by: 'subject' | 'random' } {
-  const fold = new Int32Array(n);
-  const distinct = groups ? [...new Set(groups)].sort() : [];
-  if (groups && distinct.length >= folds) {
-    const of = new Map(seededShuffle(distinct, seed).map((g, i) => [g, i % folds]));
-    groups.forEach((g, i) => (fold[i] = of.get(g)!));
-    return { fold, by: 'subject' };
-  }
-  seededShuffle(Array.from({ length: n }, (_, i) => i), seed).forEach((row, i) => (fold[row] = i % folds));
-  return { fold, by: 'random' };
-}
-
-/** Out-of-fold predictions for all `n` rows. */
-export function outOfFold(n: number, folds: number, seed: number, fitPredict: FitPredict, groups?: readonly string[]): CalibrationData {
-  const { fold, by } = foldOf(n, folds, seed, groups);
-  const probabilities: number[][] = new Array(n);
-  for (let f = 0; f < folds; f++) {
-    const fit: number[] = [];
-    const held: number[] = [];
-    for (let i = 0; i < n; i++) (fold[i] === f ? held : fit).push(i);
-    if (!held.length || !fit.length) continue;
-    fitPredict(fit, held).forEach((p, k) => (probabilities[held[k]!] = p.map(round6)));
-  }
-  return { folds, by, probabilities };
+/** The part of a labeled data set the hash reads (structurally `LabeledData` of the offline tools). */
+export interface LabeledRows {
+  rows: readonly { prompt: string; scores: Readonly<Record<string, number | undefined>> }[];
 }
 
 /** The content hash of labeled data as `train` records it (`training.dataSha256`), labels in `models` order. */
-export function labeledDataSha256(data: LabeledData, models: readonly string[]): string | undefined {
+export function labeledDataSha256(data: LabeledRows, models: readonly string[]): string | undefined {
   if (data.rows.some((r) => models.some((m) => r.scores[m] === undefined))) return undefined;
   return sha256(stableStringify(data.rows.map((r) => [r.prompt, models.map((m) => r.scores[m]!)])));
 }
@@ -72,5 +45,3 @@ export function readCalibration(dir: string, m: ArtifactManifest): CalibrationDa
   }
   return c;
 }
-
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;

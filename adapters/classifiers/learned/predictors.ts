@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as lancedb from '@lancedb/lancedb';
 import { tableName } from '../../../embeddings/lancedb-store.js';
-import { ClassifierArtifactError } from '../../../engine/routing-eval/errors.js';
+import { ClassifierArtifactError } from './artifact-error.js';
 import { type ArtifactManifest, sha256 } from './artifact.js';
 import { knnEstimate } from './knn.js';
 import { KnnScan } from './knn-scan.js';

@@ -1,4 +1,4 @@
-import type { PolicySimulation } from '../../../engine/simulation/index.js';
+import type { PolicySimulation } from '../../../offline/simulation/index.js';
 
 /** How a metric is shown: money (µ$), tokens, a count, a ratio in [0, 1] or a plain number. */
 export type MetricKind = 'micros' | 'tokens' | 'count' | 'ratio' | 'number';

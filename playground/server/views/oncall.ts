@@ -1,5 +1,5 @@
-import { AlertMonitor } from '../../../engine/alerts/alert-monitor.js';
-import type { Alert } from '../../../engine/alerts/alert-sink.js';
+import { AlertMonitor } from '../../../adapters/observers/alerts/alert-monitor.js';
+import type { Alert } from '../../../adapters/observers/alerts/alert-sink.js';
 import { windowDurationMs, type BudgetWindow } from '../../../engine/budget-windows.js';
 import type { DecisionRecord } from '../../../engine/decision-record.js';
 import { usdToMicros } from '../../../engine/money.js';

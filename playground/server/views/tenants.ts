@@ -1,4 +1,4 @@
-import type { PolicySimulation } from '../../../engine/simulation/index.js';
+import type { PolicySimulation } from '../../../offline/simulation/index.js';
 import type { Policy } from '../../../policies/schema.js';
 
 /** One tenant's spend against its budget, for the per-tenant table. */

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LearnedClassifier, qualityFromProbabilities } from '../../../adapters/classifiers/learned-classifier.js';
 import { manifestVersion } from '../../../adapters/classifiers/learned/artifact.js';
-import { trainClassifier } from '../../../adapters/classifiers/learned/train.js';
+import { trainClassifier } from '../../../offline/learning/train.js';
 import { createEmbedder, type Embedder } from '../../../embeddings/index.js';
-import { readLabeledCsv } from '../../../engine/routing-eval/labeled-csv.js';
-import { auc } from '../../../engine/routing-eval/metrics.js';
+import { readLabeledCsv } from '../../../offline/learning/labeled-csv.js';
+import { auc } from '../../../offline/learning/metrics.js';
 import type { ModelSpec } from '../../../policies/schema.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/routing');

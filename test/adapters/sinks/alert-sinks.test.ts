@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogAlertSink } from '../../../adapters/sinks/log-alert-sink.js';
 import { WebhookAlertSink } from '../../../adapters/sinks/webhook-alert-sink.js';
-import { AlertDeliveryError, type Alert } from '../../../engine/alerts/alert-sink.js';
-import { DedupingAlertSink } from '../../../engine/alerts/dedup.js';
+import { AlertDeliveryError, type Alert } from '../../../adapters/observers/alerts/alert-sink.js';
+import { DedupingAlertSink } from '../../../adapters/observers/alerts/dedup.js';
 
 const alert = (key: string, at: string): Alert => ({ key, kind: 'burn-rate', severity: 'page', tenant: 'acme', at, message: 'm', data: { longBurn: 20 } });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonlDecisionSink, repairTornTail } from '../../../adapters/sinks/jsonl-decision-sink.js';
 import type { DecisionRecord } from '../../../engine/decision-record.js';
-import { readDecisionLog } from '../../../engine/decision-log-reader.js';
+import { readDecisionLog } from '../../../offline/reporting/decision-log-reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-sink-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

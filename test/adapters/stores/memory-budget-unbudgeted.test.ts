@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBudgetStore } from '../../../adapters/stores/memory-budget-store.js';
-import { Prng } from '../../../engine/trace/index.js';
+import { Prng } from '../../../offline/trace/index.js';
 import type { Policy } from '../../../policies/schema.js';
 
 const TENANTS = {

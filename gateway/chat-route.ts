@@ -1,0 +1,142 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Tollgate, CompletionResult, StreamChunk } from '../engine/tollgate.js';
+import { toFieldIssues } from '../engine/errors.js';
+import { fail, httpFailure, type HttpFailure } from './http-errors.js';
+import {
+  chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, toTollgateRequest, usageEvent,
+} from './openai-shapes.js';
+
+export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
+export const HEADER_MODEL = 'x-tollgate-model';
+export const HEADER_COST = 'x-tollgate-cost-micros';
+
+/** Headers describing a settled request: the model that answered, its full cost (µ$) and its request id. */
+export function resultHeaders(r: CompletionResult): Record<string, string> {
+  return { [HEADER_MODEL]: r.model, [HEADER_COST]: String(r.cost.full), [HEADER_REQUEST_ID]: r.id };
+}
+
+export function sendFailure(reply: FastifyReply, f: HttpFailure): FastifyReply {
+  return reply.code(f.status).headers(f.headers).send(f.body);
+}
+
+/** The engine work a gateway has in flight, so closing can wait for it (and for its log records). */
+export class Inflight {
+  private readonly set = new Set<Promise<unknown>>();
+
+  track<T>(p: Promise<T>): Promise<T> {
+    this.set.add(p);
+    const done = () => this.set.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Resolves when everything tracked has settled. */
+  async idle(): Promise<void> {
+    while (this.set.size) await Promise.allSettled([...this.set]);
+  }
+}
+
+/** Tags from `x-tollgate-tags: a,b` (optional; they feed rules and per-tag budgets). */
+function tagsOf(req: FastifyRequest): string[] | undefined {
+  const h = req.headers['x-tollgate-tags'];
+  if (typeof h !== 'string') return undefined;
+  return h.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+/**
+ * `POST /v1/chat/completions`. Validates the body (400 with every failing field path), runs the request
+ * through the engine for the key's tenant, and answers only after `complete()` resolved — which is after
+ * the decision record was durably appended — so every answered request is in the decision log.
+ * Streaming answers start once the first delta exists; an engine failure before that is an ordinary
+ * HTTP error, a failure after it ends the stream with an OpenAI-shaped `{error}` event and no `[DONE]`.
+ */
+export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const id = req.tollgateRequestId;
+    const parsed = chatBodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issues = toFieldIssues(parsed.error.issues);
+      const msg = `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`;
+      return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path || null));
+    }
+    const body = parsed.data;
+    const request = toTollgateRequest(body, req.tenant!, id, tagsOf(req));
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    if (!body.stream) {
+      let result: CompletionResult;
+      try {
+        result = await inflight.track(tollgate.complete(request, { signal: abort.signal }));
+      } catch (err) {
+        return sendFailure(reply, httpFailure(err));
+      }
+      return reply.code(200).headers(resultHeaders(result)).send(completionBody(result, Math.floor(Date.now() / 1000)));
+    }
+    const it = tollgate.stream(request, { signal: abort.signal })[Symbol.asyncIterator]();
+    let first: IteratorResult<StreamChunk>;
+    try {
+      first = await inflight.track(it.next());
+    } catch (err) {
+      return sendFailure(reply, httpFailure(err));
+    }
+    reply.hijack();
+    await inflight.track(streamSse(reply.raw, it, first, { id: completionId(id), requestId: id, model: body.model, usage: !!body.stream_options?.include_usage }));
+    return undefined;
+  };
+}
+
+async function streamSse(
+  res: ServerResponse,
+  it: AsyncIterator<StreamChunk>,
+  first: IteratorResult<StreamChunk>,
+  o: { id: string; requestId: string; model: string; usage: boolean },
+): Promise<void> {
+  const created = Math.floor(Date.now() / 1000);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    [HEADER_REQUEST_ID]: o.requestId,
+    trailer: `${HEADER_MODEL}, ${HEADER_COST}`,
+  });
+  await write(res, chunkEvent(o.id, created, o.model, { role: 'assistant', content: '' }, null));
+  let step = first;
+  try {
+    for (;;) {
+      if (step.done) break;
+      const c = step.value;
+      if (c.type === 'delta') {
+        if (c.text) await write(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
+      } else {
+        const r = c.result;
+        await write(res, chunkEvent(o.id, created, r.model, {}, 'stop'));
+        if (o.usage) await write(res, usageEvent(o.id, created, r));
+        await write(res, DONE_EVENT);
+        res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: String(r.cost.full) });
+        break;
+      }
+      step = await it.next();
+    }
+  } catch (err) {
+    const f = httpFailure(err);
+    if (!res.destroyed) await write(res, `data: ${JSON.stringify(errorBody(f.body.error.message, f.body.error.type, f.body.error.code))}\n\n`);
+  }
+  if (!res.destroyed) res.end();
+}
+
+function write(res: ServerResponse, text: string): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  if (res.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,68 @@
+import { AllModelsFailedError, TollgateError, ValidationError } from '../engine/errors.js';
+import { redactSecrets } from '../engine/redact.js';
+import { errorBody, type OpenAIErrorBody } from './openai-shapes.js';
+
+/** An HTTP answer for a failure: status, OpenAI-shaped body and extra headers (Retry-After). */
+export interface HttpFailure {
+  status: number;
+  body: OpenAIErrorBody;
+  headers: Record<string, string>;
+}
+
+/** Retry-After in whole seconds (at least 1) from milliseconds. */
+export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+
+/** When a budget refusal says it can never fit (no `retryAfterMs`), clients are told to come back in an hour. */
+const BUDGET_RETRY_FALLBACK_MS = 3_600_000;
+
+/**
+ * Maps an engine error to the gateway's HTTP answer. Codes are stable:
+ * - `invalid_request` → 400 `invalid_request_error` (param: the first failing field path; message: all of them)
+ * - `unknown_model` → 404 `model_not_found`; `context_window_exceeded` → 400 `context_length_exceeded`;
+ *   `no_eligible_model` → 422
+ * - `budget_exceeded` → 429 `insufficient_quota`; `rate_limited` → 429 `rate_limit_exceeded`; both with Retry-After
+ * - `all_models_failed` (after the policy's retries and fallbacks) → 504 when every attempt timed out,
+ *   503 when every attempt was refused for capacity (429, open circuit), else 502; type `upstream_error`
+ * - `stream_interrupted` (a stream failed after text was sent; no fallback possible) → 502, inside the SSE stream
+ * - anything else → 500 `internal_error`. Messages are passed through {@link redactSecrets}.
+ */
+export function httpFailure(err: unknown): HttpFailure {
+  if (!(err instanceof TollgateError)) return fail(500, 'server_error', 'internal_error', 'internal error');
+  const msg = redactSecrets(err.message);
+  switch (err.code) {
+    case 'invalid_request': {
+      const issues = err instanceof ValidationError ? err.issues : [];
+      return fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path ?? null);
+    }
+    case 'unknown_model':
+      return fail(404, 'invalid_request_error', 'model_not_found', msg, 'model');
+    case 'context_window_exceeded':
+      return fail(400, 'invalid_request_error', 'context_length_exceeded', msg, 'messages');
+    case 'no_eligible_model':
+      return fail(422, 'invalid_request_error', 'no_eligible_model', msg);
+    case 'budget_exceeded': {
+      const ms = (err.details.retryAfterMs as number | undefined) ?? BUDGET_RETRY_FALLBACK_MS;
+      return fail(429, 'insufficient_quota', 'budget_exceeded', msg, null, { 'retry-after': retryAfterSeconds(ms) });
+    }
+    case 'rate_limited':
+      return fail(429, 'rate_limit_error', 'rate_limit_exceeded', msg, null, { 'retry-after': retryAfterSeconds(Number(err.details.retryAfterMs) || 1000) });
+    case 'stream_interrupted':
+      return fail(502, 'upstream_error', 'stream_interrupted', msg);
+    case 'all_models_failed':
+      return fail(upstreamStatus(err as AllModelsFailedError), 'upstream_error', 'all_models_failed', msg);
+    default:
+      if (err.code.startsWith('provider_')) return fail(err.code === 'provider_timeout' ? 504 : 502, 'upstream_error', err.code, msg);
+      return fail(500, 'server_error', err.code, msg);
+  }
+}
+
+function upstreamStatus(err: AllModelsFailedError): number {
+  const codes = (err.attempts ?? []).map((a) => a.code);
+  if (codes.length && codes.every((c) => c === 'provider_timeout')) return 504;
+  if (codes.length && codes.every((c) => c === 'provider_rate_limited' || c === 'provider_circuit_open')) return 503;
+  return 502;
+}
+
+export function fail(status: number, type: string, code: string | null, message: string, param: string | null = null, headers: Record<string, string> = {}): HttpFailure {
+  return { status, body: errorBody(message, type, code, param), headers };
+}

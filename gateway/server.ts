@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Tollgate } from '../engine/tollgate.js';
+import { presentedKey } from './api-keys.js';
+import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
+import { fail } from './http-errors.js';
+import { AUTO_MODEL } from './openai-shapes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant the API key belongs to (set by the auth hook on `/v1/*`). */
+    tenant?: string;
+    /** The client's `x-request-id` when acceptable, else a fresh UUID; becomes the decision's request id. */
+    tollgateRequestId: string;
+  }
+}
+
+/** Something that renders Prometheus text: a prom-client `Registry` fits. */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string> | string;
+}
+
+export interface GatewayOptions {
+  tollgate: Tollgate;
+  /** Resolves a presented API key to its tenant (e.g. `KeyStore.tenantFor`); `undefined` means unknown. */
+  tenantForKey: (key: string) => string | undefined;
+  /** Largest accepted request body in bytes (default 1 MiB); larger → 413. */
+  bodyLimit?: number;
+  /** Served at `GET /metrics`; without one, `/metrics` answers 404. */
+  metrics?: MetricsSource;
+  /** Fastify's request logger (off by default). It never logs headers, so keys stay out of logs. */
+  logger?: boolean;
+  /** On close, how long in-flight requests may take before their connections are cut (default 10 s). */
+  closeGraceMs?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the OpenAI-compatible gateway (fastify 5):
+ * - `POST /v1/chat/completions` — streaming (SSE chunks, final usage chunk with `stream_options.include_usage`) and not
+ * - `GET /v1/models` — the policy's models plus the virtual `auto` model (let Tollgate route)
+ * - `GET /healthz` — liveness and the policy version; `GET /metrics` — Prometheus text
+ * `/v1/*` needs `Authorization: Bearer <key>`; a missing or unknown key is a 401 before the body is read.
+ * Every error is OpenAI-shaped: `{ error: { message, type, param, code } }`.
+ */
+export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  app.decorateRequest('tenant', undefined);
+  app.decorateRequest('tollgateRequestId', '');
+
+  app.addHook('onRequest', async (req, reply) => {
+    const given = req.headers['x-request-id'];
+    req.tollgateRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    reply.header(HEADER_REQUEST_ID, req.tollgateRequestId);
+    if (!req.url.startsWith('/v1/')) return;
+    const key = presentedKey(req.headers);
+    if (key === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>".'));
+    const tenant = o.tenantForKey(key);
+    if (tenant === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'));
+    req.tenant = tenant;
+  });
+
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status === 413) return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Request body larger than ${o.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`));
+    if (status === 415) return sendFailure(reply, fail(415, 'invalid_request_error', 'unsupported_media_type', 'Send the body as application/json'));
+    if (status < 500) return sendFailure(reply, fail(status, 'invalid_request_error', 'invalid_request', `Invalid request: ${err.message}`));
+    return sendFailure(reply, fail(500, 'server_error', 'internal_error', 'internal error'));
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  app.post('/v1/chat/completions', chatHandler(o.tollgate, inflight));
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: [
+      { id: AUTO_MODEL, object: 'model', created: 0, owned_by: 'tollgate' },
+      ...o.tollgate.policy.models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: `tollgate:${m.tier}` })),
+    ],
+  }));
+  app.get('/healthz', async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
+  app.get('/metrics', async (_req, reply) => {
+    if (!o.metrics) return sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', 'No metrics registry configured'));
+    return reply.type(o.metrics.contentType).send(await o.metrics.metrics());
+  });
+  return app;
+}
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  /** Stops accepting requests, waits for in-flight ones, then closes the engine (flushing the log). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the gateway on `host:port` (port 0: an ephemeral port). `close()` stops accepting
+ * requests, cuts connections with no request in flight at once (keep-alive or never used), lets
+ * in-flight requests finish for up to `closeGraceMs`, waits for their engine work (so their records are
+ * logged), then closes the engine and its decision log.
+ */
+export async function startGateway(o: GatewayOptions & { host?: string; port?: number }): Promise<RunningGateway> {
+  const inflight = new Inflight();
+  const app = buildGateway(o, inflight);
+  const active = new Map<Socket, number>();
+  let shuttingDown = false;
+  app.server.on('connection', (s: Socket) => {
+    active.set(s, 0);
+    s.once('close', () => active.delete(s));
+  });
+  app.server.on('request', (req, res) => {
+    const s = req.socket;
+    active.set(s, (active.get(s) ?? 0) + 1);
+    res.once('close', () => {
+      if (!active.has(s)) return;
+      const left = active.get(s)! - 1;
+      active.set(s, left);
+      if (shuttingDown && left === 0) s.end(); // a keep-alive connection must not hold the shutdown
+    });
+  });
+  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+  const { port, address, family } = app.server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        shuttingDown = true;
+        const closed = app.close();
+        for (const [s, n] of active) if (n === 0) s.destroy();
+        const cut = setTimeout(() => app.server.closeAllConnections(), o.closeGraceMs ?? 10_000);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cut);
+        }
+        await inflight.idle();
+        await o.tollgate.close();
+      })()),
+  };
+}

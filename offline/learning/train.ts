@@ -1,0 +1,165 @@
+/**
+ * Trains a learned classifier artefact from labeled routing data (see `tollgate train`): embeds every
+ * prompt, holds out a validation split of the training data, tunes each method's hyper-parameters on it
+ * (kNN: k; logreg: L2 strength), keeps the method with the better held-out APGR (both are reported in
+ * the manifest), refits it on all rows and writes the versioned artefact directory. Deterministic in
+ * `seed` (split) — no other randomness is used.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Embedder } from '../../embeddings/embedder.js';
+import { LanceDbStore } from '../../embeddings/lancedb-store.js';
+import type { LabeledData } from './labeled-csv.js';
+import { ARTIFACT_FORMAT, type ArtifactManifest, type LearnedMethod, manifestVersion, sha256, stableStringify, type ValidationMetrics } from '../../adapters/classifiers/learned/artifact.js';
+import { DEFAULT_KNN, knnEstimate, type KnnParams, type Neighbour, packRows, topKNeighbours } from '../../adapters/classifiers/learned/knn.js';
+import { fitLogReg, gramMatrix, type LogRegModel, predictLogReg } from './logreg.js';
+import type { OutputLengthModelData } from '../../adapters/classifiers/learned/output-length.js';
+import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from '../../adapters/classifiers/learned/predictors.js';
+import { CALIBRATION_FILE, labeledDataSha256 } from '../../adapters/classifiers/learned/calibration.js';
+import { outOfFold } from './folds.js';
+import { scorePredictions, splitRows } from './validation.js';
+
+export interface TrainOptions {
+  data: LabeledData;
+  outDir: string;
+  embedder: Embedder;
+  method?: LearnedMethod | 'both';
+  seed?: number;
+  /** Fraction of rows held out for validation. Default 0.2. */
+  validationFraction?: number;
+  /** Per-task output-length model (from a decision log) to store in the artefact. */
+  outputLength?: OutputLengthModelData;
+  /** Folds of the out-of-fold calibration predictions (`calibration.json`). Default 5. */
+  calibrationFolds?: number;
+  /** Hyper-parameter grids (defaults: k ∈ {30, 100, 200}; λ ∈ {3e-3, 1e-2, 3e-2, 1e-1, 3e-1}). */
+  knnK?: number[];
+  logregL2?: number[];
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+const BATCH = 512;
+
+export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest> {
+  const { data, embedder } = o;
+  const seed = o.seed ?? 1;
+  const progress = o.onProgress ?? (() => undefined);
+  const vectors: Float32Array[] = [];
+  // Large calls: the embedder sorts each call's texts by length, so big calls pad least.
+  for (let i = 0; i < data.rows.length; i += BATCH) {
+    vectors.push(...(await embedder.embed(data.rows.slice(i, i + BATCH).map((r) => r.prompt))));
+    progress('embed', Math.min(data.rows.length, i + BATCH), data.rows.length);
+  }
+  const labels = data.rows.map((r) => data.models.map((m) => r.scores[m]!));
+  const priorsOf = (rows: readonly number[]) => data.models.map((_, j) => rows.reduce((s, i) => s + labels[i]![j]!, 0) / rows.length);
+  const all = labels.map((_, i) => i);
+  const priors = priorsOf(all).map(round6);
+  const weak = priors.indexOf(Math.min(...priors));
+  const strong = priors.lastIndexOf(Math.max(...priors));
+  const subjects = data.rows.every((r) => r.meta.subject !== undefined) ? data.rows.map((r) => r.meta.subject!) : undefined;
+  const split = splitRows(data.rows.length, o.validationFraction ?? 0.2, seed, subjects);
+  const methods: LearnedMethod[] = o.method === 'knn' ? ['knn'] : o.method === 'logreg' ? ['logreg'] : ['knn', 'logreg'];
+  const valLabels = split.validation.map((i) => labels[i]!);
+  const validation: Partial<Record<LearnedMethod, ValidationMetrics>> = {};
+  /** kNN fitted on `rows`: their vectors packed once, their labels and priors. */
+  const knnFit = (rows: readonly number[]) => {
+    const matrix = packRows(rows.map((i) => vectors[i]!), embedder.dimension);
+    const fitLabels = rows.map((i) => labels[i]!);
+    const fitPriors = priorsOf(rows);
+    return {
+      neighbours: (row: number, k: number) => topKNeighbours(vectors[row]!, matrix, embedder.dimension, k),
+      estimate: (neighbours: Neighbour[], params: KnnParams) => knnEstimate(neighbours, fitLabels, fitPriors, params),
+    };
+  };
+  /** Logistic-regression heads (one per model) fitted on `rows`; `gram` may be shared across L2 strengths. */
+  const fitHeads = (rows: readonly number[], l2: number, gram = gramMatrix(rows.map((i) => vectors[i]!))): LogRegModel[] =>
+    data.models.map((_, j) => fitLogReg(rows.map((i) => vectors[i]!), rows.map((i) => labels[i]![j]!), { l2, gram }));
+  if (methods.includes('knn')) {
+    const grid = o.knnK ?? [30, 100, 200];
+    const fitted = knnFit(split.train);
+    const kMax = Math.max(...grid);
+    const neighbours = split.validation.map((i) => fitted.neighbours(i, kMax));
+    for (const [n, k] of grid.entries()) {
+      const params = { ...DEFAULT_KNN, k };
+      const probs = neighbours.map((nb) => fitted.estimate(nb.slice(0, k), params));
+      const m = scorePredictions(probs, valLabels, weak, strong, { k, temperature: params.temperature, smoothing: params.smoothing });
+      if (!validation.knn || m.apgr > validation.knn.apgr) validation.knn = m;
+      progress('tune knn', n + 1, grid.length);
+    }
+  }
+  if (methods.includes('logreg')) {
+    const grid = o.logregL2 ?? [3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
+    const gram = gramMatrix(split.train.map((i) => vectors[i]!));
+    for (const [n, l2] of grid.entries()) {
+      const heads = fitHeads(split.train, l2, gram);
+      const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
+      const m = scorePredictions(probs, valLabels, weak, strong, { l2 });
+      if (!validation.logreg || m.apgr > validation.logreg.apgr) validation.logreg = m;
+      progress('tune logreg', n + 1, grid.length);
+    }
+  }
+  const selected = methods.reduce((a, b) => (validation[b]!.apgr > validation[a]!.apgr ? b : a));
+  const folds = o.calibrationFolds ?? 5;
+  const params = validation[selected]!.params;
+  const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
+    if (selected === 'knn') {
+      const fitted = knnFit(fit);
+      const knnParams = { k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
+      return held.map((i) => fitted.estimate(fitted.neighbours(i, knnParams.k), knnParams));
+    }
+    const heads = fitHeads(fit, params.l2!);
+    return held.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
+  }, subjects);
+  progress('calibrate', 1, 1);
+  rmSync(o.outDir, { recursive: true, force: true });
+  mkdirSync(o.outDir, { recursive: true });
+  const files: Record<string, string> = {};
+  const calibrationJson = `${JSON.stringify(calibration)}\n`;
+  writeFileSync(join(o.outDir, CALIBRATION_FILE), calibrationJson);
+  files[CALIBRATION_FILE] = sha256(calibrationJson);
+  let knn: ArtifactManifest['knn'];
+  let logreg: ArtifactManifest['logreg'];
+  if (selected === 'logreg') {
+    const l2 = validation.logreg!.params.l2!;
+    const heads = fitHeads(all, l2);
+    progress('fit logreg', 1, 1);
+    const { buildLogRegOnnx } = await import('./logreg-onnx.js');
+    const bytes = buildLogRegOnnx(heads, embedder.dimension, { models: JSON.stringify(data.models), embedder: `${embedder.modelId}@${embedder.modelVersion}` });
+    writeFileSync(join(o.outDir, HEAD_FILE), bytes);
+    files[HEAD_FILE] = sha256(bytes);
+    logreg = { l2 };
+  } else {
+    const p = validation.knn!.params;
+    const namespace = 'routing-knn';
+    const store = await LanceDbStore.open({ dir: join(o.outDir, KNN_DIR), modelVersion: embedder.modelVersion, dimension: embedder.dimension });
+    for (let i = 0; i < vectors.length; i += 2000) {
+      await store.upsert(vectors.slice(i, i + 2000).map((vector, k) => ({ tenant: KNN_TENANT, namespace, hash: `row-${i + k}`, id: String(i + k), vector })));
+      progress('store knn', Math.min(vectors.length, i + 2000), vectors.length);
+    }
+    await store.close();
+    const labelsJson = `${stableStringify({ models: data.models, labels })}\n`;
+    writeFileSync(join(o.outDir, KNN_LABELS), labelsJson);
+    files[KNN_LABELS] = sha256(labelsJson);
+    const hash = sha256(Buffer.concat(vectors.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))));
+    knn = { k: p.k!, temperature: p.temperature!, smoothing: p.smoothing!, rows: vectors.length, namespace, vectorsSha256: hash };
+  }
+  const body: Omit<ArtifactManifest, 'version'> = {
+    format: ARTIFACT_FORMAT,
+    method: selected,
+    qualityMode: 'relative',
+    embedder: { modelId: embedder.modelId, modelVersion: embedder.modelVersion, dimension: embedder.dimension },
+    models: data.models,
+    priors,
+    knn,
+    logreg,
+    outputLength: o.outputLength,
+    calibration: { folds, by: calibration.by },
+    training: { seed, rows: data.rows.length, validationRows: split.validation.length, split: split.by, dataSha256: labeledDataSha256(data, data.models)! },
+    metrics: { validation, selected, selectedBy: 'validation APGR (higher wins)' },
+    files,
+  };
+  const manifest: ArtifactManifest = { ...body, version: manifestVersion(body) } as ArtifactManifest;
+  writeFileSync(join(o.outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
