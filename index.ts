@@ -1,4 +1,10 @@
-/** Tollgate's public API. */
+/**
+ * Tollgate's public API (`tollgate`): the engine, policies, HTTP model adapters, memory stores and sinks.
+ * Loads no native module and no Redis/BullMQ client. Heavy parts have their own entry points:
+ * `tollgate/embeddings`, `tollgate/redis`, `tollgate/observers`, `tollgate/classifiers`, `tollgate/trace`,
+ * `tollgate/simulation`, `tollgate/learning`, `tollgate/billing`, `tollgate/reporting`, `tollgate/gateway`
+ * (see docs/architecture.md).
+ */
 export { createTollgate, type TollgateOptions } from './compose.js';
 export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type CallOptions } from './engine/tollgate.js';
 export { definePolicy } from './policies/define-policy.js';
@@ -14,7 +20,6 @@ export { type Micros, usdToMicros, microsToUsd, formatUsd } from './engine/money
 export { compilePolicy, type CompiledPolicy } from './engine/compiled-policy.js';
 export { decide, matchRule, explainDecision, type Decision, type RouteFacts } from './engine/router.js';
 export { CostLedger, type LedgerRow, type LedgerDimension } from './engine/ledger.js';
-export { readDecisionLog } from './offline/reporting/decision-log-reader.js';
 export { decisionRecordSchema, type DecisionRecord } from './engine/decision-record.js';
 export type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from './engine/seams/model-adapter.js';
 export type { RequestClassifier, Classification, ClassifierInput } from './engine/seams/classifier.js';
@@ -30,17 +35,31 @@ export { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
 export { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
 export { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
 export { MemoryDecisionSink, NullDecisionSink } from './adapters/sinks/memory-decision-sink.js';
-export * from './embeddings/index.js';
 export { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
-export { RedisBudgetStore } from './adapters/stores/redis-budget-store.js';
 export { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
-export { RedisRateLimiter } from './adapters/stores/redis-rate-limiter.js';
 export { chooseLimitAction, formatLimitAction, LimitActionRefusedError, type LimitAction } from './engine/limit-actions.js';
-export { AlertMonitor } from './adapters/observers/alerts/alert-monitor.js';
-export type { AlertSink, Alert } from './adapters/observers/alerts/alert-sink.js';
 export { LogAlertSink } from './adapters/sinks/log-alert-sink.js';
 export { WebhookAlertSink } from './adapters/sinks/webhook-alert-sink.js';
-export { TollgateMetrics, metricsHandler } from './adapters/observers/prometheus-metrics.js';
 export { withRequestSpan, genAiSpanName, recordDecisionOnSpan } from './engine/tracing.js';
-export { simulatePolicies, traceRowToRequest, type SimulateOptions, type SimulationReport, type PolicySimulation, type SimulationProgress } from './offline/simulation/index.js';
-export { reportDecisionLog, type LogReport } from './offline/reporting/index.js';
+export { packageRoot, examplePolicies, defaultTrace } from './policies/bundled-files.js';
+
+// Building blocks that Tollgate's own faces and offline tools use (they import only entry points).
+export { ClassifierArtifactError } from './adapters/classifiers/learned/artifact-error.js';
+export { type CompiledRule } from './engine/compiled-policy.js';
+export { messageText, requestFacts } from './engine/request-facts.js';
+export { ARTIFACT_FORMAT, manifestVersion, sha256, stableStringify, type ArtifactManifest, type LearnedMethod, type ValidationMetrics } from './adapters/classifiers/learned/artifact.js';
+export { CALIBRATION_FILE, labeledDataSha256, type CalibrationData } from './adapters/classifiers/learned/calibration.js';
+export { DEFAULT_KNN, knnEstimate, packRows, topKNeighbours, type KnnParams, type Neighbour } from './adapters/classifiers/learned/knn.js';
+export { fitOutputLength, observationsFromLog, type OutputLengthModelData } from './adapters/classifiers/learned/output-length.js';
+export { applyFeedback, isFeedbackLine, readFeedback } from './engine/feedback.js';
+export { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './adapters/simulated-draws.js';
+export { checkAmounts } from './engine/budget-plan.js';
+export { type ValidRequest } from './engine/request.js';
+export { downgradeExclusions, reservationSize } from './engine/reservation-size.js';
+export { buildDecisionRecord, settledUsage, type SettledAnswer } from './engine/settle-record.js';
+export { countPromptByEncoding } from './engine/tokens.js';
+export { BufferedJsonlDecisionSink } from './adapters/sinks/buffered-jsonl-sink.js';
+export { redactSecrets } from './engine/redact.js';
+export { windowDurationMs, type BudgetWindow } from './engine/budget-windows.js';
+export { loadPolicyClassifier } from './adapters/classifiers/policy-classifier.js';
+export { loadPolicySync } from './policies/loader.js';

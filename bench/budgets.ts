@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { deletePrefix } from '../test/support/redis.js';
 import { Redis } from 'ioredis';
-import type { Policy } from '../policies/schema.js';
-import type { BudgetStore } from '../engine/seams/budget-store.js';
-import { MemoryBudgetStore } from '../adapters/stores/memory-budget-store.js';
-import { RedisBudgetStore } from '../adapters/stores/redis-budget-store.js';
+import type { Policy } from '../index.js';
+import type { BudgetStore } from '../index.js';
+import { MemoryBudgetStore } from '../index.js';
+import { RedisBudgetStore } from '../adapters/redis/index.js';
 import { printTable, writeResult } from './stats.js';
 
 /**

@@ -1,12 +1,12 @@
-import { createTollgate } from '../compose.js';
-import { NullDecisionSink } from '../adapters/sinks/memory-decision-sink.js';
-import { RulesClassifier } from '../adapters/classifiers/rules-classifier.js';
-import { decide } from '../engine/router.js';
-import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
-import { resolvePolicy } from '../policies/loader.js';
+import { createTollgate } from '../index.js';
+import { NullDecisionSink } from '../index.js';
+import { RulesClassifier } from '../index.js';
+import { decide } from '../index.js';
+import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../index.js';
+import { resolvePolicy } from '../index.js';
 import { printTable, summarize, timeAsync, timeSync, writeResult } from './stats.js';
-import { validateRequest } from '../engine/request.js';
-import { countChatTokens } from '../engine/tokens.js';
+import { validateRequest } from '../index.js';
+import { countChatTokens } from '../index.js';
 
 /** An adapter that answers at once with a fixed response: isolates the engine's own overhead. */
 class ZeroLatencyAdapter implements ModelAdapter {

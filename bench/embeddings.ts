@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LanceDbStore, OnnxEmbedder, defaultModelDir, contentHash, type VectorRecord } from '../embeddings/index.js';
-import { loadTeacher, TEACHER_DIMENSION, type Teacher } from '../embeddings/distill/teacher.js';
-import { packageRoot } from '../cli/paths.js';
+import { loadTeacher, TEACHER_DIMENSION, type Teacher } from '../embeddings/index.js';
+import { packageRoot } from '../index.js';
 import { cosine, loadMrpc, mrpcPath, scoreMrpc, type MrpcPair, type MrpcScore } from './embeddings-mrpc.js';
 import { printTable, summarize, timeAsync, writeResult } from './stats.js';
 

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTollgate } from '../compose.js';
-import { JsonlDecisionSink } from '../adapters/sinks/jsonl-decision-sink.js';
-import { NullDecisionSink } from '../adapters/sinks/memory-decision-sink.js';
-import { addKey, KeyStore } from '../gateway/api-keys.js';
-import { startGateway } from '../gateway/server.js';
-import type { DecisionSink } from '../engine/seams/decision-sink.js';
+import { createTollgate } from '../index.js';
+import { JsonlDecisionSink } from '../index.js';
+import { NullDecisionSink } from '../index.js';
+import { addKey, KeyStore } from '../gateway/index.js';
+import { startGateway } from '../gateway/index.js';
+import type { DecisionSink } from '../index.js';
 import { startFakeVendor } from '../test/support/fake-vendor-server.js';
 import { printTable, summarize, writeResult, type LatencySummary } from './stats.js';
 

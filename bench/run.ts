@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { packageRoot } from '../cli/paths.js';
+import { packageRoot } from '../index.js';
 
 /**
  * `npm run bench`: runs every benchmark module, prints a table per module and writes

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../cli/paths.js';
+import { packageRoot } from '../index.js';
 import { createEmbedder } from '../embeddings/index.js';
-import { DEFAULT_SEMANTIC_THRESHOLD } from '../embeddings/semantic-cache.js';
+import { DEFAULT_SEMANTIC_THRESHOLD } from '../embeddings/index.js';
 import { printTable, writeResult } from './stats.js';
 
 interface Pair {

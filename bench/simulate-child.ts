@@ -1,4 +1,4 @@
-import { examplePolicies } from '../cli/paths.js';
+import { examplePolicies } from '../index.js';
 import { simulatePolicies } from '../offline/simulation/index.js';
 import { openTrace } from '../offline/trace/index.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { examplePolicies } from '../cli/paths.js';
+import { examplePolicies } from '../index.js';
 import { simulatePolicies } from '../offline/simulation/index.js';
 import { generateTrace, openTrace, writeTraceJsonl } from '../offline/trace/index.js';
 import { profileByModule } from './cpu-profile.js';

@@ -3,8 +3,8 @@ import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import * as gptO200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as gptCl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens } from '../engine/tokens.js';
-import { Prng } from '../offline/trace/prng.js';
+import { countTokens } from '../index.js';
+import { Prng } from '../offline/trace/index.js';
 import { printTable, writeResult } from './stats.js';
 
 /** Size of the mixed corpus (UTF-8 bytes). */

@@ -1,4 +1,4 @@
-import { PolicyError } from '../engine/errors.js';
+import { PolicyError } from '../index.js';
 import { CliUsageError } from './io.js';
 
 /** Micro-dollars as dollars: `$1,234.56` from $100 up, four decimals below (so cheap tiers don't show as $0.00). */

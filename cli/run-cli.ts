@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { TollgateError } from '../engine/errors.js';
-import { redactSecrets } from '../engine/redact.js';
+import { TollgateError } from '../index.js';
+import { redactSecrets } from '../index.js';
 import { registerCommands } from './commands/index.js';
 import { CliUsageError, type CliIo, processIo } from './io.js';
 

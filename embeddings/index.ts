@@ -1,4 +1,4 @@
-/** Public API of the embeddings subsystem (re-exported from the package root). */
+/** `tollgate/embeddings`: the embeddings subsystem (ONNX embedder, LanceDB store, dedup, jobs, semantic cache). */
 import type { Embedder } from './embedder.js';
 import { defaultModelDir } from './default-model.js';
 import { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
@@ -34,3 +34,5 @@ export {
   type EmbedWorkerOptions,
   type EmbedWorkerHandle,
 } from './distributed.js';
+export { OnnxDataType, encodeOnnxModel, type OnnxNode } from './distill/onnx-proto.js';
+export { TEACHER_DIMENSION, loadTeacher, type Teacher } from './distill/teacher.js';

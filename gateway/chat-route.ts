@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Tollgate, CompletionResult, StreamChunk } from '../engine/tollgate.js';
-import { toFieldIssues } from '../engine/errors.js';
+import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
+import { toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import {
   chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, toTollgateRequest, usageEvent,

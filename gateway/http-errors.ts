@@ -1,5 +1,5 @@
-import { AllModelsFailedError, TollgateError, ValidationError } from '../engine/errors.js';
-import { redactSecrets } from '../engine/redact.js';
+import { AllModelsFailedError, TollgateError, ValidationError } from '../index.js';
+import { redactSecrets } from '../index.js';
 import { errorBody, type OpenAIErrorBody } from './openai-shapes.js';
 
 /** An HTTP answer for a failure: status, OpenAI-shaped body and extra headers (Retry-After). */

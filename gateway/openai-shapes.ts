@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CompletionResult } from '../engine/tollgate.js';
-import type { TollgateRequest } from '../engine/request.js';
+import type { CompletionResult } from '../index.js';
+import type { TollgateRequest } from '../index.js';
 
 /**
  * The OpenAI chat-completions wire shapes the gateway accepts and returns.

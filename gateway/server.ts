@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { Tollgate } from '../engine/tollgate.js';
+import type { Tollgate } from '../index.js';
 import { presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { fail } from './http-errors.js';
@@ -9,12 +9,24 @@ import { AUTO_MODEL } from './openai-shapes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The tenant the API key belongs to (set by the auth hook on `/v1/*`). */
+    /** The tenant the API key belongs to (set by the auth hook on routes with `auth: 'key'` or `'admin'`). */
     tenant?: string;
     /** The client's `x-request-id` when acceptable, else a fresh UUID; becomes the decision's request id. */
     tollgateRequestId: string;
+    /** The client's own `x-request-id` when it sent an acceptable one: the request's idempotency key. */
+    clientRequestId?: string;
   }
 }
+
+/**
+ * Who may call a route, declared by every route as `config: { auth }`: `key` (a tenant's API key),
+ * `admin` (a key that `isAdminKey` accepts) or `none` (public). Checked on the matched route.
+ */
+export interface RouteAuthConfig {
+  auth: 'key' | 'admin' | 'none';
+}
+const KEY: RouteAuthConfig = { auth: 'key' };
+const PUBLIC: RouteAuthConfig = { auth: 'none' };
 
 /** Something that renders Prometheus text: a prom-client `Registry` fits. */
 export interface MetricsSource {
@@ -26,6 +38,8 @@ export interface GatewayOptions {
   tollgate: Tollgate;
   /** Resolves a presented API key to its tenant (e.g. `KeyStore.tenantFor`); `undefined` means unknown. */
   tenantForKey: (key: string) => string | undefined;
+  /** Whether a (valid) key may call `auth: 'admin'` routes (e.g. `KeyStore.isAdmin`); without it no key can. */
+  isAdminKey?: (key: string) => boolean;
   /** Largest accepted request body in bytes (default 1 MiB); larger → 413. */
   bodyLimit?: number;
   /** Served at `GET /metrics`; without one, `/metrics` answers 404. */
@@ -44,23 +58,35 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * - `POST /v1/chat/completions` — streaming (SSE chunks, final usage chunk with `stream_options.include_usage`) and not
  * - `GET /v1/models` — the policy's models plus the virtual `auto` model (let Tollgate route)
  * - `GET /healthz` — liveness and the policy version; `GET /metrics` — Prometheus text
- * `/v1/*` needs `Authorization: Bearer <key>`; a missing or unknown key is a 401 before the body is read.
+ * Each route declares its auth (`config.auth`, {@link RouteAuthConfig}); `key` routes need `Authorization: Bearer <key>`
+ * or `x-api-key: <key>`, checked on the matched route before the body is read (401 for a missing or unknown key).
  * Every error is OpenAI-shaped: `{ error: { message, type, param, code } }`.
  */
 export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
+  app.decorateRequest('clientRequestId', undefined);
 
+  // Every route declares who may call it (`config.auth`); a route without one is a startup error, not an open door.
+  app.addHook('onRoute', (route) => {
+    const auth = (route.config as RouteAuthConfig | undefined)?.auth;
+    if (auth !== 'key' && auth !== 'admin' && auth !== 'none') throw new Error(`gateway route ${String(route.method)} ${route.url} declares no config.auth ('key' | 'admin' | 'none')`);
+  });
+  // Authentication runs on the route fastify matched (after it decoded and normalised the path), never on the
+  // raw URL: `/v%31/models` is `/v1/models` and needs the same key. Unknown routes reach the 404 handler.
   app.addHook('onRequest', async (req, reply) => {
     const given = req.headers['x-request-id'];
     req.tollgateRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.clientRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
     reply.header(HEADER_REQUEST_ID, req.tollgateRequestId);
-    if (!req.url.startsWith('/v1/')) return;
+    const auth = (req.routeOptions.config as RouteAuthConfig | undefined)?.auth;
+    if (auth === 'none' || req.routeOptions.url === undefined) return; // public, or no route (404)
     const key = presentedKey(req.headers);
-    if (key === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>".'));
+    if (key === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>".'));
     const tenant = o.tenantForKey(key);
     if (tenant === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'));
+    if (auth === 'admin' && !o.isAdminKey?.(key)) return sendFailure(reply, fail(403, 'invalid_request_error', 'admin_key_required', 'This route needs an admin key.'));
     req.tenant = tenant;
   });
 
@@ -72,19 +98,19 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
     return sendFailure(reply, fail(500, 'server_error', 'internal_error', 'internal error'));
   });
   app.setNotFoundHandler((req, reply) =>
-    sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+    sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', `No route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`)),
   );
 
-  app.post('/v1/chat/completions', chatHandler(o.tollgate, inflight));
-  app.get('/v1/models', async () => ({
+  app.post('/v1/chat/completions', { config: KEY }, chatHandler(o.tollgate, inflight));
+  app.get('/v1/models', { config: KEY }, async () => ({
     object: 'list',
     data: [
       { id: AUTO_MODEL, object: 'model', created: 0, owned_by: 'tollgate' },
       ...o.tollgate.policy.models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: `tollgate:${m.tier}` })),
     ],
   }));
-  app.get('/healthz', async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/healthz', { config: PUBLIC }, async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
+  app.get('/metrics', { config: PUBLIC }, async (_req, reply) => {
     if (!o.metrics) return sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', 'No metrics registry configured'));
     return reply.type(o.metrics.contentType).send(await o.metrics.metrics());
   });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../offline/billing/chargeback.js';
-import { compilePolicy } from '../../engine/compiled-policy.js';
-import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { GenaiPricesCatalog } from '../../index.js';
+import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../offline/billing/index.js';
+import { compilePolicy } from '../../index.js';
+import { readDecisionLog } from '../../offline/reporting/index.js';
+import { loadPolicy } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { renderTable, withPolicyErrors } from '../format-table.js';
 import { csvCell, usdExact } from './money-format.js';

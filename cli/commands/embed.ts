@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createEmbedder, LanceDbStore } from '../../embeddings/index.js';
-import { enqueueEmbedJob, startEmbedWorker, waitForQueueDrained } from '../../embeddings/distributed.js';
-import { runEmbedJob } from '../../embeddings/batch-job.js';
-import type { ExecutionProvider } from '../../embeddings/execution-provider.js';
+import { enqueueEmbedJob, startEmbedWorker, waitForQueueDrained } from '../../embeddings/index.js';
+import { runEmbedJob } from '../../embeddings/index.js';
+import type { ExecutionProvider } from '../../embeddings/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { untilSignal } from '../until-signal.js';
 

@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
-import { evaluateRouting, type RoutingEvaluation } from '../../offline/learning/evaluate.js';
-import { compilePolicy } from '../../engine/compiled-policy.js';
-import { readLabeledCsv } from '../../offline/learning/labeled-csv.js';
-import { randomCurve } from '../../offline/learning/metrics.js';
-import { separatingRule } from '../../offline/learning/replay.js';
-import { curveSvg } from '../../offline/learning/svg-chart.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { GenaiPricesCatalog } from '../../index.js';
+import { loadPolicyClassifier } from '../../index.js';
+import { evaluateRouting, type RoutingEvaluation } from '../../offline/learning/index.js';
+import { compilePolicy } from '../../index.js';
+import { readLabeledCsv } from '../../offline/learning/index.js';
+import { randomCurve } from '../../offline/learning/index.js';
+import { separatingRule } from '../../offline/learning/index.js';
+import { curveSvg } from '../../offline/learning/index.js';
+import { loadPolicy } from '../../index.js';
 import type { CliIo } from '../io.js';
 
 /** The `--json` object: RouteLLM's metrics plus the curve. */

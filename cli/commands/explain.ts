@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createTollgate } from '../../compose.js';
-import { SimulatedAdapter } from '../../adapters/simulated-adapter.js';
-import type { DryRun } from '../../engine/tollgate.js';
-import type { TollgateRequest } from '../../engine/request.js';
+import { createTollgate } from '../../index.js';
+import { SimulatedAdapter } from '../../index.js';
+import type { DryRun } from '../../index.js';
+import type { TollgateRequest } from '../../index.js';
 import { traceRowToRequest } from '../../offline/simulation/index.js';
 import { parseTraceLine, TraceRowError } from '../../offline/trace/index.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { loadPolicy } from '../../index.js';
 import { int, usd, withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 

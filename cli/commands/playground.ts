@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { untilSignal } from '../until-signal.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { loadPolicy } from '../../index.js';
 import { DEFAULT_PLAYGROUND_PORT, startPlayground } from '../../playground/server/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
-import type { DecisionRecord } from '../../engine/decision-record.js';
-import { TollgateError } from '../../engine/errors.js';
-import { type Discrepancy, type ReconcileReport, reconcile } from '../../offline/billing/reconcile.js';
-import { parseVendorUsage, type VendorUsageRow } from '../../offline/billing/vendor-usage.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { readDecisionLog } from '../../offline/reporting/index.js';
+import type { DecisionRecord } from '../../index.js';
+import { TollgateError } from '../../index.js';
+import { type Discrepancy, type ReconcileReport, reconcile } from '../../offline/billing/index.js';
+import { parseVendorUsage, type VendorUsageRow } from '../../offline/billing/index.js';
+import { loadPolicy } from '../../index.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { usdExact } from './money-format.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { LedgerDimension } from '../../engine/ledger.js';
+import type { LedgerDimension } from '../../index.js';
 import { type LogReport, reportDecisionLog } from '../../offline/reporting/index.js';
 import { int, pct, renderTable, usd } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';

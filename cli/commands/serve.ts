@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { untilSignal } from '../until-signal.js';
-import { createTollgate } from '../../compose.js';
-import { TollgateMetrics } from '../../adapters/observers/prometheus-metrics.js';
-import { loadPolicy } from '../../policies/loader.js';
-import { KeyStore } from '../../gateway/api-keys.js';
-import { DEFAULT_BODY_LIMIT, startGateway } from '../../gateway/server.js';
+import { createTollgate } from '../../index.js';
+import { TollgateMetrics } from '../../adapters/observers/index.js';
+import { loadPolicy } from '../../index.js';
+import { KeyStore } from '../../gateway/index.js';
+import { DEFAULT_BODY_LIMIT, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 export const DEFAULT_KEYS_FILE = 'tollgate-keys.json';

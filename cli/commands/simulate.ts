@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { fileSafe, simulatePolicies, type SimulationProgress, type SimulationReport } from '../../offline/simulation/index.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
-import { defaultTrace, examplePolicies } from '../paths.js';
+import { defaultTrace, examplePolicies } from '../../index.js';
 import { formatSimulationTable, formatTraceLine } from './simulate-table.js';
 
 interface SimulateCliOptions {

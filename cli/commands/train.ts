@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { observationsFromLog, fitOutputLength } from '../../adapters/classifiers/learned/output-length.js';
-import { trainClassifier } from '../../offline/learning/train.js';
+import { observationsFromLog, fitOutputLength } from '../../index.js';
+import { trainClassifier } from '../../offline/learning/index.js';
 import { createEmbedder } from '../../embeddings/index.js';
-import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
-import { readLabeledCsv } from '../../offline/learning/labeled-csv.js';
+import { readDecisionLog } from '../../offline/reporting/index.js';
+import { readLabeledCsv } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 export function registerTrain(program: Command, io: CliIo): void {

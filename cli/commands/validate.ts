@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { PolicyError } from '../../engine/errors.js';
-import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { compilePolicy } from '../../engine/compiled-policy.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { PolicyError } from '../../index.js';
+import { GenaiPricesCatalog } from '../../index.js';
+import { compilePolicy } from '../../index.js';
+import { loadPolicy } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 export function registerValidate(program: Command, io: CliIo): void {

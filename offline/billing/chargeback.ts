@@ -1,6 +1,6 @@
-import type { DecisionRecord } from '../../engine/decision-record.js';
-import { TollgateError } from '../../engine/errors.js';
-import { CostLedger, type LedgerRow } from '../../engine/ledger.js';
+import type { DecisionRecord } from '../../index.js';
+import { TollgateError } from '../../index.js';
+import { CostLedger, type LedgerRow } from '../../index.js';
 
 /**
  * Chargeback: who owes what for a calendar month, per tenant and cost centre, with full cost split into

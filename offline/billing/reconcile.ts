@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../../engine/decision-record.js';
+import type { DecisionRecord } from '../../index.js';
 import type { VendorUsageRow } from './vendor-usage.js';
 
 /**

@@ -1,4 +1,4 @@
-import { TollgateError } from '../../engine/errors.js';
+import { TollgateError } from '../../index.js';
 
 /**
  * Vendor usage / cost exports (CSV), normalised to one row per (UTC day, model) bucket.

@@ -1,5 +1,5 @@
-import { TollgateError } from '../../engine/errors.js';
-export { ClassifierArtifactError } from '../../adapters/classifiers/learned/artifact-error.js';
+import { TollgateError } from '../../index.js';
+export { ClassifierArtifactError } from '../../index.js';
 
 /**
  * A labeled routing data file (CSV with a `prompt` column and one column per model) is unusable:

@@ -4,10 +4,10 @@
  * and score each operating point with the data's labels. Costs are the router's predicted costs under the
  * policy's prices (integer micro-dollars per request, averaged).
  */
-import type { CompiledPolicy } from '../../engine/compiled-policy.js';
-import { requestFacts } from '../../engine/request-facts.js';
-import { validateRequest } from '../../engine/request.js';
-import type { ClassifierInput, RequestClassifier, Classification } from '../../engine/seams/classifier.js';
+import type { CompiledPolicy } from '../../index.js';
+import { requestFacts } from '../../index.js';
+import { validateRequest } from '../../index.js';
+import type { ClassifierInput, RequestClassifier, Classification } from '../../index.js';
 import { RoutingDataError } from './errors.js';
 import type { LabeledData } from './labeled-csv.js';
 import { closeCurve, type CurvePoint, randomCurve, type RoutingMetrics, routingMetrics } from './metrics.js';

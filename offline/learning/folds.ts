@@ -1,5 +1,5 @@
 /** Fold assignment and out-of-fold prediction for `tollgate train`'s calibration data (see adapters/classifiers/learned/calibration.ts). */
-import type { CalibrationData } from '../../adapters/classifiers/learned/calibration.js';
+import type { CalibrationData } from '../../index.js';
 import { seededShuffle } from './validation.js';
 
 /** Fits on `fit` rows and predicts `predict` rows (probabilities per model, manifest order). */

@@ -4,10 +4,10 @@
  * the token counts, and a feedback score (see engine/feedback.ts) is the observed quality of the model
  * that answered. Only routed (not pinned), answered requests whose candidates include both models count.
  */
-import type { CompiledPolicy } from '../../engine/compiled-policy.js';
-import type { DecisionRecord } from '../../engine/decision-record.js';
+import type { CompiledPolicy } from '../../index.js';
+import type { DecisionRecord } from '../../index.js';
 import type { ReplayItem } from './replay.js';
-import type { Task } from '../../policies/schema.js';
+import type { Task } from '../../index.js';
 
 export function replayItemsFromLog(policy: CompiledPolicy, records: readonly DecisionRecord[], weak: string, strong: string): ReplayItem[] {
   const out: ReplayItem[] = [];

@@ -5,7 +5,7 @@
  * subsystem's ONNX writer (embeddings/distill/onnx-proto.ts), which needs the dev dependency protobufjs:
  * only training imports this file (dynamically), never the request path.
  */
-import { encodeOnnxModel, OnnxDataType, type OnnxNode } from '../../embeddings/distill/onnx-proto.js';
+import { encodeOnnxModel, OnnxDataType, type OnnxNode } from '../../embeddings/index.js';
 import type { LogRegModel } from './logreg.js';
 
 export const HEAD_INPUT = 'embedding';

@@ -5,9 +5,9 @@
  * from a data set, or feedback from the decision log). The floor is applied to one rule — the one
  * whose candidates include both the weak and the strong model.
  */
-import type { CompiledPolicy, CompiledRule } from '../../engine/compiled-policy.js';
-import { decide, type RouteFacts } from '../../engine/router.js';
-import type { Classification } from '../../engine/seams/classifier.js';
+import type { CompiledPolicy, CompiledRule } from '../../index.js';
+import { decide, type RouteFacts } from '../../index.js';
+import type { Classification } from '../../index.js';
 import { RoutingDataError } from './errors.js';
 import type { CurvePoint } from './metrics.js';
 

@@ -7,15 +7,15 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Embedder } from '../../embeddings/embedder.js';
-import { LanceDbStore } from '../../embeddings/lancedb-store.js';
+import type { Embedder } from '../../embeddings/index.js';
+import { LanceDbStore } from '../../embeddings/index.js';
 import type { LabeledData } from './labeled-csv.js';
-import { ARTIFACT_FORMAT, type ArtifactManifest, type LearnedMethod, manifestVersion, sha256, stableStringify, type ValidationMetrics } from '../../adapters/classifiers/learned/artifact.js';
-import { DEFAULT_KNN, knnEstimate, type KnnParams, type Neighbour, packRows, topKNeighbours } from '../../adapters/classifiers/learned/knn.js';
+import { ARTIFACT_FORMAT, type ArtifactManifest, type LearnedMethod, manifestVersion, sha256, stableStringify, type ValidationMetrics } from '../../index.js';
+import { DEFAULT_KNN, knnEstimate, type KnnParams, type Neighbour, packRows, topKNeighbours } from '../../index.js';
 import { fitLogReg, gramMatrix, type LogRegModel, predictLogReg } from './logreg.js';
-import type { OutputLengthModelData } from '../../adapters/classifiers/learned/output-length.js';
-import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from '../../adapters/classifiers/learned/predictors.js';
-import { CALIBRATION_FILE, labeledDataSha256 } from '../../adapters/classifiers/learned/calibration.js';
+import type { OutputLengthModelData } from '../../index.js';
+import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from '../../adapters/classifiers/index.js';
+import { CALIBRATION_FILE, labeledDataSha256 } from '../../index.js';
 import { outOfFold } from './folds.js';
 import { scorePredictions, splitRows } from './validation.js';
 

@@ -4,7 +4,7 @@
  * actual labels (unit costs: the curve is quality against strong share).
  */
 import { auc, closeCurve, rankedCurve, routingMetrics } from './metrics.js';
-import type { ValidationMetrics } from '../../adapters/classifiers/learned/artifact.js';
+import type { ValidationMetrics } from '../../index.js';
 
 export interface SplitIndices {
   train: number[];

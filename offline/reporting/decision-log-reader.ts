@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { TollgateError } from '../../engine/errors.js';
-import { type DecisionRecord, decisionRecordSchema } from '../../engine/decision-record.js';
-import { isFeedbackLine } from '../../engine/feedback.js';
+import { TollgateError } from '../../index.js';
+import { type DecisionRecord, decisionRecordSchema } from '../../index.js';
+import { isFeedbackLine } from '../../index.js';
 
 export interface LogReadIssue {
   line: number;

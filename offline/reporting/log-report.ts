@@ -1,5 +1,5 @@
 import { readDecisionLog, type LogReadIssue } from './decision-log-reader.js';
-import { CostLedger, type LedgerDimension, type LedgerRow } from '../../engine/ledger.js';
+import { CostLedger, type LedgerDimension, type LedgerRow } from '../../index.js';
 
 /** Tokens per request on one day of the log. */
 export interface InflationPoint {

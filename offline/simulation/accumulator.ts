@@ -1,5 +1,5 @@
-import { costPerMillion } from '../../engine/cost.js';
-import type { DecisionRecord } from '../../engine/decision-record.js';
+import { costPerMillion } from '../../index.js';
+import type { DecisionRecord } from '../../index.js';
 import type { ModelShare, PolicySimulation, TenantSpend, TierShare, TimelinePoint } from './types.js';
 
 /** How many decision records a report keeps verbatim (for a debug view). */

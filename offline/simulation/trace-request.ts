@@ -1,4 +1,4 @@
-import type { TollgateRequest } from '../../engine/request.js';
+import type { TollgateRequest } from '../../index.js';
 import type { TraceRequest } from '../trace/index.js';
 
 const EMPTY_MESSAGES: TollgateRequest['messages'] = [{ role: 'user', content: '' }];

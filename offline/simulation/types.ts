@@ -1,6 +1,6 @@
-import type { DecisionRecord } from '../../engine/decision-record.js';
+import type { DecisionRecord } from '../../index.js';
 import type { TraceRequest, TraceRowError } from '../trace/index.js';
-import type { LoadedPolicy } from '../../policies/loader.js';
+import type { LoadedPolicy } from '../../index.js';
 
 /** Progress of one policy's run, reported every few thousand rows and once at the end. */
 export interface SimulationProgress {

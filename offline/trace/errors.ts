@@ -1,4 +1,4 @@
-import { TollgateError } from '../../engine/errors.js';
+import { TollgateError } from '../../index.js';
 
 /**
  * One row of a trace file is malformed (bad JSON, bad timestamp, negative tokens, wrong column

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { toFieldIssues } from '../../engine/errors.js';
+import { toFieldIssues } from '../../index.js';
 import { badRequest } from './errors.js';
 
 /** Validates a JSON body with a zod schema; a mismatch is a 400 listing every failing field path. */

@@ -1,4 +1,4 @@
-import { TollgateError, type FieldIssue } from '../../engine/errors.js';
+import { TollgateError, type FieldIssue } from '../../index.js';
 
 /**
  * A playground API failure with the HTTP status to answer. Bodies are always

@@ -1,6 +1,6 @@
-import { readDecisionLog, type LogReadIssue } from '../../offline/reporting/decision-log-reader.js';
-import type { DecisionRecord } from '../../engine/decision-record.js';
-import type { Policy } from '../../policies/schema.js';
+import { readDecisionLog, type LogReadIssue } from '../../offline/reporting/index.js';
+import type { DecisionRecord } from '../../index.js';
+import type { Policy } from '../../index.js';
 import { DailySpend } from './views/daily.js';
 import { executiveView, type ExecutiveView } from './views/executive.js';
 import { OnCallBuilder, type OnCallView } from './views/oncall.js';

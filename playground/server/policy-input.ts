@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createJiti } from 'jiti';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { examplePolicies } from '../../cli/paths.js';
-import { compilePolicy } from '../../engine/compiled-policy.js';
-import { PolicyError, TollgateError, type FieldIssue } from '../../engine/errors.js';
-import { resolvePolicy, type LoadedPolicy } from '../../policies/loader.js';
+import { GenaiPricesCatalog } from '../../index.js';
+import { examplePolicies } from '../../index.js';
+import { compilePolicy } from '../../index.js';
+import { PolicyError, TollgateError, type FieldIssue } from '../../index.js';
+import { resolvePolicy, type LoadedPolicy } from '../../index.js';
 import { badRequest } from './errors.js';
 
 /** A bundled example policy as the editor shows it: YAML or JSON text the user can edit. */

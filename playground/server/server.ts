@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { packageRoot } from '../../cli/paths.js';
-import { TollgateError } from '../../engine/errors.js';
-import { redactSecrets } from '../../engine/redact.js';
-import type { Policy } from '../../policies/schema.js';
+import { packageRoot } from '../../index.js';
+import { TollgateError } from '../../index.js';
+import { redactSecrets } from '../../index.js';
+import type { Policy } from '../../index.js';
 import type { PlaygroundContext } from './context.js';
 import { PlaygroundHttpError, type ErrorBody } from './errors.js';
 import { readLogViews } from './log-views.js';

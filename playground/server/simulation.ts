@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
-import type { DecisionRecord } from '../../engine/decision-record.js';
-import type { LoadedPolicy } from '../../policies/loader.js';
+import { readDecisionLog } from '../../offline/reporting/index.js';
+import type { DecisionRecord } from '../../index.js';
+import type { LoadedPolicy } from '../../index.js';
 import { fileSafe, simulatePolicies, type PolicySimulation, type SimulationProgress, type SimulationReport } from '../../offline/simulation/index.js';
 import { compareRows, type CompareRow } from './views/compare.js';
 import { DailySpend, toMs } from './views/daily.js';

@@ -1,4 +1,4 @@
-import type { TollgateRequest } from '../../engine/request.js';
+import type { TollgateRequest } from '../../index.js';
 import type { TraceRequest } from '../../offline/trace/index.js';
 
 /**

@@ -4,8 +4,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { defaultTrace } from '../../cli/paths.js';
-import { TollgateError } from '../../engine/errors.js';
+import { defaultTrace } from '../../index.js';
+import { TollgateError } from '../../index.js';
 import { formatTraceLine, generateTrace, openTrace, type TraceFormat, type TraceRequest } from '../../offline/trace/index.js';
 import { PlaygroundHttpError, badRequest, notFound } from './errors.js';
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDecisionLog } from '../../offline/reporting/decision-log-reader.js';
 import type { SimulationReport } from '../../offline/simulation/index.js';
-import { packageRoot } from '../../cli/paths.js';
+import { packageRoot } from '../../policies/bundled-files.js';
 import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace, writeLines } from '../offline/simulation/fixtures.js';
 import { cli, expectOneLineError } from './capture-io.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTrace, examplePolicies, packageRoot } from '../../cli/paths.js';
+import { defaultTrace, examplePolicies, packageRoot } from '../../policies/bundled-files.js';
 import { simulatePolicies, type SimulationReport } from '../../offline/simulation/index.js';
 import { startPlayground, type PlaygroundServer } from '../../playground/server/index.js';
 import { cli } from '../cli/capture-io.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { createTollgate } from '../../../compose.js';
-import { TollgateError } from '../../../engine/errors.js';
+import { createTollgate } from '../../../index.js';
+import { TollgateError } from '../../../index.js';
 import { parseBody } from '../body.js';
 import type { PlaygroundContext } from '../context.js';
 import { badRequest, notFound, PlaygroundHttpError } from '../errors.js';

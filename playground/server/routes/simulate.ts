@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { TollgateError } from '../../../engine/errors.js';
-import { redactSecrets } from '../../../engine/redact.js';
+import { TollgateError } from '../../../index.js';
+import { redactSecrets } from '../../../index.js';
 import { parseBody } from '../body.js';
 import type { PlaygroundContext } from '../context.js';
 import { badRequest, PlaygroundHttpError } from '../errors.js';

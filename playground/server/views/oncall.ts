@@ -1,9 +1,9 @@
-import { AlertMonitor } from '../../../adapters/observers/alerts/alert-monitor.js';
-import type { Alert } from '../../../adapters/observers/alerts/alert-sink.js';
-import { windowDurationMs, type BudgetWindow } from '../../../engine/budget-windows.js';
-import type { DecisionRecord } from '../../../engine/decision-record.js';
-import { usdToMicros } from '../../../engine/money.js';
-import type { Policy } from '../../../policies/schema.js';
+import { AlertMonitor } from '../../../adapters/observers/index.js';
+import type { Alert } from '../../../adapters/observers/index.js';
+import { windowDurationMs, type BudgetWindow } from '../../../index.js';
+import type { DecisionRecord } from '../../../index.js';
+import { usdToMicros } from '../../../index.js';
+import type { Policy } from '../../../index.js';
 
 /** One tenant as on-call sees it "now" (the last record's time): spend in the last hour and burn rate. */
 export interface OnCallTenant {

@@ -1,5 +1,5 @@
 import type { PolicySimulation } from '../../../offline/simulation/index.js';
-import type { Policy } from '../../../policies/schema.js';
+import type { Policy } from '../../../index.js';
 
 /** One tenant's spend against its budget, for the per-tenant table. */
 export interface TenantRow {

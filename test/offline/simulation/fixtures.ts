@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTrace, writeTraceJsonl } from '../../../offline/trace/index.js';
-import { examplePolicies } from '../../../cli/paths.js';
+import { examplePolicies } from '../../../policies/bundled-files.js';
 
 /** A temp folder for one test file. */
 export const tempDir = (prefix = 'tollgate-sim-'): string => mkdtempSync(join(tmpdir(), prefix));

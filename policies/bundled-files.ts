@@ -1,3 +1,4 @@
+/** Files bundled with the package (example policies, the default trace) and the package root they are found from. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,6 @@
+/**
+ * `tollgate/redis`: budget store and rate limiter shared across processes through Redis. Bring your own
+ * ioredis client (`npm install ioredis`); this entry point never imports ioredis at runtime.
+ */
+export { RedisBudgetStore, type RedisBudgetStoreOptions } from '../stores/redis-budget-store.js';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from '../stores/redis-rate-limiter.js';

@@ -1,0 +1,3 @@
+/** `tollgate/gateway`: the OpenAI-compatible HTTP gateway (fastify) in front of a Tollgate. */
+export { KeyStore, addKey, readKeyFile } from './api-keys.js';
+export { DEFAULT_BODY_LIMIT, startGateway, buildGateway, type GatewayOptions, type RunningGateway } from './server.js';
