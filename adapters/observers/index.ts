@@ -1,4 +1,4 @@
 /** `tollgate/observers`: Prometheus metrics and alert monitors (burn rate, spend anomaly, token inflation). */
-export { TollgateMetrics, metricsHandler, type TollgateMetricsOptions, type ObserveExtras } from './prometheus-metrics.js';
+export { TollgateMetrics, metricsHandler, type TollgateMetricsOptions } from './prometheus-metrics.js';
 export { AlertMonitor, type AlertMonitorOptions } from './alerts/alert-monitor.js';
 export { AlertDeliveryError, type AlertSink, type Alert, type AlertKind } from './alerts/alert-sink.js';
