@@ -1,19 +1,19 @@
 import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
 import type { DecisionRecord } from './decision-record.js';
-import { ProviderError, RateLimitedError, StreamInterruptedError, TollgateError } from './errors.js';
+import { ProviderError, StreamInterruptedError, TollgateError } from './errors.js';
 import { callAttempt, type InvokeDeps, invokeWithFallbacks } from './invoke.js';
 import type { CostLedger } from './ledger.js';
-import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from './limit-actions.js';
 import { cacheIdentity, type RequestFacts } from './request-facts.js';
-import { downgradeExclusions, reservationSize } from './reservation-size.js';
-import { decide, type Decision } from './router.js';
+import type { Decision } from './router.js';
 import type { BudgetStore, Reservation } from './seams/budget-store.js';
 import type { Cache, CachedAnswer, CacheHit, CacheQuery } from './seams/cache.js';
 import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
 import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
 import type { RateLimiter } from './seams/rate-limiter.js';
-import { buildDecisionRecord, settledUsage } from './settle-record.js';
+import { checkRateLimit, classifierInput, limitActionStep, outputCap as capOf, rateLimitRequest, reserveRequest, routeRequest } from './steps/admission.js';
+import { modelCallBase, modelChain } from './steps/model-call.js';
+import { planSettlement, settledRecord } from './steps/settlement.js';
 
 /** Everything the request steps need; bound once per engine by the container. */
 export interface EngineDeps {
@@ -64,11 +64,15 @@ export interface RequestContext {
   cachedAnswer?: CachedAnswer;
 }
 
+/**
+ * The steps below are the async shells of the synchronous cores in engine/steps/ (admission,
+ * model-call, settlement): each plans with a core and awaits the store or adapter call. The
+ * simulator's fast replay runs the same cores on synchronous stores.
+ */
+
 /** Rate limits for the tenant and the chosen model, taken together once the model is known. */
 export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void> {
-  const d = ctx.decision!;
-  const r = await deps.rateLimiter.take({ tenant: ctx.facts.request.tenant, model: d.chosen.id, tokens: d.promptTokens + outputCap(deps, ctx) });
-  if (!r.allowed) throw new RateLimitedError(ctx.facts.request.tenant, r.limit, r.retryAfterMs);
+  checkRateLimit(ctx.facts, await deps.rateLimiter.take(rateLimitRequest(deps.policy, ctx.facts, ctx.decision!)));
 }
 
 /**
@@ -107,24 +111,21 @@ export async function lookupCache(deps: EngineDeps, ctx: RequestContext): Promis
 }
 
 export async function classify(deps: EngineDeps, ctx: RequestContext): Promise<Classification> {
-  const input = { request: ctx.facts.request, text: ctx.facts.text, promptTokens: ctx.facts.maxPromptTokens };
-  return deps.classifier.classify(input, deps.policy.policy.models);
+  return deps.classifier.classify(classifierInput(ctx.facts), deps.policy.policy.models);
 }
 
 export function route(deps: EngineDeps, ctx: RequestContext, excluded?: Map<string, string>): Decision {
-  const f = ctx.facts;
-  return decide(deps.policy, { tenant: f.request.tenant, tags: f.tags, promptTokens: f.promptTokens, pinnedModel: f.request.model, excluded }, ctx.classification!);
+  return routeRequest(deps.policy, ctx.facts, ctx.classification!, excluded);
 }
 
 /** The output cap sent to the model (and so the reservation's output size). */
 export function outputCap(deps: EngineDeps, ctx: RequestContext): number {
-  return ctx.facts.request.maxOutputTokens ?? deps.policy.policy.defaults.maxOutputTokens;
+  return capOf(deps.policy, ctx.facts);
 }
 
 /** Reserves the most the request can cost: prompt + output cap on the priciest model of its chain. */
 export async function reserve(deps: EngineDeps, ctx: RequestContext, reservationId = ctx.facts.id): Promise<Reservation> {
-  const { micros, tokens } = reservationSize(deps.policy, ctx.decision!, ctx.facts.promptTokens, outputCap(deps, ctx));
-  return deps.budgets.reserve({ tenant: ctx.facts.request.tenant, requestId: reservationId, micros, tokens, tags: ctx.facts.tags });
+  return deps.budgets.reserve(reserveRequest(deps.policy, ctx.facts, ctx.decision!, reservationId));
 }
 
 /**
@@ -133,52 +134,22 @@ export async function reserve(deps: EngineDeps, ctx: RequestContext, reservation
  * re-reserve), refuse (throw; the reservation is refunded by the failure path).
  */
 export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext): Promise<void> {
-  const tenant = ctx.facts.request.tenant;
-  const action = chooseLimitAction(deps.policy.policy.tenants[tenant], ctx.reservation!.usedFraction);
-  if (!action) return;
-  if (action.action === 'refuse') {
-    ctx.actions.push(formatLimitAction(action));
-    throw new LimitActionRefusedError(tenant, action.usedFraction, action.atFraction);
-  }
-  if (action.action === 'throttle') {
-    ctx.actions.push(formatLimitAction(action));
-    await deps.sleep(action.delayMs);
+  const step = limitActionStep(deps.policy, ctx.facts, ctx.classification!, ctx.decision!, ctx.reservation!, ctx.actions);
+  if (!step) return;
+  if (step.kind === 'throttle') {
+    await deps.sleep(step.delayMs);
     return;
   }
-  if (action.action === 'warn') {
-    ctx.actions.push(formatLimitAction(action));
-    return;
-  }
-  const excluded = downgradeExclusions(deps.policy, action, ctx.decision!.chosen, !!ctx.facts.request.model);
-  if (!excluded) return; // already there, or pinned by the caller
-  let downgraded: Decision;
-  try {
-    downgraded = route(deps, ctx, excluded);
-  } catch {
-    ctx.actions.push(`${formatLimitAction(action)}:unavailable`);
-    return;
-  }
-  ctx.actions.push(formatLimitAction(action));
-  ctx.decision = downgraded;
+  ctx.decision = step.decision;
   await deps.budgets.refund(ctx.reservation!);
-  ctx.reservation = await reserve(deps, ctx, `${ctx.facts.id}:downgraded`);
+  ctx.reservation = await reserve(deps, ctx, step.reservationId);
 }
 
 
 export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
   const d = ctx.decision!;
-  const chain = [d.chosen, ...d.fallbackChain.map((id) => deps.policy.byId.get(id)!)];
-  const base = {
-    messages: ctx.facts.request.messages,
-    maxOutputTokens: outputCap(deps, ctx),
-    temperature: ctx.facts.request.temperature,
-    topP: ctx.facts.request.topP,
-    stop: typeof ctx.facts.request.stop === 'string' ? [ctx.facts.request.stop] : ctx.facts.request.stop,
-    seed: ctx.facts.request.seed,
-    requestId: ctx.facts.id,
-    signal: ctx.signal,
-    simulation: ctx.facts.request.simulation,
-  };
+  const chain = modelChain(deps.policy, d);
+  const base = modelCallBase(deps.policy, ctx.facts, ctx.signal);
   const stream = ctx.stream;
   const attempt = stream ? streamAttempt(stream) : callAttempt;
   const r = await invokeWithFallbacks(chain, base, deps.invoker, attempt);
@@ -212,25 +183,11 @@ function streamAttempt(emit: (text: string) => void) {
 /** Turns the answer (or cache hit, or error) into the settled record; settles or refunds the reservation. */
 export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<DecisionRecord> {
   const a = ctx.answer;
-  const settled = settledUsage(a, ctx.facts.promptTokens);
+  const { settled, release } = planSettlement(a, ctx.facts, ctx.reservation);
   const { usage, cost } = settled;
-  if (ctx.reservation) {
-    if (a) await deps.budgets.settle(ctx.reservation, { micros: cost.full, tokens: usage.inputTokens + usage.outputTokens });
-    else await deps.budgets.refund(ctx.reservation);
-  }
-  const record = buildDecisionRecord({
-    policy: deps.policy,
-    facts: ctx.facts,
-    classification: ctx.classification,
-    decision: ctx.decision,
-    answer: a,
-    cacheHit: ctx.cacheHit,
-    cacheEnabled: !!deps.cache,
-    settled,
-    error: ctx.error,
-    actions: ctx.actions,
-    now: deps.now(),
-  });
+  if (release?.kind === 'settle') await deps.budgets.settle(release.reservation, release.actual);
+  else if (release) await deps.budgets.refund(release.reservation);
+  const record = settledRecord(deps.policy, ctx, settled, !!deps.cache, deps.now());
   deps.ledger.record(record);
   const timing = { decisionMs: ctx.decisionMs };
   for (const o of deps.observers) o(record, timing);

@@ -1,0 +1,37 @@
+import type { CompiledModel, CompiledPolicy } from '../compiled-policy.js';
+import type { RequestFacts } from '../request-facts.js';
+import type { Decision } from '../router.js';
+import type { ModelCallInput } from '../seams/model-adapter.js';
+import { outputCap } from './admission.js';
+
+/**
+ * The synchronous core of the invoke step: what every model of the chain is called with. `invokeModel`
+ * (engine/request-steps.ts) hands it to `invokeWithFallbacks` (retries, breaker, fallbacks); the
+ * simulator's fast replay hands it to the simulated adapter's synchronous call.
+ */
+
+/** The models to try, in order: the chosen one, then its fallback chain. */
+export function modelChain(policy: CompiledPolicy, decision: Decision): CompiledModel[] {
+  const chain = [decision.chosen];
+  for (const id of decision.fallbackChain) chain.push(policy.byId.get(id)!);
+  return chain;
+}
+
+/** The call input shared by every attempt (each attempt adds its model and its own deadline signal). */
+export type ModelCallBase = Omit<ModelCallInput, 'model' | 'signal'> & { signal?: AbortSignal };
+
+/** The request's messages, output cap, sampling parameters, id and simulation hints as the adapters take them. */
+export function modelCallBase(policy: CompiledPolicy, facts: RequestFacts, signal?: AbortSignal): ModelCallBase {
+  const r = facts.request;
+  return {
+    messages: r.messages,
+    maxOutputTokens: outputCap(policy, facts),
+    temperature: r.temperature,
+    topP: r.topP,
+    stop: typeof r.stop === 'string' ? [r.stop] : r.stop,
+    seed: r.seed,
+    requestId: facts.id,
+    signal,
+    simulation: r.simulation,
+  };
+}
