@@ -43,32 +43,41 @@ export async function invokeWithFallbacks<T>(
   let attempts = 0;
   const sleep = deps.sleep ?? realSleep;
   for (const model of chain) {
-    if (!deps.breaker.allow(model.id)) {
+    const ticket = deps.breaker.allow(model.id);
+    if (!ticket) {
       failures.push({ model: model.id, code: 'provider_circuit_open', message: `circuit open for ${model.id}` });
       continue;
     }
     const adapter = deps.adapterFor(model);
-    for (let attempt = 1; attempt <= deps.retry.maxAttempts; attempt++) {
-      attempts++;
-      const deadline = attemptDeadline(deps.retry.timeoutMs, base.signal);
-      try {
-        const value = await attemptFn(adapter, { ...base, model: model.spec, signal: deadline.signal });
-        deps.breaker.success(model.id);
-        return { model, value, attempts, fallbacks: failures.map((f) => ({ model: f.model, code: f.code })) };
-      } catch (err) {
-        if (base.signal?.aborted || err instanceof StreamInterruptedError) throw err;
-        const e = asProviderError(err, model.id, deadline.timedOut());
-        if (e.retryable) deps.breaker.failure(model.id);
-        const last = attempt === deps.retry.maxAttempts || !e.retryable || deps.breaker.isOpen(model.id);
-        if (last) {
-          failures.push({ model: model.id, code: e.code, message: e.message });
-          break;
+    try {
+      for (let attempt = 1; attempt <= deps.retry.maxAttempts; attempt++) {
+        attempts++;
+        const deadline = attemptDeadline(deps.retry.timeoutMs, base.signal);
+        try {
+          const value = await attemptFn(adapter, { ...base, model: model.spec, signal: deadline.signal });
+          ticket.success();
+          return { model, value, attempts, fallbacks: failures.map((f) => ({ model: f.model, code: f.code })) };
+        } catch (err) {
+          if (base.signal?.aborted) throw err; // the caller gave up: says nothing about the model (released below)
+          if (err instanceof StreamInterruptedError) {
+            ticket.failure(); // the vendor cut a stream that had started: counts against the model
+            throw err;
+          }
+          const e = asProviderError(err, model.id, deadline.timedOut());
+          if (e.retryable) ticket.failure();
+          const last = attempt === deps.retry.maxAttempts || !e.retryable || deps.breaker.isOpen(model.id);
+          if (last) {
+            failures.push({ model: model.id, code: e.code, message: e.message });
+            break;
+          }
+          const backoff = Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (attempt - 1));
+          await sleep(Math.min(deps.retry.maxDelayMs, Math.max(backoff, e.retryAfterMs ?? 0)));
+        } finally {
+          deadline.clear();
         }
-        const backoff = Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(Math.min(deps.retry.maxDelayMs, Math.max(backoff, e.retryAfterMs ?? 0)));
-      } finally {
-        deadline.clear();
       }
+    } finally {
+      ticket.release(); // frees a half-open trial that ended in a 4xx, an abort or an exception
     }
   }
   throw new AllModelsFailedError(failures);

@@ -1,11 +1,12 @@
 import type { Container } from 'inversify';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitSnapshot } from './circuit-breaker.js';
 import type { CompiledPolicy } from './compiled-policy.js';
 import { TOKENS } from './container.js';
 import type { CostBreakdown, TokenUsage } from './cost.js';
 import type { CandidateRecord, DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
 import { feedbackRecord } from './feedback.js';
+import { GuardBook, type GuardSnapshot } from './guard-state.js';
 import { realSleep } from './invoke.js';
 import { CostLedger } from './ledger.js';
 import { requestFacts } from './request-facts.js';
@@ -47,6 +48,16 @@ export interface DryRun {
 
 export type StreamChunk = { type: 'delta'; text: string } | { type: 'done'; result: CompletionResult };
 
+/** What operators inspect (`GET /v1/tollgate/state`): each model's circuit and each tenant's guard, at `at`. */
+export interface TollgateState {
+  /** Engine clock, epoch ms. */
+  at: number;
+  /** Every policy model's circuit breaker. */
+  models: CircuitSnapshot[];
+  /** Every tenant that has left `normal` since the engine started (others are normal). */
+  tenants: GuardSnapshot[];
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -59,6 +70,8 @@ export class Tollgate {
   readonly ledger: CostLedger;
   readonly policy: CompiledPolicy;
   private readonly deps: EngineDeps;
+  private readonly breaker: CircuitBreaker;
+  private readonly guards: GuardBook;
 
   constructor(container: Container) {
     const policy = container.get<CompiledPolicy>(TOKENS.Policy);
@@ -66,7 +79,11 @@ export class Tollgate {
     this.ledger = new CostLedger();
     const adapters = container.get<ReadonlyMap<string, ModelAdapter>>(TOKENS.ModelAdapters);
     const sleep = container.get<(ms: number) => Promise<void>>(TOKENS.Sleep, { optional: true }) ?? realSleep;
-    const breaker = new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs);
+    const now = container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now;
+    const breaker = new CircuitBreaker(policy.policy.circuitBreaker.failureThreshold, policy.policy.circuitBreaker.cooldownMs, now);
+    const guards = new GuardBook(policy.policy.tenants);
+    this.breaker = breaker;
+    this.guards = guards;
     this.deps = {
       policy,
       classifier: container.get(TOKENS.Classifier),
@@ -76,9 +93,9 @@ export class Tollgate {
       cache: container.get(TOKENS.Cache, { optional: true }),
       sink: container.get(TOKENS.DecisionSink),
       ledger: this.ledger,
-      now: container.get<() => number>(TOKENS.Clock, { optional: true }) ?? Date.now,
+      now,
       inflight: new Map(),
-      observers: container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [],
+      observers: [(r) => guards.observeRecord(r, now()), ...(container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [])],
       invoker: { adapterFor: (m) => adapters.get(m.spec.adapter)!, breaker, retry: policy.policy.retry, sleep },
       sleep,
     };
@@ -149,6 +166,12 @@ export class Tollgate {
   async feedback(requestId: string, score: number): Promise<void> {
     const line = feedbackRecord(requestId, score, this.deps.now());
     await this.deps.sink.append(line as unknown as DecisionRecord); // sinks write lines opaquely
+  }
+
+  /** Each model's circuit breaker and each tenant's guard state, now (engine clock). */
+  inspect(): TollgateState {
+    const at = this.deps.now();
+    return { at, models: this.policy.models.map((m) => this.breaker.describe(m.id)), tenants: this.guards.snapshot(at) };
   }
 
   /** Flushes and closes the decision sink. */
