@@ -1,0 +1,196 @@
+import { TollgateError } from '../../engine/errors.js';
+import { type DecisionRecord, decisionRecordSchema } from '../../engine/decision-record.js';
+import { feedbackRecordSchema, type FeedbackRecord } from '../../engine/feedback.js';
+import type { DecisionSink } from '../../engine/seams/decision-sink.js';
+import { COLUMNS, toColumns, toRow, unnestSelect, type ColumnValue } from './decision-rows.js';
+import { InvalidDecisionRecordError } from './errors.js';
+import { migrate } from './migrations.js';
+import { ensurePartitions } from './partitions.js';
+import { ident, isTransient, openPool, type PgClient, type PgPool } from './pg-loader.js';
+
+export interface PostgresDecisionSinkOptions {
+  /** `postgres://user@host:5432/db`. */
+  url: string;
+  /** Schema holding the tables (created and migrated on open). Default `tollgate`. */
+  schema?: string;
+  /** Largest batch written in one statement (default 2,000 records). */
+  maxBatch?: number;
+  /** Batches written at once, each on its own connection (default 2). */
+  concurrency?: number;
+  /** How long a batch is retried across dropped connections before its appends fail (default 30 s). */
+  retryForMs?: number;
+  /** Apply migrations on open (default true; `false` only checks the version). */
+  migrate?: boolean;
+  applicationName?: string;
+}
+
+interface Pending {
+  row?: ColumnValue[];
+  feedback?: FeedbackRecord;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * PostgreSQL {@link DecisionSink} with group commit. Records that arrive while a batch is being written
+ * queue up and go together in the next one: one transaction per batch holding one `INSERT … SELECT
+ * FROM unnest(…)` into the day-partitioned `decisions` table (ON CONFLICT DO NOTHING: idempotent on
+ * request id + day) chained to one batched upsert of the per-day rollups, counting only the rows that
+ * were new. `append` resolves only after the COMMIT of the batch holding its record — the same promise
+ * the JSONL sink makes with fdatasync. A batch that fails on a dropped connection (or a deadlock) is
+ * retried on a fresh one; idempotent inserts make the retry safe when the COMMIT's reply was lost.
+ * A record that fails the schema is rejected at `append` ({@link InvalidDecisionRecordError}) and never sent.
+ * Open with {@link PostgresDecisionSink.open}: it loads `pg`, connects, and migrates.
+ */
+export class PostgresDecisionSink implements DecisionSink {
+  private queue: Pending[] = [];
+  private running = 0;
+  private closed = false;
+  private idle: (() => void)[] = [];
+  private readonly s: string;
+  private readonly insertSql: string;
+  private readonly knownDays = new Set<string>();
+
+  private constructor(readonly pool: PgPool, readonly schema: string, private readonly options: PostgresDecisionSinkOptions) {
+    this.s = ident(schema);
+    this.insertSql = batchSql(this.s);
+  }
+
+  /** Connects (one clear `db_unavailable` error when it cannot), migrates, and returns the sink. */
+  static async open(options: PostgresDecisionSinkOptions): Promise<PostgresDecisionSink> {
+    const schema = options.schema ?? 'tollgate';
+    ident(schema);
+    const pool = await openPool(options.url, { max: (options.concurrency ?? 2) + 1, applicationName: options.applicationName ?? 'tollgate-sink' });
+    try {
+      if (options.migrate !== false) await migrate(pool, schema);
+      else {
+        const { assertSchemaCurrent } = await import('./schema-check.js');
+        await assertSchemaCurrent(pool, schema);
+      }
+      const sink = new PostgresDecisionSink(pool, schema, options);
+      const today = new Date();
+      await ensurePartitions(pool, schema, [isoDay(today), isoDay(new Date(today.getTime() + 86_400_000))], sink.knownDays);
+      return sink;
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  append(record: DecisionRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new TollgateError('sink_closed', `Decision log (PostgreSQL ${this.schema}) is closed`));
+    let item: Omit<Pending, 'resolve' | 'reject'>;
+    if ((record as unknown as { kind?: string }).kind === 'feedback') {
+      const f = feedbackRecordSchema.safeParse(record);
+      if (!f.success) return Promise.reject(new InvalidDecisionRecordError(issues(f.error), (record as { requestId?: string }).requestId));
+      item = { feedback: f.data };
+    } else {
+      const r = decisionRecordSchema.safeParse(record);
+      if (!r.success) return Promise.reject(new InvalidDecisionRecordError(issues(r.error), (record as { requestId?: string })?.requestId));
+      item = { row: toRow(r.data) };
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ...item, resolve, reject });
+      if (this.running === 0) setImmediate(() => this.kick());
+      else this.kick();
+    });
+  }
+
+  /** Starts batches while there is work and a free slot. */
+  private kick(): void {
+    const max = this.options.concurrency ?? 2;
+    while (this.queue.length > 0 && this.running < max) {
+      const batch = this.queue.splice(0, this.options.maxBatch ?? 2000);
+      this.running++;
+      void this.write(batch).finally(() => {
+        this.running--;
+        if (this.queue.length) this.kick();
+        else if (this.running === 0) for (const f of this.idle.splice(0)) f();
+      });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.flatMap((b) => (b.row ? [b.row] : []));
+    const feedback = batch.flatMap((b) => (b.feedback ? [b.feedback] : []));
+    const days = [...new Set(rows.map((r) => r[0] as string))];
+    const deadline = Date.now() + (this.options.retryForMs ?? 30_000);
+    for (let attempt = 0; ; attempt++) {
+      let client: PgClient | undefined;
+      try {
+        await ensurePartitions(this.pool, this.schema, days, this.knownDays);
+        client = await this.pool.connect();
+        await client.query('BEGIN');
+        if (rows.length) await client.query({ name: `tollgate-insert-${this.schema}`, text: this.insertSql, values: toColumns(rows) });
+        if (feedback.length)
+          await client.query(
+            `INSERT INTO ${this.s}.feedback (request_id, time, score) SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[]) ON CONFLICT DO NOTHING`,
+            [feedback.map((f) => f.requestId), feedback.map((f) => f.time), feedback.map((f) => f.score)],
+          );
+        await client.query('COMMIT');
+        client.release();
+        for (const b of batch) b.resolve();
+        return;
+      } catch (err) {
+        const transient = isTransient(err) || isMissingPartition(err);
+        if (client) {
+          if (transient) client.release(err as Error);
+          else {
+            await client.query('ROLLBACK').catch(() => undefined);
+            client.release();
+          }
+        }
+        if (isMissingPartition(err)) this.knownDays.clear();
+        if (!transient || Date.now() > deadline || this.closed && attempt > 3) {
+          const e = new TollgateError('decision_log_write_failed', `Cannot write ${rows.length + feedback.length} decision records to PostgreSQL (${this.schema}): ${(err as Error).message}`, { schema: this.schema }, { cause: err });
+          for (const b of batch) b.reject(e);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Resolves once every append made so far is committed (or failed). */
+  async flush(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return;
+    await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    await this.pool.end();
+  }
+}
+
+/** The batch statement: insert the new rows, then add exactly those to their day's rollups (one upsert per group, in key order). */
+function batchSql(s: string): string {
+  const cols = COLUMNS.map(([n]) => n).join(', ');
+  return `WITH ins AS (
+    INSERT INTO ${s}.decisions (${cols}) ${unnestSelect()}
+    ON CONFLICT DO NOTHING
+    RETURNING day, tenant, model_key, rule, tier, outcome, input_tokens, output_tokens, cached_tokens, vendor_micros, infra_micros, ops_micros, full_micros, cache_hit, cache_saved_micros, fallbacks, quality
+  )
+  INSERT INTO ${s}.daily_rollup AS d (day, tenant, model, rule, tier, requests, ok, errors, refused, input_tokens, output_tokens, cached_tokens, vendor_micros, infra_micros, ops_micros, full_micros, cache_hits, cache_saved_micros, fallbacks, quality_sum, quality_count)
+  SELECT day, tenant, model_key, coalesce(rule, '(none)'), coalesce(tier, '(none)'), count(*),
+    count(*) FILTER (WHERE outcome = 'ok'), count(*) FILTER (WHERE outcome = 'error'), count(*) FILTER (WHERE outcome = 'refused'),
+    sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(vendor_micros), sum(infra_micros), sum(ops_micros), sum(full_micros),
+    count(*) FILTER (WHERE cache_hit), sum(cache_saved_micros), count(*) FILTER (WHERE fallbacks > 0), coalesce(sum(quality), 0), count(quality)
+  FROM ins GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (day, tenant, model, rule, tier) DO UPDATE SET
+    requests = d.requests + excluded.requests, ok = d.ok + excluded.ok, errors = d.errors + excluded.errors, refused = d.refused + excluded.refused,
+    input_tokens = d.input_tokens + excluded.input_tokens, output_tokens = d.output_tokens + excluded.output_tokens, cached_tokens = d.cached_tokens + excluded.cached_tokens,
+    vendor_micros = d.vendor_micros + excluded.vendor_micros, infra_micros = d.infra_micros + excluded.infra_micros, ops_micros = d.ops_micros + excluded.ops_micros,
+    full_micros = d.full_micros + excluded.full_micros, cache_hits = d.cache_hits + excluded.cache_hits, cache_saved_micros = d.cache_saved_micros + excluded.cache_saved_micros,
+    fallbacks = d.fallbacks + excluded.fallbacks, quality_sum = d.quality_sum + excluded.quality_sum, quality_count = d.quality_count + excluded.quality_count`;
+}
+
+const isMissingPartition = (err: unknown): boolean => (err as { code?: string })?.code === '23514' && /no partition/i.test((err as Error).message);
+
+const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+function issues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
