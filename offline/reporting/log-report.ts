@@ -1,4 +1,5 @@
 import { readDecisionLog, type LogReadIssue } from './decision-log-reader.js';
+import { driverOrder } from './rollup-ledger.js';
 import { CostLedger, type LedgerDimension, type LedgerRow } from '../../index.js';
 
 /** Tokens per request on one day of the log. */
@@ -76,7 +77,7 @@ export async function reportDecisionLog(path: string, options: { by?: LedgerDime
       tokensPerRequest: d.tokensPerRequest,
     }));
   const topDrivers = [...pairs.values()]
-    .sort((a, b) => b.fullMicros - a.fullMicros || b.requests - a.requests)
+    .sort(driverOrder)
     .slice(0, options.top ?? 10)
     .map((p) => ({ ...p, share: total.fullMicros ? p.fullMicros / total.fullMicros : 0 }));
   return {
@@ -90,7 +91,8 @@ export async function reportDecisionLog(path: string, options: { by?: LedgerDime
   };
 }
 
-function trend(ys: number[]): { trendPerDay: number; firstToLast: number } {
+/** Least-squares slope of a per-day series relative to its mean, and last over first (shared with the SQL report). */
+export function trend(ys: number[]): { trendPerDay: number; firstToLast: number } {
   if (ys.length < 2) return { trendPerDay: 0, firstToLast: 0 };
   const n = ys.length;
   const mx = (n - 1) / 2;
