@@ -1,6 +1,6 @@
-import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
+import { type BpeRanks, bpePiece, loadBpeRanks } from './bpe.js';
 import type { ChatMessage } from './request.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
@@ -28,46 +28,75 @@ export const CLAUDE_TOKEN_FACTOR = DEFAULT_ESTIMATE_FACTOR;
 type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
 
 /**
- * A js-tiktoken encoder plus a bounded cache of token counts per pre-tokenised piece. BPE never merges
- * across the pieces the encoding's split pattern produces, so the sum of the pieces' counts equals the
- * count of the whole text; caching pieces (words, mostly) makes repeated vocabulary nearly free.
+ * The ranks of an encoding (engine/bpe.ts: exact O(n log n) BPE) plus a bounded cache of token counts
+ * per pre-tokenised piece. BPE never merges across the pieces the encoding's split pattern produces, so
+ * the sum of the pieces' counts equals the count of the whole text; caching pieces (words, mostly)
+ * makes repeated vocabulary nearly free. Only short pieces are cached (a 1 MiB run is not kept as a key).
  */
 interface CountingEncoder {
-  enc: Tiktoken;
+  bpe: BpeRanks;
   split: RegExp;
+  specials: RegExp;
   pieces: Map<string, number>;
 }
 
 const PIECE_CACHE_LIMIT = 100_000;
+const PIECE_CACHE_MAX_CHARS = 64;
 const encoders = new Map<OpenAIEncoding, CountingEncoder>();
 
 function counting(name: OpenAIEncoding): CountingEncoder {
   let c = encoders.get(name);
   if (!c) {
-    const ranks = name === 'o200k_base' ? o200k : cl100k;
-    c = { enc: new Tiktoken(ranks), split: new RegExp(ranks.pat_str, 'gu'), pieces: new Map() };
+    const file = name === 'o200k_base' ? o200k : cl100k;
+    const bpe = loadBpeRanks(name, file);
+    const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
+    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map() };
     encoders.set(name, c);
   }
   return c;
 }
 
-const encoder = (name: OpenAIEncoding): Tiktoken => counting(name).enc;
+/** UTF-8 bytes of a piece as a latin1 string (ASCII pieces are their own bytes). */
+function pieceBytes(piece: string): string {
+  for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) > 0x7f) return Buffer.from(piece, 'utf8').toString('latin1');
+  return piece;
+}
 
-function countPieces(text: string, name: OpenAIEncoding): number {
-  const c = counting(name);
+/** Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. */
+function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
-  c.split.lastIndex = 0;
-  for (let m = c.split.exec(text); m !== null; m = c.split.exec(text)) {
+  const split = new RegExp(c.split); // own lastIndex: safe if a caller re-enters
+  for (let m = split.exec(text); m !== null; m = split.exec(text)) {
     const piece = m[0];
-    let n = c.pieces.get(piece);
+    if (out) {
+      total += bpePiece(pieceBytes(piece), c.bpe, out);
+      continue;
+    }
+    const cacheable = piece.length <= PIECE_CACHE_MAX_CHARS;
+    let n = cacheable ? c.pieces.get(piece) : undefined;
     if (n === undefined) {
-      n = c.enc.encode(piece, [], []).length;
-      if (c.pieces.size >= PIECE_CACHE_LIMIT) c.pieces.clear();
-      c.pieces.set(piece, n);
+      n = bpePiece(pieceBytes(piece), c.bpe);
+      if (cacheable) {
+        if (c.pieces.size >= PIECE_CACHE_LIMIT) c.pieces.clear();
+        c.pieces.set(piece, n);
+      }
     }
     total += n;
   }
   return total;
+}
+
+/** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
+function encodeWithSpecials(c: CountingEncoder, text: string, out?: number[]): number {
+  let total = 0;
+  let start = 0;
+  const re = new RegExp(c.specials);
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    total += encodeOrdinary(c, text.slice(start, m.index), out) + 1;
+    out?.push(c.bpe.special[m[0]]!);
+    start = m.index + m[0].length;
+  }
+  return total + encodeOrdinary(c, text.slice(start), out);
 }
 
 export interface CountOptions {
@@ -83,13 +112,18 @@ export interface CountOptions {
 export function countTokens(text: string, encoding: Encoding = 'o200k_base', options: CountOptions = {}): number {
   if (text.length === 0) return 0;
   const base = encoding === 'estimate' ? 'o200k_base' : encoding;
-  const n = options.allowSpecial ? encodeTokens(text, base, options).length : countPieces(text, base);
+  const c = counting(base);
+  const n = options.allowSpecial ? encodeWithSpecials(c, text) : encodeOrdinary(c, text);
   return encoding === 'estimate' ? Math.ceil(n * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
 }
 
-/** Token ids (for tests and tools). */
+/** Token ids (for tests and tools): the same ids as tiktoken's `encode` (js-tiktoken is the reference in tests). */
 export function encodeTokens(text: string, encoding: OpenAIEncoding, options: CountOptions = {}): number[] {
-  return options.allowSpecial ? encoder(encoding).encode(text, 'all') : encoder(encoding).encode(text, [], []);
+  const c = counting(encoding);
+  const out: number[] = [];
+  if (options.allowSpecial) encodeWithSpecials(c, text, out);
+  else encodeOrdinary(c, text, out);
+  return out;
 }
 
 /** Prompt tokens of a chat request as OpenAI's usage counts them, including per-message overhead. */
