@@ -7,14 +7,15 @@
  * same whichever worker takes it. Near-duplicate filtering depends on write order, so it is not offered here.
  * Chunk job ids are `<sha256(runId) prefix>-<chunk>`, so re-enqueueing the same run adds nothing twice.
  */
-import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { Embedder } from './embedder.js';
 import type { VectorStore } from './vector-store.js';
 import { readJsonlBatches } from './batch-job.js';
 import { contentHash } from './content-hash.js';
 import { EmbedPipeline, type EmbedItem, type EmbedPipelineTotals } from './embed-pipeline.js';
+import { loadBullMq, loadIoRedis } from './optional-packages.js';
 
 export interface QueueConnection {
   /** redis://host:port/db */
@@ -51,10 +52,11 @@ interface ChunkData {
 
 const queueName = (c: QueueConnection): string => c.queueName ?? 'tollgate-embed';
 const prefix = (c: QueueConnection): string => c.prefix ?? 'tollgate';
-const redis = (c: QueueConnection): Redis => new Redis(c.redisUrl, { maxRetriesPerRequest: null });
+const redis = async (c: QueueConnection): Promise<Redis> => new (await loadIoRedis()).Redis(c.redisUrl, { maxRetriesPerRequest: null });
 
 export async function enqueueEmbedJob(options: EnqueueOptions): Promise<EnqueueResult> {
-  const connection = redis(options);
+  const { Queue } = await loadBullMq();
+  const connection = await redis(options);
   const queue = new Queue<ChunkData>(queueName(options), { connection, prefix: prefix(options) });
   const runId = options.runId ?? options.input;
   const runKey = createHash('sha256').update(runId).digest('hex').slice(0, 16);
@@ -104,8 +106,9 @@ export interface EmbedWorkerHandle {
   close(): Promise<void>;
 }
 
-export function startEmbedWorker(options: EmbedWorkerOptions): EmbedWorkerHandle {
-  const connection = redis(options);
+export async function startEmbedWorker(options: EmbedWorkerOptions): Promise<EmbedWorkerHandle> {
+  const { Worker } = await loadBullMq();
+  const connection = await redis(options);
   const totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0 };
   const worker = new Worker<ChunkData>(
     queueName(options),
@@ -132,7 +135,8 @@ export function startEmbedWorker(options: EmbedWorkerOptions): EmbedWorkerHandle
 
 /** Resolves when the queue has no waiting, delayed or active jobs; rejects if any job failed for good. */
 export async function waitForQueueDrained(options: QueueConnection, pollMs = 100): Promise<void> {
-  const connection = redis(options);
+  const { Queue } = await loadBullMq();
+  const connection = await redis(options);
   const queue = new Queue(queueName(options), { connection, prefix: prefix(options) });
   try {
     for (;;) {
@@ -149,7 +153,8 @@ export async function waitForQueueDrained(options: QueueConnection, pollMs = 100
 
 /** Deletes the queue and all its keys (tests, and after a finished run). */
 export async function obliterateQueue(options: QueueConnection): Promise<void> {
-  const connection = redis(options);
+  const { Queue } = await loadBullMq();
+  const connection = await redis(options);
   const queue = new Queue(queueName(options), { connection, prefix: prefix(options) });
   try {
     await queue.obliterate({ force: true });

@@ -2,11 +2,12 @@
  * Creates onnxruntime sessions on the requested execution provider, turning "this provider cannot
  * run here" into {@link ExecutionProviderUnavailableError} (or a CPU session when fallback is allowed).
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { EmbeddingModelError, ExecutionProviderUnavailableError } from './errors.js';
+import { loadOnnxRuntime } from './optional-packages.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 
@@ -20,7 +21,7 @@ export interface SessionRequest {
 }
 
 export interface CreatedSession {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   executionProvider: ExecutionProvider;
   /** Set when the requested provider was unavailable and CPU was used instead. */
   fallbackReason?: string;
@@ -36,13 +37,15 @@ function missingCudaLibraries(): string | undefined {
   return missing.length ? `${missing.join(', ')} in ${binding} (install onnxruntime-node's CUDA binaries and the CUDA 12 runtime)` : undefined;
 }
 
-async function createOn(request: SessionRequest, provider: ExecutionProvider): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+async function createOn(request: SessionRequest, provider: ExecutionProvider): Promise<Ort.InferenceSession> {
+  const ort = await loadOnnxRuntime();
+  const options: Ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
   if (request.intraOpNumThreads) options.intraOpNumThreads = request.intraOpNumThreads;
   return ort.InferenceSession.create(request.modelBytes, options);
 }
 
 export async function createSession(request: SessionRequest): Promise<CreatedSession> {
+  await loadOnnxRuntime(); // not installed: OptionalDependencyMissingError, before any provider logic
   const provider = request.executionProvider;
   if (provider !== 'cpu') {
     let unavailable: ExecutionProviderUnavailableError | undefined;
@@ -67,7 +70,7 @@ export async function createSession(request: SessionRequest): Promise<CreatedSes
   return { session: await createCpu(request), executionProvider: 'cpu' };
 }
 
-async function createCpu(request: SessionRequest): Promise<ort.InferenceSession> {
+async function createCpu(request: SessionRequest): Promise<Ort.InferenceSession> {
   try {
     return await createOn(request, 'cpu');
   } catch (error) {

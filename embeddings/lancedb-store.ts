@@ -3,11 +3,12 @@
  * rows keyed by (tenant, content hash), insert-if-absent via `mergeInsert`, tenant filter applied as a
  * prefilter inside every query, an IVF-PQ index built once a table passes `annThreshold` rows.
  */
-import * as lancedb from '@lancedb/lancedb';
+import type * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
 import { VectorDimensionMismatchError } from './errors.js';
 import type { VectorMatch, VectorQuery, VectorRecord, VectorStore } from './vector-store.js';
+import { loadLanceDb, type LanceDbModule } from './optional-packages.js';
 
 export interface LanceDbStoreOptions {
   /** Directory of the LanceDB database. */
@@ -63,14 +64,15 @@ export class LanceDbStore implements VectorStore {
   private readonly schema: arrow.Schema;
   private readonly annThreshold: number;
 
-  private constructor(private readonly db: lancedb.Connection, readonly modelVersion: string, readonly dimension: number, annThreshold: number) {
+  private constructor(private readonly lance: LanceDbModule, private readonly db: lancedb.Connection, readonly modelVersion: string, readonly dimension: number, annThreshold: number) {
     this.schema = rowSchema(dimension);
     this.annThreshold = annThreshold;
   }
 
   static async open(options: LanceDbStoreOptions): Promise<LanceDbStore> {
-    const db = await lancedb.connect(options.dir);
-    return new LanceDbStore(db, options.modelVersion, options.dimension, options.annThreshold ?? 100_000);
+    const lance = await loadLanceDb();
+    const db = await lance.connect(options.dir);
+    return new LanceDbStore(lance, db, options.modelVersion, options.dimension, options.annThreshold ?? 100_000);
   }
 
   /** Opens (or creates) the namespace's table, checking an existing table's vector dimension. */
@@ -186,8 +188,8 @@ export class LanceDbStore implements VectorStore {
   /** Builds the IVF-PQ vector index and a bitmap index on tenant now (normally done at `annThreshold`). */
   async buildAnnIndex(namespace: string): Promise<void> {
     const entry = await this.table(namespace);
-    await entry.table.createIndex('vector', { config: lancedb.Index.ivfPq({ distanceType: 'cosine' }) });
-    await entry.table.createIndex('tenant', { config: lancedb.Index.bitmap() });
+    await entry.table.createIndex('vector', { config: this.lance.Index.ivfPq({ distanceType: 'cosine' }) });
+    await entry.table.createIndex('tenant', { config: this.lance.Index.bitmap() });
     entry.indexed = true;
   }
 

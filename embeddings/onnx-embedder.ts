@@ -2,11 +2,12 @@
  * {@link Embedder} over any sentence-transformers-style ONNX export in a local directory
  * (`model.onnx` + `tokenizer.json`), run with onnxruntime-node and @huggingface/tokenizers.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { Embedder, EmbedderStats } from './embedder.js';
 import { EmbeddingInputError, EmbeddingModelError } from './errors.js';
 import { createSession, type ExecutionProvider } from './execution-provider.js';
 import { readModelDirectory, type ModelDirectory } from './model-directory.js';
+import { loadedOnnxRuntime } from './optional-packages.js';
 
 export interface OnnxEmbedderOptions {
   /** Directory holding model.onnx and tokenizer.json. */
@@ -43,7 +44,7 @@ export class OnnxEmbedder implements Embedder {
 
   private constructor(
     private readonly model: ModelDirectory,
-    readonly session: ort.InferenceSession,
+    readonly session: Ort.InferenceSession,
     readonly modelId: string,
     readonly modelVersion: string,
     readonly maxTokens: number,
@@ -146,7 +147,8 @@ export class OnnxEmbedder implements Embedder {
   }
 
   /** Builds the int64 feeds for already-tokenised rows, padded to the longest row. */
-  feeds(rows: number[][]): Record<string, ort.Tensor> {
+  feeds(rows: number[][]): Record<string, Ort.Tensor> {
+    const ort = loadedOnnxRuntime(); // loaded when the session was created
     const width = Math.max(1, ...rows.map((r) => r.length));
     const ids = new BigInt64Array(rows.length * width);
     const mask = new BigInt64Array(rows.length * width);
@@ -163,7 +165,7 @@ export class OnnxEmbedder implements Embedder {
       }
     }
     const dims = [rows.length, width];
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims) };
+    const feeds: Record<string, Ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims) };
     if (this.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(rows.length * width), dims);
     return feeds;
   }

@@ -105,7 +105,7 @@ export function registerEmbed(program: Command, io: CliIo): void {
     .action(async (f: { queue: string; db: string; concurrency: string; exitWhenDrained?: boolean }) => {
       const embedder = await createEmbedder();
       const store = await LanceDbStore.open({ dir: f.db, modelVersion: embedder.modelVersion, dimension: embedder.dimension });
-      const handle = startEmbedWorker({ redisUrl: f.queue, embedder, store, concurrency: int(f.concurrency, '--concurrency') });
+      const handle = await startEmbedWorker({ redisUrl: f.queue, embedder, store, concurrency: int(f.concurrency, '--concurrency') });
       io.err(`worker on ${f.queue} → ${f.db}\n`);
       if (f.exitWhenDrained) {
         await waitForQueueDrained({ redisUrl: f.queue });

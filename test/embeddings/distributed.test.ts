@@ -65,7 +65,7 @@ describe('distributed embedding (BullMQ on a real redis-server)', () => {
     const workers = await Promise.all(
       [0, 1, 2].map(async () => {
         const store = await LanceDbStore.open({ dir: multi, modelVersion: embedder.modelVersion, dimension: embedder.dimension });
-        return { store, handle: startEmbedWorker({ ...connection, embedder: await createEmbedder(), store }) };
+        return { store, handle: await startEmbedWorker({ ...connection, embedder: await createEmbedder(), store }) };
       }),
     );
     await waitForQueueDrained(connection);
@@ -97,7 +97,7 @@ describe('distributed embedding (BullMQ on a real redis-server)', () => {
       if (failures++ === 0) throw new Error('injected store failure');
       return store.upsert(records);
     };
-    const handle = startEmbedWorker({ ...conn, embedder, store: flaky });
+    const handle = await startEmbedWorker({ ...conn, embedder, store: flaky });
     await waitForQueueDrained(conn);
     await handle.close();
     expect(failures).toBeGreaterThan(enqueued.chunks); // one failed attempt, then every chunk once

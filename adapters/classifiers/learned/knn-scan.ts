@@ -6,7 +6,8 @@
  * ONNX's TopK puts the lower index first among equal scores, as {@link topKNeighbours} does; scores are
  * float32 sums here, float64 there, so weights can differ in the 7th digit.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { loadedOnnxRuntime, loadOnnxRuntime } from '../../../embeddings/optional-packages.js';
 import type { Neighbour } from './knn.js';
 
 const INPUT_QUERY = 'query';
@@ -46,8 +47,8 @@ export async function buildKnnScanOnnx(): Promise<Uint8Array> {
 
 export class KnnScan {
   private constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly matrix: ort.Tensor,
+    private readonly session: Ort.InferenceSession,
+    private readonly matrix: Ort.Tensor,
     private readonly dim: number,
     readonly rows: number,
   ) {}
@@ -57,6 +58,7 @@ export class KnnScan {
     const rows = matrix.length / dim;
     const t = new Float32Array(matrix.length);
     for (let r = 0; r < rows; r++) for (let j = 0; j < dim; j++) t[j * rows + r] = matrix[r * dim + j]!;
+    const ort = await loadOnnxRuntime();
     const session = await ort.InferenceSession.create(await buildKnnScanOnnx(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     return new KnnScan(session, new ort.Tensor('float32', t, [dim, rows]), dim, rows);
   }
@@ -67,6 +69,7 @@ export class KnnScan {
     if (!queries.length || size <= 0) return queries.map(() => []);
     const flat = new Float32Array(queries.length * this.dim);
     queries.forEach((q, i) => flat.set(q, i * this.dim));
+    const ort = loadedOnnxRuntime();
     const out = await this.session.run({
       [INPUT_QUERY]: new ort.Tensor('float32', flat, [queries.length, this.dim]),
       [INPUT_MATRIX]: this.matrix,

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import * as lancedb from '@lancedb/lancedb';
+import type * as Ort from 'onnxruntime-node';
+import type * as lancedb from '@lancedb/lancedb';
 import { tableName } from '../../../embeddings/lancedb-store.js';
+import { loadedOnnxRuntime, loadLanceDb, loadOnnxRuntime } from '../../../embeddings/optional-packages.js';
 import { ClassifierArtifactError } from './artifact-error.js';
 import { type ArtifactManifest, sha256 } from './artifact.js';
 import { knnEstimate } from './knn.js';
@@ -25,10 +26,11 @@ export interface QualityPredictor {
 
 /** Logistic-regression heads exported as ONNX, run with onnxruntime-node (one session, reused). */
 export class OnnxHeadPredictor implements QualityPredictor {
-  private constructor(private readonly session: ort.InferenceSession, private readonly dimension: number) {}
+  private constructor(private readonly session: Ort.InferenceSession, private readonly dimension: number) {}
 
   static async load(dir: string, m: ArtifactManifest): Promise<OnnxHeadPredictor> {
-    let session: ort.InferenceSession;
+    const ort = await loadOnnxRuntime();
+    let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(readFileSync(join(dir, HEAD_FILE)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     } catch (err) {
@@ -49,6 +51,7 @@ export class OnnxHeadPredictor implements QualityPredictor {
     if (!vectors.length) return [];
     const flat = new Float32Array(vectors.length * this.dimension);
     vectors.forEach((v, i) => flat.set(v, i * this.dimension));
+    const ort = loadedOnnxRuntime();
     const out = await this.session.run({ embedding: new ort.Tensor('float32', flat, [vectors.length, this.dimension]) });
     const q = out.quality!;
     const data = q.data as Float32Array;
@@ -81,9 +84,10 @@ export class KnnPredictor implements QualityPredictor {
     if (labels.length !== knn.rows || labels.some((l) => l.length !== m.models.length)) throw new ClassifierArtifactError(dir, `${KNN_LABELS} does not match the manifest's rows/models`);
     const dim = m.embedder.dimension;
     const matrix = new Float32Array(knn.rows * dim);
+    const lance = await loadLanceDb();
     let db: lancedb.Connection | undefined;
     try {
-      db = await lancedb.connect(join(dir, KNN_DIR));
+      db = await lance.connect(join(dir, KNN_DIR));
       const table = await db.openTable(tableName(knn.namespace, m.embedder.modelVersion));
       const rows = (await table.query().select(['id', 'vector']).toArray()) as Array<{ id: string; vector: { toArray(): Float32Array } | number[] }>;
       if (rows.length !== knn.rows) throw new Error(`${rows.length} rows, manifest says ${knn.rows}`);
