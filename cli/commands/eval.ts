@@ -1,82 +1,132 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GenaiPricesCatalog } from '../../index.js';
-import { loadPolicyClassifier } from '../../index.js';
-import { evaluateRouting, type RoutingEvaluation } from '../../offline/learning/index.js';
-import { compilePolicy } from '../../index.js';
-import { readLabeledCsv } from '../../offline/learning/index.js';
-import { randomCurve } from '../../offline/learning/index.js';
-import { separatingRule } from '../../offline/learning/index.js';
-import { curveSvg } from '../../offline/learning/index.js';
-import { loadPolicy } from '../../index.js';
-import type { CliIo } from '../io.js';
+import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
+import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
+import { RulesClassifier } from '../../adapters/classifiers/rules-classifier.js';
+import { evaluateFrontier, type CurveSummary, type FrontierEvaluation, type Interval, type RouterSummary } from '../../offline/learning/evaluate-frontier.js';
+import { compilePolicy } from '../../engine/compiled-policy.js';
+import { parseCostColumns, parseScale, readLabeledCsv } from '../../offline/learning/labeled-csv.js';
+import { separatingRule } from '../../offline/learning/replay.js';
+import { curveSvg } from '../../offline/learning/svg-chart.js';
+import type { RequestClassifier } from '../../engine/seams/classifier.js';
+import { loadPolicy } from '../../policies/loader.js';
+import { CliUsageError, type CliIo } from '../io.js';
 
-/** The `--json` object: RouteLLM's metrics plus the curve. */
-export function evalSummary(e: RoutingEvaluation): Record<string, unknown> {
-  const r4 = (x: number) => Math.round(x * 10000) / 10000;
-  const m = e.metrics;
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+const iv = (i: Interval, f: (x: number | null) => number | null = r4 as (x: number | null) => number | null) => [f(i.lo), f(i.hi)];
+
+function curveJson(c: CurveSummary) {
+  return { costAt95: r1(c.costAt95), costAt95Ci: iv(c.ci.costAt95, r1), aiq: r4(c.aiq), aiqCi: iv(c.ci.aiq), maxQuality: r4(c.maxQuality), hull: c.hull.map((p) => ({ cost: r1(p.cost), quality: r4(p.quality) })) };
+}
+
+function routerJson(r: RouterSummary) {
   return {
-    classifier: e.classifier,
-    weak: e.weak,
-    strong: e.strong,
-    rule: e.rule,
-    n: e.n,
-    qualityWeak: r4(m.qWeak),
-    qualityStrong: r4(m.qStrong),
-    apgr: r4(m.apgr),
-    cpt50: r4(m.cpt50),
-    cpt80: r4(m.cpt80),
-    cpt95: r4(m.cpt95),
-    strongShareAt95: r4(m.strongShareAt95),
-    random: { apgr: r4(e.random.apgr), cpt50: r4(e.random.cpt50), cpt80: r4(e.random.cpt80), cpt95: r4(e.random.cpt95), strongShareAt95: r4(e.random.strongShareAt95) },
-    costAllWeakMicros: e.allWeak.cost,
-    costAllStrongMicros: e.allStrong.cost,
-    curve: e.curve,
+    classifier: r.classifier,
+    ...curveJson(r),
+    ...(r.pair ? { apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), pair: { weak: r.pair.weak, strong: r.pair.strong, qualityWeak: r4(r.pair.qualityWeak), qualityStrong: r4(r.pair.qualityStrong), apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), cpt50: r4(r.pair.cpt50), cpt80: r4(r.pair.cpt80), strongShareAt95: r4(r.pair.strongShareAt95), random: { apgr: 0.5 } } } : {}),
+    points: r.points.map((p) => ({ floor: r4(p.floor), cost: r1(p.cost), quality: r4(p.quality), shares: Object.fromEntries(Object.entries(p.shares).map(([k, v]) => [k, r4(v)])) })),
   };
 }
+
+/** The `--json` object: the frontier of the router, each single model, random, the zero router and the oracle, with 95% bootstrap intervals. */
+export function evalSummary(e: FrontierEvaluation, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const [first, ...rest] = Object.entries(e.routers);
+  return {
+    ...extra,
+    rule: e.rule,
+    n: e.n,
+    droppedRows: e.dropped,
+    costSource: e.costSource,
+    bestModel: e.bestModel,
+    target95: r4(e.target),
+    bootstrap: e.bootstrap,
+    router: routerJson(first![1]),
+    ...(rest.length ? { others: Object.fromEntries(rest.map(([k, v]) => [k, routerJson(v)])) } : {}),
+    zeroRouter: curveJson(e.zeroRouter),
+    oracle: curveJson(e.oracle),
+    random: { cost: r1(e.random.cost), quality: r4(e.random.quality) },
+    models: Object.fromEntries(e.singles.map((s) => [s.model, { quality: r4(s.quality), qualityCi: iv(s.ci.quality), cost: r1(s.cost), costCi: iv(s.ci.cost, r1), costAt95: r1(s.costAt95) }])),
+  };
+}
+
+const fmtCost = (x: number | null) => (x === null ? 'never' : x.toFixed(1));
+const fmtIv = (i: Interval, f: (x: number | null) => string) => `[${f(i.lo)}, ${f(i.hi)}]`;
 
 export function registerEval(program: Command, io: CliIo): void {
   program
     .command('eval')
-    .description("Evaluate a policy's classifier on labeled data: cost–quality curve vs random routing, PGR, APGR, CPT(50/80/95%).")
-    .requiredOption('--data <file>', 'CSV with a prompt column and one True/False (or [0, 1] score) column per model')
-    .requiredOption('--policy <file>', 'policy whose classifier and prices are evaluated')
-    .option('--strong <model>', 'strong model id (a CSV column and a policy model)')
-    .option('--weak <model>', 'weak model id (a CSV column and a policy model)')
+    .description("Evaluate a policy's router on labeled data with any number of models: the cost–quality frontier against each single model, random, the zero router and the oracle, with 95% bootstrap intervals; RouteLLM's APGR for a weak/strong pair.")
+    .requiredOption('--data <file>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score)')
+    .requiredOption('--policy <file>', 'policy whose classifier and router are evaluated')
+    .option('--strong <model>', 'strong model of a pair to report RouteLLM metrics for (with --weak)')
+    .option('--weak <model>', 'weak model of the pair')
+    .option('--scale <min-max>', 'range of graded scores, e.g. 1-10 (rescaled to [0, 1])')
+    .option('--cost-column <model=column>', 'per-prompt cost column (US dollars) of a model; repeatable (default: <model>|total_cost and similar names)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--no-costs', "ignore the data's cost columns: use the policy's predicted costs")
+    .option('--compare <names>', 'comma-separated baselines evaluated alongside: rules', '')
+    .option('--bootstrap <n>', 'bootstrap resamples for the intervals (0: none)', '200')
+    .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print one JSON object')
-    .option('--out <dir>', 'where to write eval.json and curve.svg', 'tollgate-eval')
-    .addHelpText('after', '\nExample:\n  $ tollgate eval --data ../shared/data/routing/mmlu_eval.csv --policy policies/examples/mmlu-learned.yaml')
-    .action(async (o: { data: string; policy: string; strong?: string; weak?: string; json?: boolean; out: string }) => {
+    .option('--out <dir>', 'where to write eval.json and frontier.svg', 'tollgate-eval')
+    .addHelpText('after', '\nExample:\n  $ tollgate eval --data ../shared/data/routing/mmlu_eval.csv --policy policies/examples/mmlu-learned.yaml --compare rules')
+    .action(async (o: { data: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
+      if (!!o.weak !== !!o.strong) throw new CliUsageError('give both --weak and --strong (or neither)');
+      const bootstrap = Number(o.bootstrap);
+      if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new CliUsageError(`--bootstrap must be a non-negative integer (got "${o.bootstrap}")`);
       const loaded = await loadPolicy(o.policy);
       const policy = compilePolicy(loaded, new GenaiPricesCatalog());
       const sep = separatingRule(policy, o.weak, o.strong);
-      const data = readLabeledCsv(o.data, [sep.weak, sep.strong]);
-      const classifier = await loadPolicyClassifier(loaded);
-      const e = await evaluateRouting(policy, data, classifier, { weak: sep.weak, strong: sep.strong });
-      const summary = evalSummary(e);
+      const rule = sep.index < 0 ? policy.defaultRule : policy.rules[sep.index]!;
+      // A two-model rule is a pair by itself.
+      const pair = o.weak && o.strong ? { weak: o.weak, strong: o.strong } : rule.candidates.length === 2 ? { weak: sep.weak, strong: sep.strong } : {};
+      const data = readLabeledCsv(o.data, { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
+      const classifiers: Record<string, RequestClassifier> = { router: await loadPolicyClassifier(loaded) };
+      for (const name of o.compare.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (name !== 'rules') throw new CliUsageError(`--compare knows only "rules" (got "${name}")`);
+        classifiers.rules = new RulesClassifier();
+      }
+      const e = await evaluateFrontier(policy, data, classifiers, { ...pair, bootstrap, seed: Number(o.seed) });
+      await (classifiers.router as { close?: () => Promise<void> }).close?.();
+      const summary = evalSummary(e, { policy: loaded.policy.name, data: o.data, emptyCells: data.emptyCells });
       const dir = resolve(o.out);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      const svg = curveSvg(`${loaded.policy.name}: ${e.classifier} on ${data.rows.length} prompts`, [
-        { name: `router (APGR ${e.metrics.apgr.toFixed(3)})`, points: e.curve, color: '#1f77b4' },
-        { name: 'random (APGR 0.500)', points: randomCurve(e.allWeak, e.allStrong, 1), color: '#999999', dashed: true },
-      ]);
-      writeFileSync(join(dir, 'curve.svg'), svg);
+      const router = e.routers.router!;
+      const svg = curveSvg(
+        `${loaded.policy.name}: ${router.classifier} on ${e.n} prompts`,
+        [
+          { name: 'router', points: router.hull, color: '#1f77b4' },
+          ...(e.routers.rules ? [{ name: 'rules', points: e.routers.rules.hull, color: '#2ca02c' }] : []),
+          { name: 'zero router (hull of single models)', points: e.zeroRouter.hull, color: '#999999', dashed: true },
+          { name: 'oracle', points: e.oracle.hull, color: '#d62728', dashed: true },
+        ],
+        640,
+        420,
+        'cost',
+      );
+      writeFileSync(join(dir, 'frontier.svg'), svg);
       if (o.json) {
         io.out(`${JSON.stringify(summary)}\n`);
         return;
       }
-      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      const m = e.metrics;
-      io.out(`${e.classifier}: ${e.n} prompts, weak ${e.weak} (quality ${m.qWeak.toFixed(3)}, ${e.allWeak.cost} µ$/req), strong ${e.strong} (quality ${m.qStrong.toFixed(3)}, ${e.allStrong.cost} µ$/req)\n`);
-      io.out(`strong share  quality  PGR     cost µ$/req\n`);
-      for (const target of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]) {
-        const p = e.curve.reduce((best, c) => (Math.abs(c.strongShare - target) < Math.abs(best.strongShare - target) ? c : best));
-        const pgr = (p.quality - m.qWeak) / (m.qStrong - m.qWeak || 1);
-        io.out(`${pct(p.strongShare).padStart(12)}  ${p.quality.toFixed(3).padStart(7)}  ${pgr.toFixed(3).padStart(6)}  ${String(p.cost).padStart(10)}\n`);
+      io.out(`${loaded.policy.name}: rule "${e.rule}", ${e.models.length} models, ${e.n} prompts${e.dropped ? ` (${e.dropped} rows without every label left out)` : ''}${data.emptyCells ? `, ${data.emptyCells} empty label cells` : ''}; costs from ${e.costSource === 'data' ? 'the data' : "the policy's prices"}\n`);
+      io.out(`target: 95% of the best single model (${e.bestModel}, quality ${(e.target / 0.95).toFixed(3)}) = ${e.target.toFixed(3)}; intervals: 95% bootstrap (${e.bootstrap} resamples)\n\n`);
+      const rows: string[][] = [['', 'quality', 'cost µ$/req', 'cost at 95% [95% CI]', 'AIQ [95% CI]']];
+      const curveRow = (name: string, c: CurveSummary) => [name, c.maxQuality.toFixed(3) + ' (max)', '', `${fmtCost(c.costAt95)} ${fmtIv(c.ci.costAt95, fmtCost)}`, `${c.aiq.toFixed(3)} ${fmtIv(c.ci.aiq, (x) => (x === null ? '-' : x.toFixed(3)))}`];
+      for (const [name, r] of Object.entries(e.routers)) rows.push(curveRow(`${name} (${r.classifier})`, r));
+      rows.push(curveRow('zero router', e.zeroRouter));
+      rows.push(curveRow('oracle', e.oracle));
+      rows.push(['random (uniform)', e.random.quality.toFixed(3), e.random.cost.toFixed(1), '', '']);
+      for (const s of e.singles) rows.push([s.model, `${s.quality.toFixed(3)} ${fmtIv(s.ci.quality, (x) => (x === null ? '-' : x.toFixed(3)))}`, s.cost.toFixed(1), fmtCost(s.costAt95), '']);
+      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+      for (const r of rows) io.out(`${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
+      for (const [name, r] of Object.entries(e.routers)) {
+        if (!r.pair) continue;
+        const p = r.pair;
+        io.out(`\n${name}, pair ${p.weak} → ${p.strong}: APGR ${p.apgr.toFixed(3)} ${fmtIv(p.ci.apgr, (x) => (x === null ? '-' : x.toFixed(3)))} (random 0.500)  CPT(50%) ${(p.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(p.cpt80 * 100).toFixed(1)}%  strong share at 95% of strong quality ${(p.strongShareAt95 * 100).toFixed(1)}%\n`);
       }
-      io.out(`APGR ${m.apgr.toFixed(3)} (random 0.500)  CPT(50%) ${pct(m.cpt50)}  CPT(80%) ${pct(m.cpt80)}  CPT(95%) ${pct(m.cpt95)}  strong share at 95% of strong quality ${pct(m.strongShareAt95)} (random ${pct(e.random.strongShareAt95)})\n`);
-      io.out(`wrote ${join(dir, 'eval.json')} and ${join(dir, 'curve.svg')}\n`);
+      io.out(`\nwrote ${join(dir, 'eval.json')} and ${join(dir, 'frontier.svg')}\n`);
     });
 }

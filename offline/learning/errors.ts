@@ -18,3 +18,13 @@ export class TuneTargetError extends TollgateError {
     super(code, message, details);
   }
 }
+
+/**
+ * An evaluation that labels cannot score: the router can choose a model without a label column, or no
+ * row has every candidate labeled. Code `routing_eval_unscorable`. Never replaced by predicted quality.
+ */
+export class RoutingEvaluationError extends TollgateError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('routing_eval_unscorable', message, details);
+  }
+}

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, expectOneLineError } from './capture-io.js';
-import { EVAL, STRONG, trainedPolicy, WEAK } from './routing-fixtures.js';
+import { EVAL, FIX, STRONG, trainedPolicy, WEAK } from './routing-fixtures.js';
 
 let t: Awaited<ReturnType<typeof trainedPolicy>>;
 beforeAll(async () => {
@@ -10,35 +10,56 @@ beforeAll(async () => {
 });
 
 describe('tollgate eval', () => {
-  it('--json prints RouteLLM metrics and the curve; writes eval.json and curve.svg', async () => {
+  it('--json: the frontier (router, zero router, oracle, each model with costAt95) and the pair APGR with intervals; writes eval.json and frontier.svg', async () => {
     const out = join(t.dir, 'eval-out');
-    const r = await cli('eval', '--data', EVAL, '--policy', t.policy, '--json', '--out', out, '--strong', STRONG, '--weak', WEAK);
+    const r = await cli('eval', '--data', EVAL, '--policy', t.policy, '--json', '--out', out, '--strong', STRONG, '--weak', WEAK, '--bootstrap', '50', '--compare', 'rules');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    for (const k of ['apgr', 'cpt50', 'cpt80', 'cpt95', 'strongShareAt95']) expect(j[k]).toBeTypeOf('number');
-    expect(j.random.apgr).toBeCloseTo(0.5, 6);
-    expect(j.curve.length).toBeGreaterThan(10);
-    expect(j.curve[0]).toMatchObject({ strongShare: 0 });
-    expect(j.curve.at(-1)).toMatchObject({ strongShare: 1 });
-    for (const p of j.curve) expect(Object.keys(p)).toEqual(expect.arrayContaining(['strongShare', 'quality', 'cost']));
-    expect(j.costAllStrongMicros).toBeGreaterThan(j.costAllWeakMicros * 5); // GPT-4 Turbo vs Mixtral prices
+    expect(j.costSource).toBe('policy');
+    for (const c of [j.router, j.others.rules, j.zeroRouter, j.oracle]) {
+      expect(c).toHaveProperty('costAt95');
+      expect(c.aiqCi).toHaveLength(2);
+      expect(c.maxQuality).toBeLessThanOrEqual(1);
+    }
+    for (const id of [WEAK, STRONG]) expect(j.models[id]).toHaveProperty('costAt95');
+    expect(j.models[STRONG].costAt95).toBe(j.models[STRONG].cost); // the best model reaches 95% of itself
+    expect(j.router.apgr).toBeTypeOf('number');
+    expect(j.router.apgr).toBeLessThanOrEqual(1);
+    expect(j.router.apgrCi[0]).toBeLessThanOrEqual(j.router.apgr);
+    expect(j.router.apgrCi[1]).toBeGreaterThanOrEqual(j.router.apgr);
+    expect(j.router.pair).toMatchObject({ weak: WEAK, strong: STRONG, random: { apgr: 0.5 } });
+    expect(j.oracle.aiq).toBeGreaterThanOrEqual(j.zeroRouter.aiq);
+    expect(j.models[STRONG].cost).toBeGreaterThan(j.models[WEAK].cost * 5); // GPT-4 Turbo vs Mixtral prices
     expect(existsSync(join(out, 'eval.json'))).toBe(true);
-    expect(readFileSync(join(out, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>\n$/);
+    expect(readFileSync(join(out, 'frontier.svg'), 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>\n$/);
   });
 
-  it('prints a table by default', async () => {
-    const r = await cli('eval', '--data', EVAL, '--policy', t.policy, '--out', join(t.dir, 'eval-out2'));
+  it('N models with real costs: the hand-computed zero-router and oracle figures', async () => {
+    const r = await cli('eval', '--data', join(FIX, 'three-models.csv'), '--policy', join(FIX, 'three-models.yaml'), '--json', '--out', join(t.dir, 'eval-3'), '--bootstrap', '20');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/APGR 0\.\d{3} \(random 0\.500\)\s+CPT\(50%\)/);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ n: 4, droppedRows: 1, emptyCells: 2, costSource: 'data', bestModel: 'model-c', target95: 0.7125 });
+    expect(j.zeroRouter.costAt95).toBe(88);
+    expect(j.oracle.costAt95).toBe(31.6);
+    expect(j.models).toMatchObject({ 'model-a': { costAt95: null, quality: 0.25, cost: 10 }, 'model-c': { costAt95: 100 } });
+    expect(j.router).not.toHaveProperty('apgr'); // no pair named, three candidates
   });
 
-  it('bad inputs: one-line errors', async () => {
+  it('prints the frontier table by default', async () => {
+    const r = await cli('eval', '--data', join(FIX, 'three-models.csv'), '--policy', join(FIX, 'three-models.yaml'), '--out', join(t.dir, 'eval-out2'), '--bootstrap', '10');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/zero router\s+0\.750 \(max\)\s+88\.0 \[/);
+    expect(r.out).toMatch(/oracle\s+0\.750 \(max\)\s+31\.6 \[/);
+    expect(r.out).toMatch(/1 rows without every label left out/);
+  });
+
+  it('bad inputs and unscorable evaluations: one-line errors', async () => {
     const noPrompt = join(t.dir, 'no-prompt.csv');
     writeFileSync(noPrompt, `text,${WEAK},${STRONG}\nhi,True,False\n`);
     expectOneLineError(await cli('eval', '--data', noPrompt, '--policy', t.policy), /no "prompt" column/);
-    expectOneLineError(await cli('eval', '--data', EVAL, '--policy', t.policy, '--strong', 'gpt-5'), /model "gpt-5" is not declared in the policy/);
-    const otherCols = join(t.dir, 'other.csv');
-    writeFileSync(otherCols, 'prompt,a,b\nhi,True,False\n');
-    expectOneLineError(await cli('eval', '--data', otherCols, '--policy', t.policy), /unknown model column "mistralai\/Mixtral-8x7B-Instruct-v0\.1"/);
+    expectOneLineError(await cli('eval', '--data', EVAL, '--policy', t.policy, '--strong', 'gpt-5', '--weak', WEAK), /model "gpt-5" is not declared in the policy/);
+    const twoCols = join(t.dir, 'two.csv');
+    writeFileSync(twoCols, 'prompt,model-a,model-b\nhi,True,False\nho,False,True\n');
+    expectOneLineError(await cli('eval', '--data', twoCols, '--policy', join(FIX, 'three-models.yaml')), /can route to model-c, which has no label column/);
   });
 });
