@@ -12,6 +12,10 @@ import { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
 import { MemoryDecisionSink } from './adapters/sinks/memory-decision-sink.js';
 import { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
 import { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
+import { RedisBudgetStore } from './adapters/stores/redis-budget-store.js';
+import { RedisCache } from './adapters/stores/redis-cache.js';
+import { RedisRateLimiter } from './adapters/stores/redis-rate-limiter.js';
+import type { Redis } from 'ioredis';
 import { compilePolicy } from './engine/compiled-policy.js';
 import { createContainer, TOKENS } from './engine/container.js';
 import type { BudgetStore } from './engine/seams/budget-store.js';
@@ -40,6 +44,13 @@ export interface TollgateOptions {
   rateLimiter?: RateLimiter;
   /** Optional response cache (exact + semantic; see embeddings/). */
   cache?: Cache;
+  /**
+   * Shared state for a fleet of replicas: budgets, rate limits and (with `cache`) the exact cache and
+   * its single flight live in Redis, so every replica sees one budget (docs/deploy.md). Pass an ioredis
+   * client (you own it: `createRedisClient(url)` from `tollgate/redis`, `quit()` on shutdown); explicit
+   * `budgetStore`, `rateLimiter` or `cache` options win over it. Importing `tollgate` never loads ioredis.
+   */
+  redis?: { client: Redis; keyPrefix?: string; cache?: { ttlMs?: number; flightWaitMs?: number } };
   /** A JSONL path for the decision log, or any sink. Defaults to an in-memory sink. */
   decisionLog?: string | DecisionSink;
   /** Seed of the simulated adapter. */
@@ -70,15 +81,17 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
   const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
   const clock = options.clock ?? Date.now;
-  const budgets = options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock });
+  const shared = options.redis;
+  const redisOpts = shared && { redis: shared.client, keyPrefix: shared.keyPrefix, clock };
+  const budgets = options.budgetStore ?? (redisOpts ? new RedisBudgetStore({ ...redisOpts, tenants: loaded.policy.tenants }) : new MemoryBudgetStore(loaded.policy.tenants, { clock }));
   const container = createContainer({
     [TOKENS.Policy]: compiled,
     [TOKENS.PriceCatalog]: catalog,
     [TOKENS.Classifier]: options.classifier ?? (artifactPath(loaded) ? new LazyClassifier(() => loadPolicyClassifier(loaded)) : new RulesClassifier()),
     [TOKENS.ModelAdapters]: adapters,
     [TOKENS.BudgetStore]: budgets,
-    [TOKENS.RateLimiter]: options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }),
-    [TOKENS.Cache]: options.cache,
+    [TOKENS.RateLimiter]: options.rateLimiter ?? (redisOpts ? new RedisRateLimiter({ ...redisOpts, policy: loaded.policy }) : new MemoryRateLimiter(loaded.policy, { clock })),
+    [TOKENS.Cache]: options.cache ?? (shared?.cache ? new RedisCache({ redis: shared.client, keyPrefix: shared.keyPrefix, ...shared.cache }) : undefined),
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
     [TOKENS.Sleep]: options.sleep,

@@ -4,3 +4,4 @@
  */
 export { RedisBudgetStore, type RedisBudgetStoreOptions } from '../stores/redis-budget-store.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from '../stores/redis-rate-limiter.js';
+export { RedisCache, type RedisCacheOptions } from '../stores/redis-cache.js';
