@@ -119,7 +119,7 @@ function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore, budgete
       .finally(() => (state.get(tenant) === 'dirty' ? refresh(tenant) : state.delete(tenant)));
   };
   return (r, timing) => {
-    metrics.observe(r);
+    metrics.observe(r, { precountedInputTokens: timing.precountedInputTokens });
     if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
     if (!budgets.usage || !budgeted.has(r.tenant)) return;
     if (state.has(r.tenant)) state.set(r.tenant, 'dirty');

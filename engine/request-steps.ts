@@ -40,7 +40,7 @@ export interface EngineDeps {
  * Sees every settled record, plus timings that are kept out of the log (so a seeded simulation's log is
  * reproducible). Must not throw.
  */
-export type RecordObserver = (record: DecisionRecord, timing: { decisionMs?: number }) => void;
+export type RecordObserver = (record: DecisionRecord, timing: { decisionMs?: number; precountedInputTokens?: number }) => void;
 
 /** Per-request state carried through the machine. */
 export interface RequestContext {
@@ -189,7 +189,7 @@ export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<Dec
   else if (release) await deps.budgets.refund(release.reservation);
   const record = settledRecord(deps.policy, ctx, settled, !!deps.cache, deps.now());
   deps.ledger.record(record);
-  const timing = { decisionMs: ctx.decisionMs };
+  const timing = { decisionMs: ctx.decisionMs, precountedInputTokens: a ? ctx.facts.promptTokens.get(a.model.encoding) : undefined };
   for (const o of deps.observers) o(record, timing);
   if (a && deps.cache && ctx.cacheQuery) {
     ctx.cachedAnswer = { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full };

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionRecord } from '../../engine/decision-record.js';
+import { windowDurationMs, type BudgetWindow } from '../../engine/budget-windows.js';
+import { gpuHoursPerMillion } from '../../engine/cost.js';
 import { limitActionKind } from '../../engine/limit-actions.js';
+import { usdToMicros } from '../../engine/money.js';
+import type { Policy } from '../../policies/schema.js';
 import { LabelLimiter } from './label-limiter.js';
 
 export interface TollgateMetricsOptions {
@@ -16,7 +20,24 @@ export interface TollgateMetricsOptions {
   knownModels?: Iterable<string>;
   /** Histogram buckets (seconds) of `tollgate_decision_duration_seconds`. */
   decisionBuckets?: number[];
+  /**
+   * The policy being served: its tenants and models become known labels, its tenant-wide money budgets
+   * are exported (`tollgate_budget_limit_microdollars`, `tollgate_budget_window_seconds`) for burn-rate
+   * rules, and its self-hosted models' GPUs (`tollgate_gpus_provisioned`, `tollgate_gpu_hours_total`).
+   */
+  policy?: Pick<Policy, 'tenants' | 'models'>;
+  /** Clock for the budget window length of calendar windows (a month's length varies). Default `Date.now`. */
+  now?: () => number;
 }
+
+/** Facts about a request that are not in its decision record (kept out of the log). */
+export interface ObserveExtras {
+  /** Input tokens Tollgate counted before the call (for the model that answered). */
+  precountedInputTokens?: number;
+}
+
+/** Per-request token histogram buckets. */
+const TOKEN_BUCKETS = [16, 64, 256, 1024, 4096, 16384, 65536, 262144];
 
 /**
  * Tollgate's Prometheus metrics, all computed from settled decision records (`observe`) plus two
@@ -35,12 +56,21 @@ export class TollgateMetrics {
   private readonly actions: Counter<'tenant' | 'action'>;
   private readonly budgetRemaining: Gauge<'tenant'>;
   private readonly decisionDuration: Histogram;
-  private readonly requestDuration: Histogram<'outcome'>;
+  private readonly requestDuration: Histogram<'outcome' | 'model'>;
+  private readonly requestTokens: Histogram<'direction'>;
+  private readonly precount: Counter<'tenant' | 'model'>;
+  private readonly vendorCount: Counter<'tenant' | 'model'>;
+  private readonly gpuHours: Counter<'tenant' | 'model'>;
+  private readonly policyInfo: Gauge<'policy' | 'version'>;
+  private readonly batchQueue: Gauge<'state'>;
+  private readonly gpuHoursPerM = new Map<string, number>();
+  private policySeen: { policy: string; version: string } | undefined;
 
   constructor(options: TollgateMetricsOptions = {}) {
     const registers = [(this.registry = options.registry ?? new Registry())];
-    this.tenants = new LabelLimiter(options.maxTenants ?? 50, options.knownTenants);
-    this.models = new LabelLimiter(options.maxModels ?? 100, options.knownModels);
+    const policy = options.policy;
+    this.tenants = new LabelLimiter(options.maxTenants ?? 50, options.knownTenants ?? Object.keys(policy?.tenants ?? {}));
+    this.models = new LabelLimiter(options.maxModels ?? 100, options.knownModels ?? policy?.models.map((m) => m.id));
     this.requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests by tenant, answering model, tier and outcome (ok, error, refused).', labelNames: ['tenant', 'model', 'tier', 'outcome'], registers });
     this.tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens by direction (input, output, cached).', labelNames: ['tenant', 'model', 'direction'], registers });
     this.cost = new Counter({ name: 'tollgate_cost_microdollars_total', help: 'Settled cost in micro-dollars by component (vendor, infra, ops); full cost is their sum.', labelNames: ['tenant', 'model', 'component'], registers });
@@ -56,17 +86,47 @@ export class TollgateMetrics {
     });
     this.requestDuration = new Histogram({
       name: 'tollgate_request_duration_seconds',
-      help: 'End-to-end request latency including the model call.',
-      labelNames: ['outcome'],
+      help: 'End-to-end request latency including the model call, by outcome and answering model.',
+      labelNames: ['outcome', 'model'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.requestTokens = new Histogram({ name: 'tollgate_request_tokens', help: 'Tokens per request by direction (input, output).', labelNames: ['direction'], buckets: TOKEN_BUCKETS, registers });
+    this.precount = new Counter({ name: 'tollgate_input_tokens_precounted_total', help: 'Input tokens Tollgate counted before the call, for requests whose usage the vendor reported (compare with tollgate_input_tokens_vendor_total).', labelNames: ['tenant', 'model'], registers });
+    this.vendorCount = new Counter({ name: 'tollgate_input_tokens_vendor_total', help: 'Input tokens the vendor reported, for the same requests as tollgate_input_tokens_precounted_total.', labelNames: ['tenant', 'model'], registers });
+    this.gpuHours = new Counter({ name: 'tollgate_gpu_hours_total', help: 'GPU-hours used by self-hosted models (tokens × GPU-hours per token at the measured throughput).', labelNames: ['tenant', 'model'], registers });
+    this.policyInfo = new Gauge({ name: 'tollgate_policy_info', help: 'The policy version of the latest settled record (value 1; a new version replaces the old series).', labelNames: ['policy', 'version'], registers });
+    this.batchQueue = new Gauge({ name: 'tollgate_batch_queue_jobs', help: 'Batch jobs by state (queued, running, done, failed), as last reported by the batch runner.', labelNames: ['state'], registers });
+    const gpus = new Gauge({ name: 'tollgate_gpus_provisioned', help: 'GPUs provisioned per self-hosted model (from the policy).', labelNames: ['model'], registers });
+    for (const m of policy?.models ?? []) {
+      if (!m.infra) continue;
+      this.gpuHoursPerM.set(m.id, gpuHoursPerMillion(m.infra.gpus, m.infra.tokensPerSecond));
+      gpus.set({ model: this.models.label(m.id) }, m.infra.gpus);
+    }
+    const budgets = Object.entries(policy?.tenants ?? {}).flatMap(([tenant, t]) =>
+      t.budgets.filter((b) => b.usd !== undefined && b.usd > 0 && b.tag === undefined).map((b) => ({ tenant, window: b.window as BudgetWindow, usd: b.usd! })),
+    );
+    if (budgets.length > 0) {
+      const now = options.now ?? Date.now;
+      const limit = new Gauge({ name: 'tollgate_budget_limit_microdollars', help: 'Tenant-wide money budget per window, micro-dollars (from the policy).', labelNames: ['tenant', 'window'], registers });
+      for (const b of budgets) limit.set({ tenant: this.tenants.label(b.tenant), window: b.window }, usdToMicros(b.usd));
+      new Gauge({
+        name: 'tollgate_budget_window_seconds',
+        help: 'Length of the budget window now, seconds (a calendar month varies); limit / length is the ideal spend rate.',
+        labelNames: ['tenant', 'window'],
+        registers,
+        collect() {
+          for (const b of budgets) this.set({ tenant: b.tenant, window: b.window }, windowDurationMs(b.window, now()) / 1000);
+        },
+      });
+    }
   }
 
   /** Updates every record-derived metric from one settled decision record. */
-  observe(r: DecisionRecord): void {
+  observe(r: DecisionRecord, extras: ObserveExtras = {}): void {
     const tenant = this.tenants.label(r.tenant);
-    const model = this.models.label(r.model ?? r.chosen ?? 'none');
+    const answering = r.model ?? r.chosen ?? 'none';
+    const model = this.models.label(answering);
     this.requests.inc({ tenant, model, tier: r.tier ?? 'none', outcome: r.outcome });
     for (const direction of ['input', 'output', 'cached'] as const) {
       if (r.tokens[direction] > 0) this.tokens.inc({ tenant, model, direction }, r.tokens[direction]);
@@ -79,7 +139,30 @@ export class TollgateMetrics {
       if (r.cache.hit) this.cacheHits.inc({ tenant });
     }
     for (const a of r.actions ?? []) this.actions.inc({ tenant, action: limitActionKind(a) });
-    this.requestDuration.observe({ outcome: r.outcome }, r.latencyMs / 1000);
+    this.requestDuration.observe({ outcome: r.outcome, model }, r.latencyMs / 1000);
+    if (r.outcome !== 'refused') {
+      this.requestTokens.observe({ direction: 'input' }, r.tokens.input);
+      this.requestTokens.observe({ direction: 'output' }, r.tokens.output);
+    }
+    const pre = extras.precountedInputTokens;
+    if (pre !== undefined && pre > 0 && r.tokens.source === 'vendor' && !r.cache?.hit) {
+      this.precount.inc({ tenant, model }, pre);
+      this.vendorCount.inc({ tenant, model }, r.tokens.input);
+    }
+    const perM = this.gpuHoursPerM.get(answering);
+    const served = r.tokens.input + r.tokens.output;
+    if (perM && served > 0 && !r.cache?.hit) this.gpuHours.inc({ tenant, model }, (served * perM) / 1_000_000);
+    const seen = this.policySeen;
+    if (!seen || seen.policy !== r.policy.name || seen.version !== r.policy.version) {
+      if (seen) this.policyInfo.remove(seen);
+      this.policySeen = { policy: r.policy.name, version: r.policy.version };
+      this.policyInfo.set(this.policySeen, 1);
+    }
+  }
+
+  /** Sets how many batch jobs are in a state (called by whatever runs vendor batch jobs). */
+  setBatchQueue(state: 'queued' | 'running' | 'done' | 'failed', jobs: number): void {
+    this.batchQueue.set({ state }, jobs);
   }
 
   /** Records how long one routing decision took. */

@@ -42,7 +42,7 @@ export function registerServe(program: Command, io: CliIo): void {
       const loaded = await loadPolicy(opts.policy);
       const keys = new KeyStore(opts.keys);
       if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
-      const metrics = new TollgateMetrics({ knownTenants: Object.keys(loaded.policy.tenants), knownModels: loaded.policy.models.map((m) => m.id) });
+      const metrics = new TollgateMetrics({ policy: loaded.policy });
       const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, metrics });
       const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics });
       io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
