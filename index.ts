@@ -13,6 +13,7 @@ export { validatePolicy } from './policies/validate.js';
 export { policyVersion } from './policies/version.js';
 export * from './policies/schema.js';
 export * from './engine/errors.js';
+export { OptionalDependencyMissingError, type OptionalPackage } from './engine/optional-dependency.js';
 export { requestSchema, validateRequest, type TollgateRequest, type ChatMessage } from './engine/request.js';
 export { countTokens, countChatTokens, type Encoding } from './engine/tokens.js';
 export { vendorCost, fullCost, costPerMillion, gpuHoursPerMillion, type TokenUsage, type CostBreakdown, type PriceMicros } from './engine/cost.js';
@@ -25,7 +26,7 @@ export type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '.
 export type { RequestClassifier, Classification, ClassifierInput } from './engine/seams/classifier.js';
 export type { PriceCatalog } from './engine/seams/price-catalog.js';
 export type { BudgetStore, Reservation, ReserveRequest } from './engine/seams/budget-store.js';
-export type { RateLimiter, RateLimitResult } from './engine/seams/rate-limiter.js';
+export type { RateLimiter, RateLimitRequest, RateLimitResult } from './engine/seams/rate-limiter.js';
 export type { Cache, CacheQuery, CacheHit, CachedAnswer } from './engine/seams/cache.js';
 export type { DecisionSink } from './engine/seams/decision-sink.js';
 export { SimulatedAdapter } from './adapters/simulated-adapter.js';
@@ -57,6 +58,11 @@ export { checkAmounts } from './engine/budget-plan.js';
 export { type ValidRequest } from './engine/request.js';
 export { downgradeExclusions, reservationSize } from './engine/reservation-size.js';
 export { buildDecisionRecord, settledUsage, type SettledAnswer } from './engine/settle-record.js';
+// The synchronous cores of complete()'s steps (engine/steps/): the simulator's fast replay runs on them.
+export { checkRateLimit, classifierInput, limitActionStep, outputCap, rateLimitRequest, reserveRequest, routeRequest, type LimitStep } from './engine/steps/admission.js';
+export { modelCallBase, modelChain, type ModelCallBase } from './engine/steps/model-call.js';
+export { planSettlement, settledRecord, type BudgetRelease, type RecordContext, type Settlement } from './engine/steps/settlement.js';
+export type { RequestFacts } from './engine/request-facts.js';
 export { countPromptByEncoding } from './engine/tokens.js';
 export { BufferedJsonlDecisionSink } from './adapters/sinks/buffered-jsonl-sink.js';
 export { redactSecrets } from './engine/redact.js';
