@@ -27,6 +27,7 @@ export interface RouteAuthConfig {
 }
 const KEY: RouteAuthConfig = { auth: 'key' };
 const PUBLIC: RouteAuthConfig = { auth: 'none' };
+const ADMIN: RouteAuthConfig = { auth: 'admin' };
 
 /** Something that renders Prometheus text: a prom-client `Registry` fits. */
 export interface MetricsSource {
@@ -58,6 +59,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * - `POST /v1/chat/completions` — streaming (SSE chunks, final usage chunk with `stream_options.include_usage`) and not
  * - `GET /v1/models` — the policy's models plus the virtual `auto` model (let Tollgate route)
  * - `GET /healthz` — liveness and the policy version; `GET /metrics` — Prometheus text
+ * - `GET /v1/tollgate/state` (admin key) — each model's circuit breaker and each tenant's guard state
  * Each route declares its auth (`config.auth`, {@link RouteAuthConfig}); `key` routes need `Authorization: Bearer <key>`
  * or `x-api-key: <key>`, checked on the matched route before the body is read (401 for a missing or unknown key).
  * Every error is OpenAI-shaped: `{ error: { message, type, param, code } }`.
@@ -109,6 +111,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
       ...o.tollgate.policy.models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: `tollgate:${m.tier}` })),
     ],
   }));
+  app.get('/v1/tollgate/state', { config: ADMIN }, async () => ({ object: 'tollgate.state', ...o.tollgate.inspect() }));
   app.get('/healthz', { config: PUBLIC }, async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
   app.get('/metrics', { config: PUBLIC }, async (_req, reply) => {
     if (!o.metrics) return sendFailure(reply, fail(404, 'invalid_request_error', 'not_found', 'No metrics registry configured'));
