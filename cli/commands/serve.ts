@@ -44,7 +44,7 @@ export function registerServe(program: Command, io: CliIo): void {
       if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
       const metrics = new TollgateMetrics({ policy: loaded.policy });
       const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, metrics });
-      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), host: opts.host, port, bodyLimit, metrics });
+      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics });
       io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
       await untilSignal();
       await gw.close();
