@@ -174,8 +174,10 @@ export const policySchema = z.strictObject({
        * Learned classifier only. `probability` (default): quality from predicted probabilities.
        * `traffic-rank`: quality = 1 − share of recent requests with a smaller predicted shortfall, so a
        * rule's qualityFloor f sends about a share f of traffic past the weak model whatever the mix.
+       * `utility`: the rule picks the model maximising predicted success − λ·cost, the floor f standing
+       * for λ = 1/f − 1 per unit of the request's dearest candidate cost (N models; docs/learned-routing.md).
        */
-      scale: z.enum(['probability', 'traffic-rank']).optional(),
+      scale: z.enum(['probability', 'traffic-rank', 'utility']).optional(),
       /** `traffic-rank` only: how many recent requests each request is ranked against (default 300). */
       rankWindow: z.number().int().min(1).optional(),
     })
