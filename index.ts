@@ -6,7 +6,9 @@
  * (see docs/architecture.md).
  */
 export { createTollgate, type TollgateOptions } from './compose.js';
-export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type CallOptions } from './engine/tollgate.js';
+export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type CallOptions, type TollgateState } from './engine/tollgate.js';
+export { CircuitBreaker, circuitMachine, type CircuitSnapshot, type CircuitState, type CircuitTicket, type CallOutcome } from './engine/circuit-breaker.js';
+export { GuardBook, guardMachine, guardLevelOf, GUARD_STATES, type GuardSnapshot, type GuardState } from './engine/guard-state.js';
 export { definePolicy } from './policies/define-policy.js';
 export { loadPolicy, resolvePolicy, type LoadedPolicy } from './policies/loader.js';
 export { validatePolicy } from './policies/validate.js';
