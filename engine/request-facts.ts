@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CompiledPolicy } from './compiled-policy.js';
 import type { ValidRequest } from './request.js';
+import { checkOutputCap, checkPromptSize } from './prompt-size.js';
+import { countPromptOffThread } from './token-pool.js';
 import { countPromptByEncoding, type Encoding } from './tokens.js';
 
 /** What the engine knows about a request before any decision: computed once, read by every step. */
@@ -15,10 +17,20 @@ export interface RequestFacts {
   startedAt: number;
 }
 
-/** Counts the prompt for every tokenizer the policy's models use (or takes a trace's known count). */
-export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number): RequestFacts {
+/**
+ * Counts the prompt for every tokenizer the policy's models use (or takes a trace's known count, or
+ * `counted`). A prompt over the policy's `defaults.maxPromptChars` is refused before it is counted.
+ */
+export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>): RequestFacts {
   const known = request.simulation?.promptTokens;
-  const promptTokens = known !== undefined ? new Map([...policy.encodings].map((e) => [e, known] as const)) : countPromptByEncoding(request.messages, policy.encodings);
+  checkOutputCap(request.maxOutputTokens, policy.policy.models);
+  let promptTokens: Map<Encoding, number>;
+  if (known !== undefined) promptTokens = new Map([...policy.encodings].map((e) => [e, known] as const));
+  else if (counted) promptTokens = counted;
+  else {
+    checkPromptSize(request.messages, policy.policy.defaults.maxPromptChars);
+    promptTokens = countPromptByEncoding(request.messages, policy.encodings);
+  }
   let max = 0;
   for (const v of promptTokens.values()) if (v > max) max = v;
   return {
@@ -30,6 +42,17 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
     maxPromptTokens: max,
     startedAt: now,
   };
+}
+
+/**
+ * {@link requestFacts} for the request path: the size check first, then large prompts counted on the
+ * token worker (engine/token-pool.ts) so the event loop stays free for other requests.
+ */
+export async function countedRequestFacts(policy: CompiledPolicy, request: ValidRequest, now: number): Promise<RequestFacts> {
+  if (request.simulation?.promptTokens !== undefined) return requestFacts(policy, request, now);
+  checkOutputCap(request.maxOutputTokens, policy.policy.models);
+  const chars = checkPromptSize(request.messages, policy.policy.defaults.maxPromptChars);
+  return requestFacts(policy, request, now, await countPromptOffThread(request.messages, policy.encodings, chars));
 }
 
 /** The prompt text the classifier reads: the messages' contents joined by newlines. */

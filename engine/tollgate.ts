@@ -9,7 +9,7 @@ import { feedbackRecord } from './feedback.js';
 import { GuardBook, type GuardSnapshot } from './guard-state.js';
 import { realSleep } from './invoke.js';
 import { CostLedger } from './ledger.js';
-import { requestFacts } from './request-facts.js';
+import { countedRequestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
 import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
 import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
@@ -106,7 +106,7 @@ export class Tollgate {
 
   /** Dry run: validates, counts, classifies and routes. Calls no model; reserves nothing. */
   async decide(request: TollgateRequest): Promise<DryRun> {
-    const ctx = this.context(request);
+    const ctx = await this.context(request);
     ctx.classification = await classify(this.deps, ctx);
     const d = route(this.deps, ctx);
     return {
@@ -126,7 +126,7 @@ export class Tollgate {
 
   /** Routes and calls a model; resolves after the decision is durably logged. Throws a TollgateError on failure (also logged). */
   async complete(request: TollgateRequest, options: CallOptions = {}): Promise<CompletionResult> {
-    const ctx = this.context(request, options.signal);
+    const ctx = await this.context(request, options.signal);
     return this.run(ctx);
   }
 
@@ -137,7 +137,7 @@ export class Tollgate {
   async *stream(request: TollgateRequest, options: CallOptions = {}): AsyncGenerator<StreamChunk> {
     const queue: string[] = [];
     let wake: (() => void) | undefined;
-    const ctx = this.context(request, options.signal);
+    const ctx = await this.context(request, options.signal);
     ctx.stream = (text) => {
       queue.push(text);
       wake?.();
@@ -179,9 +179,10 @@ export class Tollgate {
     await this.deps.sink.close();
   }
 
-  private context(request: TollgateRequest, signal?: AbortSignal): RequestContext {
+  /** Validates, checks the prompt's size and counts it (large prompts on the token worker: engine/token-pool.ts). */
+  private async context(request: TollgateRequest, signal?: AbortSignal): Promise<RequestContext> {
     const valid = validateRequest(request);
-    return { facts: requestFacts(this.policy, valid, this.deps.now()), signal, actions: [] };
+    return { facts: await countedRequestFacts(this.policy, valid, this.deps.now()), signal, actions: [] };
   }
 
   private async run(ctx: RequestContext): Promise<CompletionResult> {

@@ -15,9 +15,14 @@ export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math
 /** When a budget refusal says it can never fit (no `retryAfterMs`), clients are told to come back in an hour. */
 const BUDGET_RETRY_FALLBACK_MS = 3_600_000;
 
+/** Engine request fields under the Chat Completions body names a client sent. */
+const BODY_FIELD: Record<string, string> = { maxOutputTokens: 'max_tokens', topP: 'top_p' };
+
 /**
  * Maps an engine error to the gateway's HTTP answer. Codes are stable:
- * - `invalid_request` → 400 `invalid_request_error` (param: the first failing field path; message: all of them)
+ * - `invalid_request` → 400 `invalid_request_error` (param: the first failing field path; message: all of them);
+ *   an absurd `max_tokens` (above every model's context window) is one of these, not a 429
+ * - `prompt_too_large` (over the policy's `defaults.maxPromptChars`, refused before counting) → 400, param: the field
  * - `unknown_model` → 404 `model_not_found`; `context_window_exceeded` → 400 `context_length_exceeded`;
  *   `no_eligible_model` → 422
  * - `budget_exceeded` → 429 `insufficient_quota`; `rate_limited` → 429 `rate_limit_exceeded`; both with Retry-After
@@ -32,8 +37,11 @@ export function httpFailure(err: unknown): HttpFailure {
   switch (err.code) {
     case 'invalid_request': {
       const issues = err instanceof ValidationError ? err.issues : [];
-      return fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path ?? null);
+      const path = issues[0]?.path;
+      return fail(400, 'invalid_request_error', 'invalid_request', msg, path === undefined ? null : (BODY_FIELD[path] ?? path));
     }
+    case 'prompt_too_large':
+      return fail(400, 'invalid_request_error', 'prompt_too_large', msg, String(err.details.field ?? 'messages'));
     case 'unknown_model':
       return fail(404, 'invalid_request_error', 'model_not_found', msg, 'model');
     case 'context_window_exceeded':

@@ -154,6 +154,11 @@ export const policySchema = z.strictObject({
       qualityFloor: z.number().min(0).max(1).default(0),
       maxOutputTokens: positiveInt.default(1024),
       onContextOverflow: z.enum(['refuse', 'reroute']).default('reroute'),
+      /**
+       * Largest prompt accepted, in characters (UTF-16 code units) across all messages: a larger one is
+       * refused with `prompt_too_large` before it is counted (bounds one request's tokenizer work). 2 Mi.
+       */
+      maxPromptChars: positiveInt.default(2 * 1024 * 1024),
     })
     .prefault({}),
   /** Ordered fallback chains: `{ "gpt-4o": ["claude-sonnet", "gpt-4o-mini"] }`. */
