@@ -28,5 +28,5 @@ export class InvalidDecisionRecordError extends TollgateError {
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }

@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import { GenaiPricesCatalog } from '../../index.js';
 import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../offline/billing/index.js';
 import { compilePolicy } from '../../index.js';
-import { readDecisionLog } from '../../offline/reporting/index.js';
+import { chargebackDecisionStore, readDecisionLog } from '../../offline/reporting/index.js';
+import { type DbOptions, logOrDb, withQueries } from './db-options.js';
 import { loadPolicy } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { renderTable, withPolicyErrors } from '../format-table.js';
 import { csvCell, usdExact } from './money-format.js';
 
-interface Options {
-  log: string;
+interface Options extends DbOptions {
+  log?: string;
   month: string;
   format: string;
   policy?: string;
@@ -20,7 +21,9 @@ export function registerChargeback(program: Command, io: CliIo): void {
   program
     .command('chargeback')
     .description('Chargeback for a month from a decision log: per tenant and cost centre, tokens, GPU-hours and cost split into vendor, infra and ops.')
-    .requiredOption('--log <file>', 'decision log (JSONL)')
+    .option('--log <file>', 'decision log (JSONL)')
+    .option('--db <url>', 'read the PostgreSQL decision store instead of a JSONL log (postgres://…)')
+    .option('--db-schema <name>', 'PostgreSQL schema of the decision store', 'tollgate')
     .requiredOption('--month <YYYY-MM>', 'calendar month (UTC)')
     .option('--format <fmt>', 'table, csv or json', 'table')
     .option('--policy <file>', 'policy for cost centres (tenants.<t>.costCenter) and GPU-hours per model')
@@ -34,9 +37,13 @@ export function registerChargeback(program: Command, io: CliIo): void {
         costCenters = Object.fromEntries(Object.entries(loaded.policy.tenants).map(([t, s]) => [t, s.costCenter]));
         gpuHoursPerM = Object.fromEntries(compilePolicy(loaded, new GenaiPricesCatalog()).models.map((m) => [m.id, m.basis.gpuHoursPerM]));
       }
-      const builder = new ChargebackBuilder({ month: o.month, costCenters, gpuHoursPerM });
-      for await (const r of readDecisionLog(o.log, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'} (${i.reason})\n`) })) builder.add(r);
-      const report = builder.report();
+      let report: ChargebackReport;
+      if (logOrDb(o) === 'db') report = await withQueries(o, (q) => chargebackDecisionStore(q, { month: o.month, costCenters, gpuHoursPerM }));
+      else {
+        const builder = new ChargebackBuilder({ month: o.month, costCenters, gpuHoursPerM });
+        for await (const r of readDecisionLog(o.log!, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'} (${i.reason})\n`) })) builder.add(r);
+        report = builder.report();
+      }
       io.out(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'csv' ? toCsv(report) : toText(report));
     });
 }

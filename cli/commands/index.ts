@@ -13,6 +13,7 @@ import { registerTrain } from './train.js';
 import { registerTune } from './tune.js';
 import { registerEval } from './eval.js';
 import { registerEmbed } from './embed.js';
+import { registerDb } from './db.js';
 
 /** Every CLI command, registered in one place. Each command lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -29,4 +30,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerTune(program, io);
   registerEval(program, io);
   registerEmbed(program, io);
+  registerDb(program, io);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readDecisionLog } from '../../offline/reporting/index.js';
+import { readDecisionLog, reconcileDecisionStore } from '../../offline/reporting/index.js';
+import { type DbOptions, logOrDb, withQueries } from './db-options.js';
 import type { DecisionRecord } from '../../index.js';
 import { TollgateError } from '../../index.js';
 import { type Discrepancy, type ReconcileReport, reconcile } from '../../offline/billing/index.js';
@@ -10,8 +11,8 @@ import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { usdExact } from './money-format.js';
 
-interface Options {
-  log: string;
+interface Options extends DbOptions {
+  log?: string;
   usage: string[];
   tolerance: string;
   policy?: string;
@@ -26,7 +27,9 @@ export function registerReconcile(program: Command, io: CliIo): void {
   program
     .command('reconcile')
     .description('Compare per-day, per-model token and cost totals in the decision log with a vendor usage/cost export (see docs/reconcile.md).')
-    .requiredOption('--log <file>', 'decision log (JSONL)')
+    .option('--log <file>', 'decision log (JSONL)')
+    .option('--db <url>', 'read the PostgreSQL decision store instead of a JSONL log (postgres://…)')
+    .option('--db-schema <name>', 'PostgreSQL schema of the decision store', 'tollgate')
     .requiredOption('--usage <csv...>', 'vendor export CSV(s): OpenAI completions usage and/or costs')
     .option('--tolerance <fraction>', 'relative difference allowed per metric', '0.01')
     .option('--policy <file>', "policy: maps model ids to the vendor's names (upstreamModel)")
@@ -43,9 +46,13 @@ export function registerReconcile(program: Command, io: CliIo): void {
       }
       const vendor: VendorUsageRow[] = [];
       for (const file of o.usage) vendor.push(...parseVendorUsage(readText(file), file));
-      const records: DecisionRecord[] = [];
-      for await (const r of readDecisionLog(o.log, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'}\n`) })) records.push(r);
-      const report = reconcile(records, vendor, { tolerance, modelNames });
+      let report: ReconcileReport;
+      if (logOrDb(o) === 'db') report = await withQueries(o, (q) => reconcileDecisionStore(q, vendor, { tolerance, modelNames }));
+      else {
+        const records: DecisionRecord[] = [];
+        for await (const r of readDecisionLog(o.log!, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'}\n`) })) records.push(r);
+        report = reconcile(records, vendor, { tolerance, modelNames });
+      }
       io.out(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : toText(report));
       if (report.discrepancies.length) throw new CliUsageError(`${report.discrepancies.length} difference(s) beyond tolerance ${tolerance}`, 1);
     });

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LedgerDimension } from '../../index.js';
-import { type LogReport, reportDecisionLog } from '../../offline/reporting/index.js';
+import { type LogReport, reportDecisionLog, reportDecisionStore } from '../../offline/reporting/index.js';
+import { type DbOptions, logOrDb, withDbOptions, withQueries } from './db-options.js';
 import { int, pct, renderTable, usd } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
@@ -13,18 +14,23 @@ const DIMENSIONS = ['tenant', 'model', 'rule', 'day', 'tier'] as const;
  * cost drivers. Torn and invalid lines are skipped and counted.
  */
 export function registerReport(program: Command, io: CliIo): void {
-  program
+  withDbOptions(program
     .command('report')
     .description('Summarise a decision log: spend by tenant/model/rule/day, token inflation and top cost drivers.')
-    .requiredOption('--log <file>', 'decision log (JSONL), e.g. from `tollgate simulate --out` or the gateway')
+    .option('--log <file>', 'decision log (JSONL), e.g. from `tollgate simulate --out` or the gateway'))
     .option('--by <dimension>', `group rows by ${DIMENSIONS.join('|')}`, 'tenant')
     .option('--json', 'print one JSON object instead of tables')
-    .addHelpText('after', '\nExamples:\n  $ tollgate report --log sim-logs/cost-aware.decisions.jsonl --by model\n  $ tollgate report --log tollgate-decisions.jsonl --by day --json')
-    .action(async (opts: { log: string; by: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ tollgate report --log sim-logs/cost-aware.decisions.jsonl --by model\n  $ tollgate report --log tollgate-decisions.jsonl --by day --json\n  $ tollgate report --db postgres://tollgate@db:5432/tollgate --by tenant')
+    .action(async (opts: { log?: string; by: string; json?: boolean } & DbOptions) => {
       if (!(DIMENSIONS as readonly string[]).includes(opts.by)) throw new CliUsageError(`--by must be one of ${DIMENSIONS.join(', ')}, got "${opts.by}"`);
-      if (!existsSync(opts.log)) throw new CliUsageError(`decision log not found: ${opts.log}`);
-      const report = await reportDecisionLog(opts.log, { by: opts.by as LedgerDimension });
-      if (report.total.requests === 0 && report.skipped.torn + report.skipped.invalid === 0) throw new CliUsageError(`decision log ${opts.log} is empty`, 1);
+      const by = opts.by as LedgerDimension;
+      let report: LogReport;
+      if (logOrDb(opts) === 'db') report = await withQueries(opts, (q) => reportDecisionStore(q, { by }));
+      else {
+        if (!existsSync(opts.log!)) throw new CliUsageError(`decision log not found: ${opts.log}`);
+        report = await reportDecisionLog(opts.log!, { by });
+      }
+      if (report.total.requests === 0 && report.skipped.torn + report.skipped.invalid === 0) throw new CliUsageError(`decision log ${report.log} is empty`, 1);
       if (opts.json) io.out(`${JSON.stringify(report)}\n`);
       else io.out(formatReport(report));
       const { torn, invalid } = report.skipped;

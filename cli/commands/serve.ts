@@ -6,6 +6,9 @@ import { loadPolicy } from '../../index.js';
 import { KeyStore } from '../../gateway/index.js';
 import { DEFAULT_BODY_LIMIT, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
+import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
+import { connectRedis } from './redis-connect.js';
+import { DEFAULT_DB_SCHEMA } from './db-options.js';
 
 export const DEFAULT_KEYS_FILE = 'tollgate-keys.json';
 export const DEFAULT_LOG_FILE = 'tollgate-decisions.jsonl';
@@ -17,6 +20,11 @@ interface ServeOptions {
   keys: string;
   log: string;
   bodyLimit: string;
+  redis?: string;
+  redisPrefix: string;
+  cacheTtl: string;
+  db?: string;
+  dbSchema: string;
 }
 
 /**
@@ -33,7 +41,12 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--keys <file>', 'API key file (SHA-256 hashes; see `tollgate keys add`)', DEFAULT_KEYS_FILE)
     .option('--log <file>', 'decision log (JSONL, fdatasync before each response)', DEFAULT_LOG_FILE)
     .option('--body-limit <bytes>', 'largest request body accepted (413 above)', String(DEFAULT_BODY_LIMIT))
-    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy policies/examples/cost-aware.ts --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key')
+    .option('--redis <url>', 'share budgets, rate limits and the exact cache with other replicas through Redis (redis://host:6379)')
+    .option('--redis-prefix <p>', 'prefix of every Redis key this fleet writes', 'tollgate:')
+    .option('--cache-ttl <seconds>', 'exact response cache on Redis with single flight across replicas (needs --redis; 0: off)', '0')
+    .option('--db <url>', 'decision log in PostgreSQL instead of JSONL (postgres://…; migrated on start; answer after commit)')
+    .option('--db-schema <name>', 'PostgreSQL schema of the decision store', DEFAULT_DB_SCHEMA)
+    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy policies/examples/cost-aware.ts --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key\n  # a replica of a fleet (docs/deploy.md):\n  $ tollgate serve --policy policy.yaml --keys keys.json --redis redis://redis:6379 --db postgres://tollgate@db:5432/tollgate')
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer 0-65535, got "${opts.port}"`);
@@ -42,12 +55,23 @@ export function registerServe(program: Command, io: CliIo): void {
       const loaded = await loadPolicy(opts.policy);
       const keys = new KeyStore(opts.keys);
       if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
+      const cacheTtl = Number(opts.cacheTtl);
+      if (!Number.isFinite(cacheTtl) || cacheTtl < 0) throw new CliUsageError(`--cache-ttl must be a number of seconds >= 0, got "${opts.cacheTtl}"`);
+      if (cacheTtl > 0 && !opts.redis) throw new CliUsageError('--cache-ttl needs --redis (the exact cache lives in Redis)');
       const metrics = new TollgateMetrics({ policy: loaded.policy });
-      const tollgate = createTollgate({ policy: loaded, decisionLog: opts.log, metrics });
+      const sink = opts.db ? await PostgresDecisionSink.open({ url: opts.db, schema: opts.dbSchema, applicationName: 'tollgate-gateway' }) : undefined;
+      const redis = opts.redis ? await connectRedis(opts.redis) : undefined;
+      const tollgate = createTollgate({
+        policy: loaded,
+        decisionLog: sink ?? opts.log,
+        metrics,
+        redis: redis && { client: redis, keyPrefix: opts.redisPrefix, cache: cacheTtl > 0 ? { ttlMs: cacheTtl * 1000 } : undefined },
+      });
       const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics });
-      io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.log})\n`);
+      io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`);
       await untilSignal();
       await gw.close();
+      await redis?.quit().catch(() => undefined);
       io.out('tollgate gateway stopped\n');
     });
 }

@@ -45,11 +45,17 @@ export interface ReconcileOptions {
   modelNames?: Record<string, string>;
   /** Most explaining requests listed per discrepancy (default 20). */
   maxExplainers?: number;
+  /**
+   * Our per-day, per-answering-model totals when they were summed where the records are (SQL over the
+   * decision store, same filter as below); `records` then only supply the explaining requests.
+   */
+  totals?: readonly ({ day: string; model: string } & Totals)[];
 }
 
 export const normalizeModel = (m: string): string => m.trim().toLowerCase().replace(/-\d{4}-\d{2}-\d{2}$/, '');
 const zero = (): Totals => ({ requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costMicros: 0 });
 const keyOf = (day: string, model: string) => `${day}\u0000${model}`;
+const totalsAt = (m: Map<string, Totals>, k: string): Totals => m.get(k) ?? m.set(k, zero()).get(k)!;
 
 export function reconcile(records: Iterable<DecisionRecord>, vendor: readonly VendorUsageRow[], options: ReconcileOptions = {}): ReconcileReport {
   const tolerance = options.tolerance ?? 0.01;
@@ -67,15 +73,20 @@ export function reconcile(records: Iterable<DecisionRecord>, vendor: readonly Ve
       if (r.outcome === 'error' && r.chosen) explain(day, r.chosen, { requestId: r.requestId, reason: 'error', detail: `request failed (${r.error?.code ?? 'error'}); partial output may have been billed` });
       continue;
     }
-    const k = keyOf(day, name(r.model));
-    const t = ours.get(k) ?? ours.set(k, zero()).get(k)!;
-    t.requests++;
-    t.inputTokens += r.tokens.input;
-    t.outputTokens += r.tokens.output;
-    t.cachedTokens += r.tokens.cached;
-    t.costMicros += r.cost.vendor;
+    if (!options.totals) {
+      const t = totalsAt(ours, keyOf(day, name(r.model)));
+      t.requests++;
+      t.inputTokens += r.tokens.input;
+      t.outputTokens += r.tokens.output;
+      t.cachedTokens += r.tokens.cached;
+      t.costMicros += r.cost.vendor;
+    }
     if (r.tokens.source !== 'vendor') explain(day, r.model, { requestId: r.requestId, reason: 'estimated_tokens', detail: `tokens from the ${r.tokens.source}, not the vendor's usage` });
     if (r.attempts > 1 + r.fallbacks.length) explain(day, r.model, { requestId: r.requestId, reason: 'retried', detail: `${r.attempts} attempts; retried attempts may have been billed` });
+  }
+  for (const x of options.totals ?? []) {
+    const t = totalsAt(ours, keyOf(x.day, name(x.model)));
+    for (const m of METRICS) t[m] += x[m];
   }
   const theirs = new Map<string, Partial<Totals>>();
   let from: string | undefined;

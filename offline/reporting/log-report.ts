@@ -48,7 +48,8 @@ const MAX_ISSUES = 20;
  */
 export async function reportDecisionLog(path: string, options: { by?: LedgerDimension; top?: number } = {}): Promise<LogReport> {
   const by = options.by ?? 'tenant';
-  const ledger = new CostLedger(['total', by === 'total' ? 'tenant' : by, 'day']);
+  // One group map per dimension: `--by day` must not list 'day' twice (each record would count twice).
+  const ledger = new CostLedger([...new Set(['total', by === 'total' ? 'tenant' : by, 'day'] as const)]);
   const pairs = new Map<string, { tenant: string; model: string; requests: number; fullMicros: number }>();
   const skipped = { torn: 0, invalid: 0, issues: [] as LogReadIssue[] };
   const onIssue = (i: LogReadIssue): void => {

@@ -53,7 +53,7 @@ describe('tollgate report', () => {
 
   it('bad input: one line, non-zero exit', async () => {
     expectOneLineError(await cli('report', '--log', join(dir, 'missing.jsonl')), /decision log not found/);
-    expectOneLineError(await cli('report'), /required option '--log <file>'/);
+    expectOneLineError(await cli('report'), /give --log FILE \(JSONL decision log\) or --db URL/);
     expectOneLineError(await cli('report', '--log', log, '--by', 'planet'), /--by must be one of tenant, model, rule, day, tier/);
     expectOneLineError(await cli('report', '--log', log, '--fast'), /unknown option '--fast'/);
     const help = await cli('report', '--help');
