@@ -4,11 +4,14 @@
  * prefilter inside every query, an IVF-PQ index built once a table passes `annThreshold` rows.
  */
 import type * as lancedb from '@lancedb/lancedb';
-import * as arrow from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
 import { VectorDimensionMismatchError } from './errors.js';
 import type { VectorMatch, VectorQuery, VectorRecord, VectorStore } from './vector-store.js';
-import { loadLanceDb, type LanceDbModule } from './optional-packages.js';
+import { loadApacheArrow, loadLanceDb, type ArrowModule, type LanceDbModule } from './optional-packages.js';
+
+/** apache-arrow, loaded by {@link LanceDbStore.open} (an optional peer, like LanceDB itself) before any use below. */
+let arrow: ArrowModule;
 
 export interface LanceDbStoreOptions {
   /** Directory of the LanceDB database. */
@@ -33,7 +36,7 @@ export function tableName(namespace: string, modelVersion: string): string {
   return `${slug(namespace)}__${slug(modelVersion)}__${digest}`;
 }
 
-function rowSchema(dimension: number): arrow.Schema {
+function rowSchema(dimension: number): Arrow.Schema {
   return new arrow.Schema([
     new arrow.Field('key', new arrow.Utf8(), false),
     new arrow.Field('tenant', new arrow.Utf8(), false),
@@ -46,7 +49,7 @@ function rowSchema(dimension: number): arrow.Schema {
 }
 
 /** A Utf8 column built in one pass (arrow's generic builder is ~10× slower for bulk strings). */
-function utf8Vector(values: string[]): arrow.Vector<arrow.Utf8> {
+function utf8Vector(values: string[]): Arrow.Vector<Arrow.Utf8> {
   const valueOffsets = new Int32Array(values.length + 1);
   for (let i = 0; i < values.length; i++) valueOffsets[i + 1] = valueOffsets[i] + Buffer.byteLength(values[i], 'utf8');
   const bytes = Buffer.from(values.join(''), 'utf8');
@@ -61,7 +64,7 @@ const OPEN_RETRIES = 20;
 
 export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, Promise<{ table: lancedb.Table; indexed: boolean }>>();
-  private readonly schema: arrow.Schema;
+  private readonly schema: Arrow.Schema;
   private readonly annThreshold: number;
 
   private constructor(private readonly lance: LanceDbModule, private readonly db: lancedb.Connection, readonly modelVersion: string, readonly dimension: number, annThreshold: number) {
@@ -71,6 +74,7 @@ export class LanceDbStore implements VectorStore {
 
   static async open(options: LanceDbStoreOptions): Promise<LanceDbStore> {
     const lance = await loadLanceDb();
+    arrow = await loadApacheArrow();
     const db = await lance.connect(options.dir);
     return new LanceDbStore(lance, db, options.modelVersion, options.dimension, options.annThreshold ?? 100_000);
   }
@@ -84,7 +88,7 @@ export class LanceDbStore implements VectorStore {
         const exists = (await this.db.tableNames()).includes(name);
         const table = exists ? await this.openWhenReady(name) : await this.createOrOpen(name);
         const field = (await table.schema()).fields.find((f) => f.name === 'vector');
-        const actual = field && arrow.DataType.isFixedSizeList(field.type) ? (field.type as arrow.FixedSizeList).listSize : -1;
+        const actual = field && arrow.DataType.isFixedSizeList(field.type) ? (field.type as Arrow.FixedSizeList).listSize : -1;
         if (actual !== this.dimension) throw new VectorDimensionMismatchError(name, actual, this.dimension);
         const indexed = (await table.listIndices()).some((i) => i.columns.includes('vector'));
         return { table, indexed };
@@ -142,11 +146,11 @@ export class LanceDbStore implements VectorStore {
     if (vector.length !== this.dimension) throw new VectorDimensionMismatchError(tableName(namespace, this.modelVersion), this.dimension, vector.length);
   }
 
-  private toArrow(records: VectorRecord[]): arrow.Table {
+  private toArrow(records: VectorRecord[]): Arrow.Table {
     const flat = new Float32Array(records.length * this.dimension);
     records.forEach((r, i) => flat.set(r.vector, i * this.dimension));
-    const strings = (pick: (r: VectorRecord) => string): arrow.Vector => utf8Vector(records.map(pick));
-    const listType = this.schema.fields[6].type as arrow.FixedSizeList<arrow.Float32>;
+    const strings = (pick: (r: VectorRecord) => string): Arrow.Vector => utf8Vector(records.map(pick));
+    const listType = this.schema.fields[6].type as Arrow.FixedSizeList<Arrow.Float32>;
     const child = arrow.makeData({ type: new arrow.Float32(), length: flat.length, data: flat });
     const vectors = arrow.makeVector(arrow.makeData({ type: listType, length: records.length, nullCount: 0, child }));
     const columns = {

@@ -7,12 +7,14 @@ import type * as Ort from 'onnxruntime-node';
 import type * as LanceDb from '@lancedb/lancedb';
 import type * as BullMq from 'bullmq';
 import type * as IoRedis from 'ioredis';
+import type * as Arrow from 'apache-arrow';
 import { importOptional } from '../engine/optional-dependency.js';
 
 export type OrtModule = typeof Ort;
 export type LanceDbModule = typeof LanceDb;
 export type BullMqModule = typeof BullMq;
 export type IoRedisModule = typeof IoRedis;
+export type ArrowModule = typeof Arrow;
 
 let ort: OrtModule | undefined;
 
@@ -30,6 +32,9 @@ export function loadedOnnxRuntime(): OrtModule {
 /** @lancedb/lancedb (vector store, kNN artefacts). */
 export const loadLanceDb = (): Promise<LanceDbModule> =>
   importOptional('@lancedb/lancedb', 'The LanceDB vector store', () => import('@lancedb/lancedb'));
+
+/** apache-arrow (the columns LanceDB writes; a peer of @lancedb/lancedb). */
+export const loadApacheArrow = (): Promise<ArrowModule> => importOptional('apache-arrow', 'The LanceDB vector store', () => import('apache-arrow'));
 
 /** bullmq (distributed embedding jobs). */
 export const loadBullMq = (): Promise<BullMqModule> => importOptional('bullmq', 'Distributed embedding jobs', () => import('bullmq'));

@@ -1,5 +1,7 @@
-import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import o200k from 'js-tiktoken/ranks/o200k_base';
+// OpenAI's rank files (MIT, via js-tiktoken), vendored so an install does not carry js-tiktoken's 22 MB
+// of encodings; test/engine/vendored-ranks.test.ts checks they equal the js-tiktoken dev dependency's.
+import cl100k from './ranks/cl100k_base.json' with { type: 'json' };
+import o200k from './ranks/o200k_base.json' with { type: 'json' };
 import { type BpeRanks, bpePiece, loadBpeRanks } from './bpe.js';
 import type { ChatMessage } from './request.js';
 
