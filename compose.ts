@@ -11,6 +11,7 @@ import { SimulatedAdapter } from './adapters/simulated-adapter.js';
 import { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
 import { MemoryDecisionSink } from './adapters/sinks/memory-decision-sink.js';
 import { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
+import { MemoryIdempotencyStore } from './adapters/stores/memory-idempotency-store.js';
 import { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
 import { RedisBudgetStore } from './adapters/stores/redis-budget-store.js';
 import { RedisCache } from './adapters/stores/redis-cache.js';
@@ -22,6 +23,7 @@ import type { BudgetStore } from './engine/seams/budget-store.js';
 import type { Cache } from './engine/seams/cache.js';
 import type { RequestClassifier } from './engine/seams/classifier.js';
 import type { DecisionSink } from './engine/seams/decision-sink.js';
+import type { IdempotencyStore } from './engine/seams/idempotency-store.js';
 import type { ModelAdapter } from './engine/seams/model-adapter.js';
 import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
@@ -40,6 +42,14 @@ export interface TollgateOptions {
   priceCatalog?: PriceCatalog;
   /** Defaults to the in-process store built from the policy's tenant budgets. */
   budgetStore?: BudgetStore;
+  /**
+   * Where first answers of requests with a client id are kept for replay (engine/idempotency.ts). Default
+   * an in-process store (at most 10,000 entries); `RedisIdempotencyStore` (tollgate/redis) for a fleet;
+   * `false` turns idempotency off.
+   */
+  idempotencyStore?: IdempotencyStore | false;
+  /** How long a first answer is replayed for the same id and body, ms. Default 24 h. */
+  idempotencyRetentionMs?: number;
   /** Defaults to the in-process limiter built from the policy's tenant and model limits. */
   rateLimiter?: RateLimiter;
   /** Optional response cache (exact + semantic; see embeddings/). */
@@ -95,6 +105,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
     [TOKENS.Sleep]: options.sleep,
+    [TOKENS.IdempotencyStore]: options.idempotencyStore === false ? undefined : (options.idempotencyStore ?? new MemoryIdempotencyStore({ clock })),
+    [TOKENS.IdempotencyRetentionMs]: options.idempotencyRetentionMs,
     [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets, budgetedTenants(loaded.policy))] : [])],
   });
   return new Tollgate(container);

@@ -17,6 +17,10 @@ export const TOKENS = {
   /** `(ms) => Promise<void>`: how the engine waits (throttle actions, retry backoff). */
   Sleep: Symbol.for('tollgate.Sleep'),
   Observers: Symbol.for('tollgate.Observers'),
+  /** IdempotencyStore: first answers of requests with a client id (engine/idempotency.ts). */
+  IdempotencyStore: Symbol.for('tollgate.IdempotencyStore'),
+  /** Idempotency retention window, ms. */
+  IdempotencyRetentionMs: Symbol.for('tollgate.IdempotencyRetentionMs'),
 } as const;
 
 export type Token = (typeof TOKENS)[keyof typeof TOKENS];

@@ -14,6 +14,9 @@ import type { RateLimiter } from './seams/rate-limiter.js';
 import { checkRateLimit, classifierInput, limitActionStep, outputCap as capOf, rateLimitRequest, reserveRequest, routeRequest } from './steps/admission.js';
 import { modelCallBase, modelChain } from './steps/model-call.js';
 import { planSettlement, settledRecord } from './steps/settlement.js';
+import type { EngineReservation } from './engine-budgets.js';
+import { ClientCancelledError, outputCapBound, streamAttempt, streamCancellation } from './stream-drain.js';
+import type { SettledUsage } from './settle-record.js';
 
 /** Everything the request steps need; bound once per engine by the container. */
 export interface EngineDeps {
@@ -62,6 +65,8 @@ export interface RequestContext {
   decisionMs?: number;
   /** The answer as the cache stores it, once settled. */
   cachedAnswer?: CachedAnswer;
+  /** Usage and cost as settled (set by `settle`, read by `afterLog`). */
+  settled?: SettledUsage;
 }
 
 /**
@@ -149,53 +154,68 @@ export async function applyLimitAction(deps: EngineDeps, ctx: RequestContext): P
 export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promise<NonNullable<RequestContext['answer']>> {
   const d = ctx.decision!;
   const chain = modelChain(deps.policy, d);
-  const base = modelCallBase(deps.policy, ctx.facts, ctx.signal);
   const stream = ctx.stream;
-  const attempt = stream ? streamAttempt(stream) : callAttempt;
-  const r = await invokeWithFallbacks(chain, base, deps.invoker, attempt);
-  return { model: r.model, response: r.value, attempts: r.attempts, fallbacks: r.fallbacks };
+  if (!stream) {
+    const r = await invokeWithFallbacks(chain, modelCallBase(deps.policy, ctx.facts, ctx.signal), deps.invoker, callAttempt);
+    return { model: r.model, response: r.value, attempts: r.attempts, fallbacks: r.fallbacks };
+  }
+  // A caller that cancels mid-stream does not cancel the vendor: the stream is drained to its usage (stream-drain.ts).
+  const cancel = streamCancellation(ctx.signal);
+  try {
+    const r = await invokeWithFallbacks(chain, modelCallBase(deps.policy, ctx.facts, cancel.signal), deps.invoker, streamAttempt(stream, cancel));
+    if (cancel.cancelled) ctx.error = new ClientCancelledError(r.model.id, 'vendor_usage');
+    return { model: r.model, response: r.value, attempts: r.attempts, fallbacks: r.fallbacks };
+  } catch (err) {
+    const model = err instanceof StreamInterruptedError ? deps.policy.byId.get(err.model) : undefined;
+    if (!cancel.cancelled || !model) throw err;
+    ctx.error = new ClientCancelledError(model.id, 'output_cap_bound');
+    return { model, response: outputCapBound(capOf(deps.policy, ctx.facts)), attempts: 1, fallbacks: [] };
+  } finally {
+    cancel.dispose();
+  }
 }
 
 /**
- * Streaming attempt: the first event must arrive for the attempt to count as started; after that,
- * deltas go straight to the caller and a later failure ends the stream with a typed error (a fallback
- * cannot un-send text).
+ * Turns the answer (or cache hit, or error) into the settled record; settles or refunds the reservation.
+ * The engine's budget store (engine-budgets.ts) never throws here: spend the store could not take is
+ * queued and the record says `budget:settle_queued` (or `budget:refund_queued`, `budget:settle_failed`),
+ * so a called model always ends in a record. Ledger, metrics and cache follow the log ({@link afterLog}).
  */
-function streamAttempt(emit: (text: string) => void) {
-  return async (adapter: ModelAdapter, input: Parameters<ModelAdapter['stream']>[0]): Promise<ModelResponse> => {
-    const it = adapter.stream(input)[Symbol.asyncIterator]();
-    let emitted = false;
-    try {
-      let ev = await it.next();
-      for (;;) {
-        if (ev.done) throw new ProviderError('bad_response', input.model.id, `${input.model.id} stream ended without a final event`);
-        if (ev.value.type === 'done') return ev.value.response;
-        emit(ev.value.text);
-        emitted ||= ev.value.text.length > 0;
-        ev = await it.next();
-      }
-    } catch (err) {
-      throw emitted ? new StreamInterruptedError(input.model.id, err) : err;
-    }
-  };
-}
-
-/** Turns the answer (or cache hit, or error) into the settled record; settles or refunds the reservation. */
 export async function settle(deps: EngineDeps, ctx: RequestContext): Promise<DecisionRecord> {
   const a = ctx.answer;
   const { settled, release } = planSettlement(a, ctx.facts, ctx.reservation);
-  const { usage, cost } = settled;
-  if (release?.kind === 'settle') await deps.budgets.settle(release.reservation, release.actual);
-  else if (release) await deps.budgets.refund(release.reservation);
-  const record = settledRecord(deps.policy, ctx, settled, !!deps.cache, deps.now());
-  deps.ledger.record(record);
+  if (release) {
+    const r = release.reservation as EngineReservation;
+    if (release.kind === 'settle') await deps.budgets.settle(r, release.actual);
+    else await deps.budgets.refund(r);
+    if (r.open) ctx.actions.push('store_unavailable:fail-open');
+    if (r.released === 'queued' || r.released === 'failed') ctx.actions.push(`budget:${release.kind}_${r.released}`);
+  }
+  ctx.settled = settled;
+  return settledRecord(deps.policy, ctx, settled, !!deps.cache, deps.now());
+}
+
+/** After the record is logged: the in-process ledger, the observers (metrics, alerts) and the cache store. */
+export async function afterLog(deps: EngineDeps, ctx: RequestContext, record: DecisionRecord): Promise<void> {
+  const a = ctx.answer;
+  const { usage, cost } = ctx.settled!;
+  try {
+    deps.ledger.record(record);
+  } catch {
+    // the ledger is in-process bookkeeping; the logged record is the truth
+  }
   const timing = { decisionMs: ctx.decisionMs, precountedInputTokens: a ? ctx.facts.promptTokens.get(a.model.encoding) : undefined };
-  for (const o of deps.observers) o(record, timing);
-  if (a && deps.cache && ctx.cacheQuery) {
+  for (const o of deps.observers) {
+    try {
+      o(record, timing);
+    } catch {
+      // observers must not throw; one that does cannot undo the logged record
+    }
+  }
+  if (a && !ctx.error && deps.cache && ctx.cacheQuery) {
     ctx.cachedAnswer = { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full };
     await deps.cache.store(ctx.cacheQuery, ctx.cachedAnswer).catch(() => undefined);
   }
-  return record;
 }
 
 export { isRefusal } from './settle-record.js';

@@ -13,7 +13,10 @@ export const messageSchema = z.strictObject({
  * budget reservation. `model` pins a model (skips routing); `tags` feed rule conditions and budgets.
  */
 export const requestSchema = z.strictObject({
+  /** The caller's request id: the decision record's `requestId`, and the idempotency key unless `idempotencyKey` is given. */
   id: z.string().min(1).max(200).optional(),
+  /** Idempotency key (default: `id`): the same key and body within the retention window get the first answer again; `false`: none, even with an `id`. */
+  idempotencyKey: z.union([z.string().min(1).max(200), z.literal(false)]).optional(),
   tenant: z.string().min(1).max(200),
   messages: z.array(messageSchema).min(1, 'must contain at least one message'),
   maxOutputTokens: z.number().int().positive().optional(),

@@ -8,6 +8,8 @@ import { TollgateError } from './errors.js';
 import { feedbackRecord } from './feedback.js';
 import { GuardBook, type GuardSnapshot } from './guard-state.js';
 import { realSleep } from './invoke.js';
+import { EngineBudgets, outageAwareLimiter, type PendingSpend } from './engine-budgets.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS, DEFAULT_IDEMPOTENCY_RETENTION_MS, idempotencyKeyOf, type IdempotencySettings, requestFingerprint, runIdempotent } from './idempotency.js';
 import { CostLedger } from './ledger.js';
 import { countedRequestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
@@ -16,6 +18,7 @@ import { type EngineDeps, type RecordObserver, type RequestContext, classify, ro
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
 import type { Classification } from './seams/classifier.js';
+import type { IdempotencyStore } from './seams/idempotency-store.js';
 import type { ModelAdapter } from './seams/model-adapter.js';
 
 /** The answer to `complete()`. Money is integer micro-dollars. */
@@ -29,6 +32,8 @@ export interface CompletionResult {
   cached: boolean;
   /** The settled decision-log record for this request. */
   record: DecisionRecord;
+  /** True when this is the stored first answer to a request with the same id and body (no model call, no charge). */
+  replayed?: boolean;
 }
 
 /** The answer to `decide()`: what would happen, without calling any model or touching budgets. */
@@ -70,6 +75,8 @@ export class Tollgate {
   readonly ledger: CostLedger;
   readonly policy: CompiledPolicy;
   private readonly deps: EngineDeps;
+  private readonly engineBudgets: EngineBudgets;
+  private readonly idempotency?: IdempotencySettings;
   private readonly breaker: CircuitBreaker;
   private readonly guards: GuardBook;
 
@@ -84,12 +91,19 @@ export class Tollgate {
     const guards = new GuardBook(policy.policy.tenants);
     this.breaker = breaker;
     this.guards = guards;
+    const outage = { mode: policy.policy.onStoreUnavailable, openSpendCapMicros: Math.round(policy.policy.failOpenSpendCapUsd * 1e6) };
+    this.engineBudgets = new EngineBudgets(container.get(TOKENS.BudgetStore), outage);
+    const idem = container.get<IdempotencyStore>(TOKENS.IdempotencyStore, { optional: true });
+    if (idem) {
+      const retentionMs = container.get<number>(TOKENS.IdempotencyRetentionMs, { optional: true }) ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
+      this.idempotency = { store: idem, retentionMs, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, sleep: realSleep };
+    }
     this.deps = {
       policy,
       classifier: container.get(TOKENS.Classifier),
       adapters,
-      budgets: container.get(TOKENS.BudgetStore),
-      rateLimiter: container.get(TOKENS.RateLimiter),
+      budgets: this.engineBudgets,
+      rateLimiter: outageAwareLimiter(container.get(TOKENS.RateLimiter), outage),
       cache: container.get(TOKENS.Cache, { optional: true }),
       sink: container.get(TOKENS.DecisionSink),
       ledger: this.ledger,
@@ -155,7 +169,7 @@ export class Tollgate {
       wake = undefined;
     }
     const done = await result;
-    if (done.cached) yield { type: 'delta', text: done.text };
+    if (done.cached || done.replayed) yield { type: 'delta', text: done.text };
     yield { type: 'done', result: done };
   }
 
@@ -174,8 +188,23 @@ export class Tollgate {
     return { at, models: this.policy.models.map((m) => this.breaker.describe(m.id)), tenants: this.guards.snapshot(at) };
   }
 
-  /** Flushes and closes the decision sink. */
+  /**
+   * Budget spend not yet applied in the budget store because it was unreachable (queued settles, and
+   * spend made under `onStoreUnavailable: fail-open`); applied in order when the store answers again.
+   */
+  pendingSpend(): PendingSpend {
+    return this.engineBudgets.pending();
+  }
+
+  /** Tries to apply queued budget spend now (it is also retried every second while any is queued). */
+  flushPendingSpend(): Promise<PendingSpend> {
+    return this.engineBudgets.flush().then(() => this.engineBudgets.pending());
+  }
+
+  /** Flushes and closes the decision sink (queued budget spend is tried once more first). */
   async close(): Promise<void> {
+    if (this.engineBudgets.pending().operations) await this.engineBudgets.flush();
+    this.engineBudgets.stop();
     await this.deps.sink.close();
   }
 
@@ -185,7 +214,18 @@ export class Tollgate {
     return { facts: await countedRequestFacts(this.policy, valid, this.deps.now()), signal, actions: [] };
   }
 
+  /**
+   * Runs a request; one with a client id goes through the idempotency store first (engine/idempotency.ts):
+   * a completed duplicate is answered from there, a conflicting one is refused, a concurrent one waits.
+   */
   private async run(ctx: RequestContext): Promise<CompletionResult> {
+    const key = this.idempotency ? idempotencyKeyOf(ctx.facts.request) : undefined;
+    if (!key) return this.runOnce(ctx);
+    const out = await runIdempotent(this.idempotency!, ctx.facts.request.tenant, key, requestFingerprint(ctx.facts.request), () => this.runOnce(ctx));
+    return out.replayed ? { ...out.result, replayed: true } : out.result;
+  }
+
+  private async runOnce(ctx: RequestContext): Promise<CompletionResult> {
     const req = ctx.facts.request;
     const name = genAiSpanName({ model: req.model ?? 'auto' });
     const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': req.model ?? 'auto', 'tollgate.tenant': req.tenant, 'tollgate.request_id': ctx.facts.id };

@@ -10,10 +10,17 @@ import {
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
 export const HEADER_MODEL = 'x-tollgate-model';
 export const HEADER_COST = 'x-tollgate-cost-micros';
+/** Set on an answer replayed for a reused `x-request-id` (same body): no model was called and nothing charged again. */
+export const HEADER_REPLAYED = 'x-tollgate-idempotent-replay';
 
 /** Headers describing a settled request: the model that answered, its full cost (µ$) and its request id. */
 export function resultHeaders(r: CompletionResult): Record<string, string> {
-  return { [HEADER_MODEL]: r.model, [HEADER_COST]: String(r.cost.full), [HEADER_REQUEST_ID]: r.id };
+  const h: Record<string, string> = { [HEADER_MODEL]: r.model, [HEADER_COST]: String(r.cost.full), [HEADER_REQUEST_ID]: r.id };
+  if (r.replayed) {
+    h[HEADER_REPLAYED] = 'true';
+    h[HEADER_COST] = '0'; // charged once, on the first answer
+  }
+  return h;
 }
 
 export function sendFailure(reply: FastifyReply, f: HttpFailure): FastifyReply {
@@ -62,6 +69,7 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     }
     const body = parsed.data;
     const request = toTollgateRequest(body, req.tenant!, id, tagsOf(req));
+    if (!req.clientRequestId) request.idempotencyKey = false; // a gateway-made id is no idempotency key
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();

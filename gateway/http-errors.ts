@@ -29,6 +29,8 @@ const BODY_FIELD: Record<string, string> = { maxOutputTokens: 'max_tokens', topP
  * - `all_models_failed` (after the policy's retries and fallbacks) → 504 when every attempt timed out,
  *   503 when every attempt was refused for capacity (429, open circuit), else 502; type `upstream_error`
  * - `stream_interrupted` (a stream failed after text was sent; no fallback possible) → 502, inside the SSE stream
+ * - `idempotency_conflict` (an `x-request-id` reused with a different body) → 409
+ * - `store_unavailable` (Redis unreachable under `onStoreUnavailable: fail-closed`, or fail-open past its cap) → 503 + Retry-After: 1
  * - anything else → 500 `internal_error`. Messages are passed through {@link redactSecrets}.
  */
 export function httpFailure(err: unknown): HttpFailure {
@@ -56,6 +58,10 @@ export function httpFailure(err: unknown): HttpFailure {
       return fail(429, 'rate_limit_error', 'rate_limit_exceeded', msg, null, { 'retry-after': retryAfterSeconds(Number(err.details.retryAfterMs) || 1000) });
     case 'stream_interrupted':
       return fail(502, 'upstream_error', 'stream_interrupted', msg);
+    case 'idempotency_conflict':
+      return fail(409, 'invalid_request_error', 'idempotency_conflict', msg, null);
+    case 'store_unavailable':
+      return fail(503, 'server_error', 'store_unavailable', msg, null, { 'retry-after': '1' });
     case 'all_models_failed':
       return fail(upstreamStatus(err as AllModelsFailedError), 'upstream_error', 'all_models_failed', msg);
     default:

@@ -169,6 +169,15 @@ export const policySchema = z.strictObject({
   tenants: z.record(z.string(), tenantSchema).default({}),
   /** Per-model rate limits (requests/tokens per minute across all tenants). */
   modelLimits: z.record(z.string(), rateLimitSchema).default({}),
+  /**
+   * What happens when a shared store (Redis budgets, rate limits) cannot answer: `fail-closed` (default)
+   * refuses the request with a 503 `store_unavailable` and spends nothing; `fail-open` serves it without
+   * the store, up to `failOpenSpendCapUsd` of spend per process, then closes. Either way the request is
+   * logged with what was decided, and spend made while open is recorded in the store when it returns.
+   */
+  onStoreUnavailable: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+  /** fail-open only: most one process may spend while the store is unreachable (USD). Default 1. */
+  failOpenSpendCapUsd: nonNegative.default(1),
   /** Optional learned classifier artefact, referenced by path. */
   classifier: z
     .strictObject({

@@ -9,8 +9,9 @@ import { RELEASE_LUA, RESERVE_LUA } from './lua/budget-scripts.js';
 
 export interface RedisBudgetStoreOptions {
   /**
-   * The ioredis client (owned by the caller, who connects and quits it). For fail-fast behaviour when
-   * Redis is down, create it with `maxRetriesPerRequest` small and `enableOfflineQueue: false`.
+   * The ioredis client (owned by the caller, who connects and quits it). Create it with
+   * `createRedisClient(url)` (redis-client.ts) for fail-fast timeouts: with ioredis defaults a command
+   * waits in the offline queue while Redis is down, and the request hangs.
    */
   redis: Redis;
   /** The policy's `tenants` section. */
@@ -90,6 +91,27 @@ export class RedisBudgetStore implements BudgetStore {
     const needed = check.dimension === 'micros' ? req.micros : req.tokens;
     const buckets = parseBuckets(reply[3], check.dimension === 'micros' ? 'm' : 't');
     throw budgetRefusal(plan, { ok: false, check, used: Number(reply[2]), needed }, now, buckets);
+  }
+
+  /**
+   * Charges spend made while Redis was unreachable (fail-open): the reserve script with no limit checks
+   * holds exactly the actual amounts, and settling at the same amounts makes it final. Idempotent on
+   * `req.requestId` (a repeat finds the reservation and changes nothing).
+   */
+  async recordSpend(req: ReserveRequest): Promise<void> {
+    checkAmounts('settlement', req.micros, req.tokens);
+    const now = this.clock();
+    const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
+    const keys = [this.reservationKey(req.tenant, req.requestId), this.heldKey(req.tenant), ...plan.scopes.map((s) => this.counterKey(s))];
+    const args: (string | number)[] = [req.micros, req.tokens, now, this.reservationTtlMs, now + this.holdTimeoutMs];
+    for (const s of plan.scopes) args.push(s.bucket.index, s.bucket.minIndex, s.bucket.expireAt);
+    args.push(0); // no checks: the spend happened
+    try {
+      await this.redis.tollgateBudgetReserveV1(keys.length, ...keys, ...args);
+    } catch (err) {
+      throw new StoreUnavailableError('redis-budget-store', 'record', err);
+    }
+    await this.release({ id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: 0 }, req.micros, req.tokens, 'settled');
   }
 
   async settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void> {

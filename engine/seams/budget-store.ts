@@ -39,4 +39,10 @@ export interface BudgetStore {
   usage?(tenant: string): Promise<{ dimension: 'micros' | 'tokens'; limit: number; used: number; remaining: number }[]>;
   settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void>;
   refund(reservation: Reservation): Promise<void>;
+  /**
+   * Optional (stores that can be unreachable, i.e. Redis): charges `req.micros` / `req.tokens` to every
+   * budget of the tenant (and tags) without any limit check, idempotent on `req.requestId`. The engine
+   * calls it when the store answers again, for spend made while it could not (`onStoreUnavailable: fail-open`).
+   */
+  recordSpend?(req: ReserveRequest): Promise<void>;
 }

@@ -72,7 +72,7 @@ describe('gateway auth runs on the matched route, not the raw URL (#14 item 5)',
   });
 
   it('an unknown route is a 404 in OpenAI shape with or without a key, and does not echo a long path', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${h.key}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${h.key}` }] as Record<string, string>[]) {
       const r = await fetch(`${h.gw.url}/v1/${'x'.repeat(5000)}`, { headers });
       expect(r.status).toBe(404);
       const j = (await r.json()) as { error: { code: string; message: string } };
