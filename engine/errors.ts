@@ -97,9 +97,12 @@ export class ProviderError extends TollgateError {
   }
 }
 
-/** Every model in the fallback chain failed; `attempts` says what happened to each try. */
+/**
+ * Every model in the fallback chain failed; `attempts` says how each model ended, `tries` how many calls
+ * were made in all (retries included; the decision record's `attempts`).
+ */
 export class AllModelsFailedError extends TollgateError {
-  constructor(readonly attempts: { model: string; code: string; message: string }[]) {
+  constructor(readonly attempts: { model: string; code: string; message: string }[], readonly tries = attempts.length) {
     super('all_models_failed', `All models failed: ${attempts.map((a) => `${a.model}: ${a.code}`).join(', ')}`, { attempts });
   }
 }

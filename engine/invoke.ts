@@ -80,7 +80,7 @@ export async function invokeWithFallbacks<T>(
       ticket.release(); // frees a half-open trial that ended in a 4xx, an abort or an exception
     }
   }
-  throw new AllModelsFailedError(failures);
+  throw new AllModelsFailedError(failures, attempts);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
+import { coalescable, FAILURE_WINDOW_MS } from './single-flight.js';
 import { admit, afterLog, applyLimitAction, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
 
 /**
@@ -69,6 +70,7 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
     }
   }
   if (stage === 'failing') stage = 'failed';
-  ctx.flight?.(ctx.error ? undefined : ctx.cachedAnswer);
+  const shared = ctx.error && coalescable(ctx.error) && !ctx.error.details.coalescedWith;
+  ctx.flight?.(ctx.error ? (shared ? { failed: ctx.error, leader: ctx.facts.id, until: deps.now() + FAILURE_WINDOW_MS } : undefined) : ctx.cachedAnswer);
   return { record: ctx.record, ctx, stage };
 }

@@ -11,6 +11,7 @@ import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
 import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
 import type { RateLimiter } from './seams/rate-limiter.js';
+import { type FlightResult, followerError, holdFailure, isFlightFailure } from './single-flight.js';
 import { checkRateLimit, classifierInput, limitActionStep, outputCap as capOf, rateLimitRequest, reserveRequest, routeRequest } from './steps/admission.js';
 import { modelCallBase, modelChain } from './steps/model-call.js';
 import { planSettlement, settledRecord } from './steps/settlement.js';
@@ -30,7 +31,7 @@ export interface EngineDeps {
   ledger: CostLedger;
   now: () => number;
   /** Single-flight: identical cacheable requests in flight, by tenant + key; followers await the leader's answer. */
-  inflight: Map<string, Promise<CachedAnswer | undefined>>;
+  inflight: Map<string, Promise<FlightResult>>;
   /** Called with every settled record (metrics, alerts). Must not throw. */
   observers: RecordObserver[];
   /** Adapters, breaker and retry settings for invokeWithFallbacks, built once per engine. */
@@ -60,7 +61,7 @@ export interface RequestContext {
   record?: DecisionRecord;
   error?: TollgateError;
   /** Set when this request leads a single flight: resolve it with the answer (or undefined) when done. */
-  flight?: (answer: CachedAnswer | undefined) => void;
+  flight?: (answer: FlightResult) => void;
   /** Time spent in classify + decide, ms. */
   decisionMs?: number;
   /** The answer as the cache stores it, once settled. */
@@ -83,7 +84,9 @@ export async function admit(deps: EngineDeps, ctx: RequestContext): Promise<void
 /**
  * Exact, then semantic lookup; a miss makes this request the leader of a single flight so that
  * concurrent identical misses (same tenant, same exact key) wait for its answer instead of calling
- * the model too (stampede protection). If the leader fails, followers go on as ordinary misses.
+ * the model too (stampede protection). If the leader fails because of the models (all failed, provider
+ * error), its followers — and identical requests for {@link FAILURE_WINDOW_MS} after — fail the same way
+ * without calling anything (engine/single-flight.ts); after any other failure they go on as misses.
  */
 export async function lookupCache(deps: EngineDeps, ctx: RequestContext): Promise<CacheHit | undefined> {
   if (!deps.cache) return undefined; // no cache: no hashing on the hot path
@@ -94,14 +97,19 @@ export async function lookupCache(deps: EngineDeps, ctx: RequestContext): Promis
   const leader = deps.inflight.get(flightKey);
   if (leader) {
     const answer = await leader;
-    if (answer) return { ...answer, match: 'exact' };
+    if (isFlightFailure(answer)) {
+      if (deps.now() < answer.until) throw followerError(answer);
+      if (deps.inflight.get(flightKey) === leader) deps.inflight.delete(flightKey); // window over (engine clock)
+    } else if (answer) return { ...answer, match: 'exact' };
   }
   if (!deps.inflight.has(flightKey)) {
     // Claim the flight before the first await, so concurrent identical requests find it.
-    let resolve!: (a: CachedAnswer | undefined) => void;
-    deps.inflight.set(flightKey, new Promise((r) => (resolve = r)));
+    let resolve!: (a: FlightResult) => void;
+    const flight = new Promise<FlightResult>((r) => (resolve = r));
+    deps.inflight.set(flightKey, flight);
     ctx.flight = (a) => {
-      deps.inflight.delete(flightKey);
+      if (isFlightFailure(a)) holdFailure(deps.inflight, flightKey, flight);
+      else deps.inflight.delete(flightKey);
       resolve(a);
     };
   }

@@ -1,7 +1,7 @@
 import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
 import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
-import type { TollgateError } from './errors.js';
+import { AllModelsFailedError, type TollgateError } from './errors.js';
 import { isoTime } from './iso-time.js';
 import { redactSecrets } from './redact.js';
 import type { Decision } from './router.js';
@@ -81,8 +81,8 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
     chosen: d?.chosen.id,
     model: a?.model.id ?? hit?.model,
     tier: a?.model.tier ?? (hit ? x.policy.byId.get(hit.model)?.tier : undefined),
-    fallbacks: a?.fallbacks ?? [],
-    attempts: a?.attempts ?? 0,
+    fallbacks: a?.fallbacks ?? (e instanceof AllModelsFailedError ? e.attempts.map((f) => ({ model: f.model, code: f.code })) : []),
+    attempts: a?.attempts ?? (e instanceof AllModelsFailedError ? e.tries : 0),
     tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
     predictedCostMicros: d?.predictedCostMicros ?? 0,
     cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
