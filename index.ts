@@ -10,7 +10,7 @@ export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type Ca
 export { CircuitBreaker, circuitMachine, type CircuitSnapshot, type CircuitState, type CircuitTicket, type CallOutcome } from './engine/circuit-breaker.js';
 export { GuardBook, guardMachine, guardLevelOf, GUARD_STATES, type GuardSnapshot, type GuardState } from './engine/guard-state.js';
 export { definePolicy } from './policies/define-policy.js';
-export { loadPolicy, resolvePolicy, type LoadedPolicy } from './policies/loader.js';
+export { isCodePolicy, loadPolicy, MAX_POLICY_BYTES, resolvePolicy, type LoadedPolicy } from './policies/loader.js';
 export { validatePolicy } from './policies/validate.js';
 export { policyVersion } from './policies/version.js';
 export * from './policies/schema.js';

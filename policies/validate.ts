@@ -7,11 +7,42 @@ import { policySchema, type Policy } from './schema.js';
  * Throws one {@link PolicyError} listing every failing field path.
  */
 export function validatePolicy(raw: unknown, file?: string): Policy {
+  const reserved = reservedKeyIssues(raw);
+  if (reserved.length > 0) throw new PolicyError(file, reserved);
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) throw new PolicyError(file, toFieldIssues(parsed.error.issues));
   const issues = crossFieldIssues(parsed.data);
   if (issues.length > 0) throw new PolicyError(file, issues);
-  return parsed.data;
+  return withPlainRecords(parsed.data);
+}
+
+/** The policy's maps keyed by names (tenants, models): `__proto__` there would be dropped by any parser's object. */
+const NAME_RECORDS = ['tenants', 'fallbacks', 'modelLimits'] as const;
+
+/**
+ * `__proto__` cannot name a tenant or model: a plain object silently drops it (it was dropped from
+ * policies without a word). Refused with a field issue instead. Other prototype names (`constructor`,
+ * `toString`) are ordinary names: the records are rebuilt without a prototype ({@link withPlainRecords}).
+ */
+function reservedKeyIssues(raw: unknown): FieldIssue[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const issues: FieldIssue[] = [];
+  for (const field of NAME_RECORDS) {
+    const rec = (raw as Record<string, unknown>)[field];
+    if (rec && typeof rec === 'object' && Object.prototype.hasOwnProperty.call(rec, '__proto__')) {
+      issues.push({ path: `${field}.__proto__`, message: '"__proto__" is reserved and cannot be used as a name' });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Name-keyed records without a prototype, so that a lookup by a client-supplied name (`tenants[t]`)
+ * finds only what the policy declares: `tenants.constructor` is undefined, not Object's constructor.
+ */
+function withPlainRecords(policy: Policy): Policy {
+  for (const field of NAME_RECORDS) (policy as Record<string, unknown>)[field] = Object.assign(Object.create(null), policy[field]);
+  return policy;
 }
 
 function crossFieldIssues(policy: Policy): FieldIssue[] {

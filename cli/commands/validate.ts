@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PolicyError } from '../../index.js';
 import { GenaiPricesCatalog } from '../../index.js';
 import { compilePolicy } from '../../index.js';
-import { loadPolicy } from '../../index.js';
+import { isCodePolicy, loadPolicy } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 export function registerValidate(program: Command, io: CliIo): void {
@@ -14,6 +14,9 @@ export function registerValidate(program: Command, io: CliIo): void {
     .action(async (files: string[]) => {
       let failed = 0;
       for (const file of files) {
+        if (isCodePolicy(file)) {
+          io.err(`note ${file}: a .ts/.js policy is code; validating it executes it with this process's rights. Use YAML or JSON for policies from authors you would not let run code.\n`);
+        }
         try {
           const loaded = await loadPolicy(file);
           compilePolicy(loaded, new GenaiPricesCatalog());
