@@ -17,7 +17,7 @@ export interface StoreOutagePolicy {
 export interface EngineReservation extends Reservation {
   /** Set when the store was unreachable and the policy let the request through without a hold. */
   open?: boolean;
-  /** The ReserveRequest, kept so that spend made while open can be recorded in the store later. */
+  /** The ReserveRequest (with the engine's id), kept so that spend the store could not take can be recorded later. */
   request?: ReserveRequest;
   /** What the settle or refund of this reservation did (set by EngineBudgets). */
   released?: ReleaseOutcome;
@@ -66,7 +66,7 @@ export class EngineBudgets implements BudgetStore {
     const request = { ...req, requestId: `${req.requestId}/${randomUUID()}` };
     if (this.queue.length) await this.flush();
     try {
-      return await this.inner.reserve(request);
+      return { ...(await this.inner.reserve(request)), request };
     } catch (err) {
       if (!(err instanceof StoreUnavailableError) || this.outage.mode !== 'fail-open') throw err;
       if (this.openHeld + this.openSpent + req.micros > this.outage.openSpendCapMicros) {
@@ -123,7 +123,7 @@ export class EngineBudgets implements BudgetStore {
   private async release(op: QueuedOp): Promise<ReleaseOutcome> {
     if (this.queue.length) await this.flush();
     if (this.queue.length) {
-      this.enqueue(op); // keep order behind what is already waiting
+      this.enqueue(this.retryable(op)); // keep order behind what is already waiting
       return 'queued';
     }
     try {
@@ -131,9 +131,20 @@ export class EngineBudgets implements BudgetStore {
       return 'applied';
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) return 'failed'; // never fails the request: its record says so
-      this.enqueue(op);
+      this.enqueue(this.retryable(op));
       return 'queued';
     }
+  }
+
+  /**
+   * A settle that must wait becomes a `recordSpend` when the store has one: it settles the reservation if
+   * the store still holds it and charges the spend in full if the reservation was lost (a Redis restart).
+   */
+  private retryable(op: QueuedOp): QueuedOp {
+    if (op.kind !== 'settle' || !this.inner.recordSpend) return op;
+    const r = op.reservation as EngineReservation;
+    if (!r.request) return op;
+    return { kind: 'record', request: { ...r.request, requestId: r.id, micros: op.actual.micros, tokens: op.actual.tokens } };
   }
 
   private async drain(): Promise<void> {

@@ -94,12 +94,16 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   /**
-   * Charges spend made while Redis was unreachable (fail-open): the reserve script with no limit checks
-   * holds exactly the actual amounts, and settling at the same amounts makes it final. Idempotent on
-   * `req.requestId` (a repeat finds the reservation and changes nothing).
+   * Charges the actual spend of `req.requestId` once Redis answers again: settles its reservation at
+   * these amounts when Redis still holds it; otherwise (spend made while Redis was unreachable under
+   * fail-open, or a reservation lost with a Redis restart) runs the reserve script with no limit checks,
+   * which holds exactly the actual amounts, and settles it at the same amounts. Idempotent on
+   * `req.requestId` (a repeat finds the settled reservation and changes nothing).
    */
   async recordSpend(req: ReserveRequest): Promise<void> {
     checkAmounts('settlement', req.micros, req.tokens);
+    const known = await this.release({ id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: 0 }, req.micros, req.tokens, 'settled');
+    if (known !== 0) return; // settled now, or already settled/refunded
     const now = this.clock();
     const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
     const keys = [this.reservationKey(req.tenant, req.requestId), this.heldKey(req.tenant), ...plan.scopes.map((s) => this.counterKey(s))];
@@ -122,6 +126,7 @@ export class RedisBudgetStore implements BudgetStore {
   async refund(reservation: Reservation): Promise<void> {
     await this.release(reservation, 0, 0, 'refunded');
   }
+
 
   /** Every budget of the tenant (all tags) with its live usage (settled plus held). */
   async usage(tenant: string): Promise<BudgetUsage[]> {
@@ -159,10 +164,11 @@ export class RedisBudgetStore implements BudgetStore {
     return `${this.prefix}{${encodeURIComponent(scope.tenant)}}:b:${tag}:${scope.bucket.window}:${scope.bucket.period}`;
   }
 
-  private async release(reservation: Reservation, micros: number, tokens: number, state: 'settled' | 'refunded'): Promise<void> {
+  /** 1 when applied, 0 for an unknown reservation, -1 when it was already settled or refunded. */
+  private async release(reservation: Reservation, micros: number, tokens: number, state: 'settled' | 'refunded'): Promise<number> {
     const key = this.reservationKey(reservation.tenant, reservation.id);
     try {
-      await this.redis.tollgateBudgetReleaseV1(2, key, this.heldKey(reservation.tenant), micros, tokens, this.clock(), this.doneTtlMs, state);
+      return await this.redis.tollgateBudgetReleaseV1(2, key, this.heldKey(reservation.tenant), micros, tokens, this.clock(), this.doneTtlMs, state);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', state === 'settled' ? 'settle' : 'refund', err);
     }

@@ -40,9 +40,11 @@ export interface BudgetStore {
   settle(reservation: Reservation, actual: { micros: number; tokens: number }): Promise<void>;
   refund(reservation: Reservation): Promise<void>;
   /**
-   * Optional (stores that can be unreachable, i.e. Redis): charges `req.micros` / `req.tokens` to every
-   * budget of the tenant (and tags) without any limit check, idempotent on `req.requestId`. The engine
-   * calls it when the store answers again, for spend made while it could not (`onStoreUnavailable: fail-open`).
+   * Optional (stores that can be unreachable, i.e. Redis): the actual spend of request `req.requestId`.
+   * If the store holds a reservation with that id it is settled at `req.micros` / `req.tokens`; otherwise
+   * those amounts are charged to every budget of the tenant (and tags) without any limit check.
+   * Idempotent on `req.requestId`. The engine calls it when the store answers again, for settles that
+   * failed and for spend made while it could not answer (`onStoreUnavailable: fail-open`).
    */
   recordSpend?(req: ReserveRequest): Promise<void>;
 }
