@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { TraceRowError } from './errors.js';
 import { fastParseTraceRequest } from './fast-parse.js';
 import { readLineBatches } from './read-lines.js';
 import { RowBatchBuilder } from './row-batch.js';
@@ -82,4 +83,5 @@ function parseFast(text: string): ReturnType<typeof fastParseTraceRequest> {
   return row === undefined || row.messages !== undefined ? undefined : row;
 }
 
-run().catch((error: unknown) => port.postMessage({ error }));
+// A row error (a line over the length limit) goes as data, so the main thread can throw it typed again.
+run().catch((error: unknown) => port.postMessage({ error: error instanceof TraceRowError ? { traceRow: { file: error.file, line: error.line, reason: error.reason } } : error }));

@@ -43,7 +43,10 @@ export async function* readTraceBatchesInWorker(file: string, options: TraceRead
   const reader = new RowBatchReader();
   try {
     for (let m = await inbox.next(); !('done' in m); m = await inbox.next()) {
-      if ('error' in m) throw m.error;
+      if ('error' in m) {
+        const row = (m.error as { traceRow?: { file: string; line: number; reason: string } } | undefined)?.traceRow;
+        throw row ? new TraceRowError(row.file, row.line, row.reason) : m.error;
+      }
       const batch = m.batch;
       inbox.ack();
       reader.accept(batch);
