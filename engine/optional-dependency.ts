@@ -1,5 +1,5 @@
 /**
- * Heavy packages (onnxruntime-node, @lancedb/lancedb with apache-arrow, bullmq, ioredis, pg) are optional peer
+ * Heavy packages (onnxruntime-node with protobufjs, @lancedb/lancedb with apache-arrow, bullmq, ioredis, pg) are optional peer
  * dependencies: the root `tollgate` entry never loads them, and the parts that need one load it with
  * a dynamic `import()` on first use. When it is not installed, that first use throws
  * {@link OptionalDependencyMissingError}, which names the package and the command that installs it.
@@ -7,7 +7,7 @@
 import { TollgateError } from '../policies/errors.js';
 
 /** The optional peer dependencies Tollgate loads on first use. */
-export type OptionalPackage = 'onnxruntime-node' | '@lancedb/lancedb' | 'apache-arrow' | 'bullmq' | 'ioredis' | 'pg';
+export type OptionalPackage = 'onnxruntime-node' | '@lancedb/lancedb' | 'apache-arrow' | 'protobufjs' | 'bullmq' | 'ioredis' | 'pg';
 
 /** An optional peer dependency that a feature needs is not installed (code `optional_dependency_missing`). */
 export class OptionalDependencyMissingError extends TollgateError {
@@ -40,6 +40,16 @@ const missing = (error: unknown, pkg: string): boolean => {
 export async function importOptional<T>(pkg: OptionalPackage, feature: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
+  } catch (error) {
+    if (missing(error, pkg)) throw new OptionalDependencyMissingError(pkg, feature, { cause: error });
+    throw error;
+  }
+}
+
+/** {@link importOptional} for synchronous code: `load` is a `require()` of `pkg` (a CommonJS package). */
+export function requireOptional<T>(pkg: OptionalPackage, feature: string, load: () => T): T {
+  try {
+    return load();
   } catch (error) {
     if (missing(error, pkg)) throw new OptionalDependencyMissingError(pkg, feature, { cause: error });
     throw error;

@@ -3,7 +3,13 @@
  * graph needs, with the upstream field numbers, parsed at run time by protobufjs.
  * Only writing is needed here; onnxruntime validates what we write when it loads the model.
  */
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
+import { requireOptional } from '../../engine/optional-dependency.js';
+
+/** protobufjs, required on first use (an optional peer, needed with onnxruntime-node: kNN scan, training). */
+const loadProtobuf = (): typeof Protobuf =>
+  requireOptional('protobufjs', 'Writing ONNX graphs (learned routing, training)', () => createRequire(import.meta.url)('protobufjs') as typeof Protobuf);
 
 const ONNX_SUBSET_PROTO = `
 syntax = "proto3";
@@ -100,7 +106,7 @@ function valueInfo(v: OnnxValueInfo): Record<string, unknown> {
 
 /** Serialises a model to the ONNX wire format. */
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
-  const root = protobuf.parse(ONNX_SUBSET_PROTO, { keepCase: false }).root;
+  const root = loadProtobuf().parse(ONNX_SUBSET_PROTO, { keepCase: false }).root;
   const ModelProto = root.lookupType('onnx.ModelProto');
   const message = {
     irVersion: model.irVersion,
