@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AllModelsFailedError, TollgateError, ValidationError } from '../index.js';
 import { redactSecrets } from '../index.js';
 import { errorBody, type OpenAIErrorBody } from './openai-shapes.js';
@@ -79,4 +81,27 @@ function upstreamStatus(err: AllModelsFailedError): number {
 
 export function fail(status: number, type: string, code: string | null, message: string, param: string | null = null, headers: Record<string, string> = {}): HttpFailure {
   return { status, body: errorBody(message, type, code, param), headers };
+}
+
+/**
+ * Node's answer to a request it could not parse (before fastify sees it), OpenAI-shaped like every other
+ * gateway error: 431 `request_header_too_large` for headers over node's `maxHeaderSize` (16 KiB by
+ * default), 408 for a request that timed out while arriving, 400 `malformed_request` otherwise. A socket
+ * that can no longer be written (reset by the peer) is destroyed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request_header_too_large', 'Request header fields too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'Request timed out before it was complete']
+        : [400, 'malformed_request', 'Malformed HTTP request'];
+  const body = JSON.stringify(errorBody(message, 'invalid_request_error', code, null));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Tollgate } from '../index.js';
 import { presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
-import { fail } from './http-errors.js';
+import { clientErrorHandler, fail } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
 
 declare module 'fastify' {
@@ -65,7 +65,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Every error is OpenAI-shaped: `{ error: { message, type, param, code } }`.
  */
 export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT, clientErrorHandler });
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
   app.decorateRequest('clientRequestId', undefined);
