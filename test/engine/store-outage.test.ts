@@ -70,7 +70,7 @@ function hookedAdapter(): ModelAdapter & { calls: number; during?: () => Promise
   return a;
 }
 
-const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 5 }], rateLimit: { requestsPerMinute: 10_000 } } };
+const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 5 }], rateLimit: { requestsPerMinute: 10_000 }, actions: [] } };
 const ask = (content: string) => ({ tenant: 'acme', messages: [{ role: 'user' as const, content }], maxOutputTokens: 64 });
 
 async function usedMicros(store: RedisBudgetStore): Promise<number> {

@@ -37,7 +37,7 @@ function countingAdapter(): ModelAdapter & { calls: number } {
 
 describe('library on Redis: a reused request id is one request across replicas (#14 item 2)', () => {
   it('two engines sharing Redis, 100 calls with one id and body: 1 model call, Redis charged exactly the logged cost', async () => {
-    const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 0.001 }] } };
+    const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 0.001 }], actions: [] } };
     const policy = simPolicy({ tenants });
     const adapter = countingAdapter();
     const sinks = [new MemoryDecisionSink(), new MemoryDecisionSink()];
