@@ -59,7 +59,7 @@ export async function runSimulation(o: RunSimulationOptions): Promise<Simulation
     const views: PolicyViews[] = [];
     for (const [i, p] of report.policies.entries()) {
       const tenants = o.policies[i]?.policy.tenants ?? {};
-      views.push({ name: p.name, executive: executiveFromTimeline(p), tenants: tenantRows(p, tenants), oncall: await oncallFor(p, tenants, logs) });
+      views.push({ name: p.name, executive: executiveFromTimeline(p), tenants: tenantRows(p, tenants), oncall: await oncallFor(p, tenants, logs, o.policies[i]?.policy.circuitBreaker) });
     }
     return { report, views, compare: compareRows(report.policies), elapsedMs };
   } finally {
@@ -73,9 +73,9 @@ function executiveFromTimeline(p: PolicySimulation): ExecutiveView {
   return executiveView(daily);
 }
 
-async function oncallFor(p: PolicySimulation, tenants: LoadedPolicy['policy']['tenants'], logs: string[]): Promise<OnCallView | undefined> {
+async function oncallFor(p: PolicySimulation, tenants: LoadedPolicy['policy']['tenants'], logs: string[], circuit?: LoadedPolicy['policy']['circuitBreaker']): Promise<OnCallView | undefined> {
   const log = logs.find((f) => basename(f) === `${fileSafe(p.name)}.decisions.jsonl`);
-  const builder = new OnCallBuilder(tenants);
+  const builder = new OnCallBuilder(tenants, circuit);
   if (log) {
     for await (const r of readDecisionLog(log, { skipInvalid: true })) builder.observe(r);
     return builder.finish();

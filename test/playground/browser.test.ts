@@ -109,6 +109,30 @@ describe('playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it("shows each tenant's guard state and each model's circuit in the on-call view of a run", async () => {
+    const editor = page.getByTestId('policy-text-0');
+    const original = await editor.inputValue();
+    // A tight day budget for one tenant, with every near-limit action, on the first policy.
+    const guarded = `${original.trimEnd()}\ntenants:\n  marketing:\n    budgets: [{ window: day, usd: 1 }]\n    actions: [{ atFraction: 0.2, action: warn }, { atFraction: 0.5, action: throttle }, { atFraction: 0.9, action: refuse }]\n`;
+    const status = page.getByTestId('policy-status-0');
+    const before = await status.textContent();
+    await editor.fill(guarded);
+    await expect.poll(async () => { const now = await status.textContent(); return now !== before && /valid/.test(now ?? ''); }, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('run').isEnabled()).toBe(true);
+    await page.getByTestId('run').click(); // replaces the previous run's run-time until this one is done
+    await page.getByTestId('run-time').waitFor({ timeout: 60_000 });
+    await page.locator('[role=tab][data-tab=oncall]').click();
+    const section = page.locator('[data-panel=oncall] section[aria-label="all-vendor"]'); // the first policy's block
+    const marketing = section.locator('[data-testid=oncall-guards] tbody tr', { hasText: 'marketing' }); // appears once the new run is shown
+    await expect.poll(() => marketing.count(), { timeout: 10_000 }).toBe(1);
+    const state = await marketing.locator('[data-state]').getAttribute('data-state');
+    expect(['warned', 'downgraded', 'throttled', 'refused']).toContain(state);
+    expect(Number(await marketing.locator('td').last().textContent())).toBeGreaterThan(0); // transitions
+    expect(await section.locator('[data-testid=oncall-breakers]').locator('tbody tr', { hasText: 'gpt-4o' }).locator('[data-state]').getAttribute('data-state')).toBe('closed');
+    await page.locator('[data-panel=oncall]').screenshot({ path: join(OUT, 'playground-oncall-guards.png') });
+    await editor.fill(original);
+  }, 90_000);
+
   it('shows the field path of a malformed policy as you type', async () => {
     const editor = page.getByTestId('policy-text-0');
     const text = await editor.inputValue();

@@ -97,6 +97,10 @@ export interface OnCallView {
   alerts: Alert[];
   alertCounts: Record<string, number>;
   topTenants: { tenant: string; lastHourMicros: number; lastHourRequests: number; burnRate?: number; budgetWindow?: string; budgetMicros?: number; refusedLastHour: number }[];
+  /** Each budgeted tenant's guard state (normal, warned, downgraded, throttled, refused). */
+  guards?: { tenant: string; state: string; since?: string; lastAction?: string; resetAt?: string; transitions: number }[];
+  /** Each model's circuit breaker (closed, open, half-open). */
+  breakers?: { model: string; state: string; failures: number; openUntil?: string }[];
 }
 
 export interface TenantRow {
