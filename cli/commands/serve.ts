@@ -7,7 +7,7 @@ import { KeyStore } from '../../gateway/index.js';
 import { DEFAULT_BODY_LIMIT, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
-import { connectRedis } from './redis-connect.js';
+import { createRedisClient } from '../../adapters/redis/index.js';
 import { DEFAULT_DB_SCHEMA } from './db-options.js';
 
 export const DEFAULT_KEYS_FILE = 'tollgate-keys.json';
@@ -60,7 +60,7 @@ export function registerServe(program: Command, io: CliIo): void {
       if (cacheTtl > 0 && !opts.redis) throw new CliUsageError('--cache-ttl needs --redis (the exact cache lives in Redis)');
       const metrics = new TollgateMetrics({ policy: loaded.policy });
       const sink = opts.db ? await PostgresDecisionSink.open({ url: opts.db, schema: opts.dbSchema, applicationName: 'tollgate-gateway' }) : undefined;
-      const redis = opts.redis ? await connectRedis(opts.redis) : undefined;
+      const redis = opts.redis ? await createRedisClient(opts.redis) : undefined;
       const tollgate = createTollgate({
         policy: loaded,
         decisionLog: sink ?? opts.log,
