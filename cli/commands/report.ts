@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LedgerDimension } from '../../index.js';
-import { type LogReport, reportDecisionLog, reportDecisionStore } from '../../offline/reporting/index.js';
+import { hadOutage, type LogReport, reportDecisionLog, reportDecisionStore, type StoreOutageSummary, summariseStoreOutages } from '../../offline/reporting/index.js';
 import { type DbOptions, logOrDb, withDbOptions, withQueries } from './db-options.js';
 import { int, pct, renderTable, usd } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -31,11 +31,20 @@ export function registerReport(program: Command, io: CliIo): void {
         report = await reportDecisionLog(opts.log!, { by });
       }
       if (report.total.requests === 0 && report.skipped.torn + report.skipped.invalid === 0) throw new CliUsageError(`decision log ${report.log} is empty`, 1);
-      if (opts.json) io.out(`${JSON.stringify(report)}\n`);
-      else io.out(formatReport(report));
+      const outage = logOrDb(opts) === 'db' ? undefined : await summariseStoreOutages(opts.log!);
+      if (opts.json) io.out(`${JSON.stringify(outage && hadOutage(outage) ? { ...report, storeOutage: outage } : report)}\n`);
+      else io.out(formatReport(report) + (outage && hadOutage(outage) ? formatOutage(outage) : ''));
       const { torn, invalid } = report.skipped;
       if (torn + invalid > 0) io.err(`skipped ${int(invalid)} invalid and ${int(torn)} torn line${torn + invalid === 1 ? '' : 's'} (first: line ${report.skipped.issues[0]?.line}: ${report.skipped.issues[0]?.reason})\n`);
     });
+}
+
+/** The budget-store outage lines (only when the log shows one). */
+function formatOutage(o: StoreOutageSummary): string {
+  return (
+    `\nbudget store outages: ${int(o.settleQueued.requests)} answered requests had their settle queued (${usd(o.settleQueued.fullMicros)} applied to the store when it returned), ` +
+    `${int(o.failOpen.requests)} served fail-open (${usd(o.failOpen.fullMicros)}), ${int(o.refused)} refused with store_unavailable\n`
+  );
 }
 
 function formatReport(r: LogReport): string {

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/run-cli.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createRedisClient } from '../../adapters/stores/redis-client.js';
@@ -111,6 +115,15 @@ describe('a store outage never loses a called model\'s record or its spend (#14 
     expect(await tg.flushPendingSpend()).toMatchObject({ operations: 0, micros: 0 });
     expect(await usedMicros(store)).toBe(r.cost.full); // the restarted (empty) Redis now holds exactly that spend
     await tg.close();
+    // tollgate report says so.
+    const dir = mkdtempSync(join(tmpdir(), 'tg-outage-'));
+    const log = join(dir, 'decisions.jsonl');
+    writeFileSync(log, sink.records.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    let out = '';
+    const code = await runCli(['report', '--log', log], { out: (t) => (out += t), err: () => undefined, isTty: false });
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(out).toMatch(/budget store outages: 1 answered requests had their settle queued/);
   });
 
   it('fail-closed (default), Redis down for the whole call: a typed store_unavailable, no model call, nothing spent, the refusal logged', async () => {
