@@ -16,12 +16,25 @@ import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simul
  */
 export class SimulatedAdapter implements ModelAdapter {
   readonly kind = 'simulated';
+  private readonly prefixes = new Map<string, number>();
+  private readonly u = [0, 0, 0, 0];
+
   constructor(private readonly seed = 1) {}
 
   async call(input: ModelCallInput): Promise<ModelResponse> {
     const sim = input.model.simulate;
-    const u = this.uniforms(input);
     if (sim && sim.latencyMs > 0) await sleep(sim.latencyMs, input.signal, input.model.id);
+    return this.callSync(input);
+  }
+
+  /**
+   * {@link call} without the promise and without the model's simulated latency (which only `call`
+   * waits for): the same answer, or the same simulated failure thrown. For synchronous replays of
+   * models without latency (the simulator's fast replay); no signal is read.
+   */
+  callSync(input: Omit<ModelCallInput, 'signal'>): ModelResponse {
+    const sim = input.model.simulate;
+    const u = drawUniforms(this.prefix(input.model.id), input.requestId, this.u);
     if (sim && u[2]! < sim.failureRate) throw new ProviderError('server_error', input.model.id, `simulated failure of ${input.model.id}`, 500);
     const hint = input.simulation;
     const outputTokens = drawOutputTokens(u, hint, input.maxOutputTokens);
@@ -43,9 +56,14 @@ export class SimulatedAdapter implements ModelAdapter {
     yield { type: 'done', response };
   }
 
-  /** Four uniforms in [0, 1) from (seed, model, request). */
-  private uniforms(input: ModelCallInput): number[] {
-    return drawUniforms(drawPrefix(this.seed, input.model.id), input.requestId);
+  /** The draw prefix of (seed, model), computed once per model id. */
+  private prefix(model: string): number {
+    let p = this.prefixes.get(model);
+    if (p === undefined) {
+      if (this.prefixes.size >= 1_024) this.prefixes.clear(); // bounded for adapters serving many model ids
+      this.prefixes.set(model, (p = drawPrefix(this.seed, model)));
+    }
+    return p;
   }
 }
 

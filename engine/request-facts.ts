@@ -18,16 +18,19 @@ export interface RequestFacts {
 }
 
 /**
- * Counts the prompt for every tokenizer the policy's models use (or takes a trace's known count, or
- * `counted`). A prompt over the policy's `defaults.maxPromptChars` is refused before it is counted.
+ * Counts the prompt for every tokenizer the policy's models use (or takes `counted`, the counts per
+ * encoding already made by the caller, or a trace's known count). A prompt over the policy's
+ * `defaults.maxPromptChars` is refused before it is counted.
  */
 export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>): RequestFacts {
   const known = request.simulation?.promptTokens;
   checkOutputCap(request.maxOutputTokens, policy.policy.models);
   let promptTokens: Map<Encoding, number>;
-  if (known !== undefined) promptTokens = new Map([...policy.encodings].map((e) => [e, known] as const));
-  else if (counted) promptTokens = counted;
-  else {
+  if (counted) promptTokens = counted;
+  else if (known !== undefined) {
+    promptTokens = new Map();
+    for (const e of policy.encodings) promptTokens.set(e, known);
+  } else {
     checkPromptSize(request.messages, policy.policy.defaults.maxPromptChars);
     promptTokens = countPromptByEncoding(request.messages, policy.encodings);
   }

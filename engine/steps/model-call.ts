@@ -1,6 +1,7 @@
 import type { CompiledModel, CompiledPolicy } from '../compiled-policy.js';
 import type { RequestFacts } from '../request-facts.js';
 import type { Decision } from '../router.js';
+import type { ModelSpec } from '../../policies/schema.js';
 import type { ModelCallInput } from '../seams/model-adapter.js';
 import { outputCap } from './admission.js';
 
@@ -17,13 +18,19 @@ export function modelChain(policy: CompiledPolicy, decision: Decision): Compiled
   return chain;
 }
 
-/** The call input shared by every attempt (each attempt adds its model and its own deadline signal). */
-export type ModelCallBase = Omit<ModelCallInput, 'model' | 'signal'> & { signal?: AbortSignal };
+/** The call input shared by every attempt (each attempt sets its model and its own deadline signal). */
+export type ModelCallBase = Omit<ModelCallInput, 'model' | 'signal'> & { model?: ModelSpec; signal?: AbortSignal };
 
-/** The request's messages, output cap, sampling parameters, id and simulation hints as the adapters take them. */
-export function modelCallBase(policy: CompiledPolicy, facts: RequestFacts, signal?: AbortSignal): ModelCallBase {
+/**
+ * The request's messages, output cap, sampling parameters, id and simulation hints as the adapters
+ * take them; with `model`, the whole input of a call to that model (for a caller that makes one).
+ */
+export function modelCallBase(policy: CompiledPolicy, facts: RequestFacts, signal?: AbortSignal): ModelCallBase;
+export function modelCallBase(policy: CompiledPolicy, facts: RequestFacts, signal: AbortSignal | undefined, model: ModelSpec): ModelCallBase & { model: ModelSpec };
+export function modelCallBase(policy: CompiledPolicy, facts: RequestFacts, signal?: AbortSignal, model?: ModelSpec): ModelCallBase {
   const r = facts.request;
   return {
+    model,
     messages: r.messages,
     maxOutputTokens: outputCap(policy, facts),
     temperature: r.temperature,

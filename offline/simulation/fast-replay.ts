@@ -1,23 +1,38 @@
-import { randomUUID } from 'node:crypto';
-import { RulesClassifier } from '../../index.js';
-import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from '../../index.js';
-import { MemoryBudgetStore } from '../../index.js';
-import { MemoryRateLimiter } from '../../index.js';
-import type { LoadedPolicy } from '../../index.js';
-import { checkAmounts } from '../../index.js';
-import { type CompiledPolicy, compilePolicy } from '../../index.js';
-import type { DecisionRecord } from '../../index.js';
-import { RateLimitedError, TollgateError } from '../../index.js';
-import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from '../../index.js';
-import { validateRequest, type ValidRequest } from '../../index.js';
-import { messageText } from '../../index.js';
-import { downgradeExclusions, reservationSize } from '../../index.js';
-import { type Decision, decide } from '../../index.js';
-import type { Reservation } from '../../index.js';
-import type { Classification } from '../../index.js';
-import type { PriceCatalog } from '../../index.js';
-import { buildDecisionRecord, type SettledAnswer, settledUsage } from '../../index.js';
-import { countChatTokens, countPromptByEncoding, type Encoding } from '../../index.js';
+import {
+  checkAmounts,
+  checkRateLimit,
+  type Classification,
+  classifierInput,
+  type CompiledPolicy,
+  compilePolicy,
+  type Decision,
+  type DecisionRecord,
+  type Encoding,
+  limitActionStep,
+  type LoadedPolicy,
+  MemoryBudgetStore,
+  MemoryRateLimiter,
+  modelCallBase,
+  planSettlement,
+  type PriceCatalog,
+  rateLimitRequest,
+  type RateLimitRequest,
+  type RateLimitResult,
+  type RecordContext,
+  type RequestFacts,
+  requestFacts,
+  type Reservation,
+  type ReserveRequest,
+  reserveRequest,
+  routeRequest,
+  RulesClassifier,
+  type SettledAnswer,
+  settledRecord,
+  SimulatedAdapter,
+  TollgateError,
+  validateRequest,
+  type ValidRequest,
+} from '../../index.js';
 import type { TraceRequest } from '../trace/index.js';
 import { traceRowToRequest } from './trace-request.js';
 
@@ -36,30 +51,46 @@ export function fastReplayBlocker(loaded: LoadedPolicy): string | undefined {
   return undefined;
 }
 
+/** The request context as the fast replay carries it: the parts of the engine's `RequestContext` the step cores read and write. */
+interface ReplayContext extends RecordContext {
+  facts: RequestFacts;
+  classification: Classification;
+  decision?: Decision;
+  reservation?: Reservation;
+  answer?: SettledAnswer;
+  error?: TollgateError;
+  actions: string[];
+}
+
 /**
- * A synchronous replay of trace rows through one policy that settles exactly the decision record the
- * engine's `complete()` would (same steps, same order, same pure functions): validate → classify
- * (rules) → `decide()` → rate limits → reserve → near-limit action → the simulated model's answer →
- * settle → {@link buildDecisionRecord}. It skips only what cannot change the record when
- * {@link fastReplayBlocker} is undefined: the xstate actor, zod on rows the trace reader already
- * validated, cache keys (no cache), promises and timers, and the throttle wait (the trace clock does
- * not advance while a request waits, so the engine's record is the same with or without it).
+ * A synchronous replay of trace rows through one policy, built from the engine's own request steps:
+ * `complete()`'s steps (engine/request-steps.ts) are async shells over synchronous cores
+ * (engine/steps/: admission, model-call, settlement), and this class runs the same cores, in the
+ * same order as the engine's request runner, against synchronous stores:
+ *
+ * validate → {@link requestFacts} → classify (rules, {@link classifierInput}) → {@link routeRequest} →
+ * {@link rateLimitRequest} / {@link checkRateLimit} → {@link reserveRequest} → {@link limitActionStep}
+ * (a downgrade refunds and re-reserves; a throttle does not wait: the trace clock does not advance
+ * while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
+ * {@link modelCallBase} → {@link planSettlement} → {@link settledRecord}.
+ *
+ * It skips only what cannot change the record when {@link fastReplayBlocker} is undefined: the
+ * request runner's stage tracking, zod on rows the trace reader already validated, the cache (none),
+ * retries, breaker and fallbacks (the first attempt always answers), promises and timers. The
+ * parity test (test/offline/simulation/fast-replay.test.ts) runs both paths on the same trace.
  *
  * Budgets and rate limits are the engine's in-memory stores, driven through their synchronous twins
- * (`reserveSync`, `takeSync`), so their arithmetic and bookkeeping are the same code.
+ * (`reserveSync`, `takeSync`…), so their arithmetic and bookkeeping are the same code.
  */
 export class FastReplay {
   readonly policy: CompiledPolicy;
   private now = 0;
-  private readonly budgets: MemoryBudgetStore;
-  private readonly limiter: MemoryRateLimiter;
+  private readonly budgets: SyncBudgets;
+  private readonly limiter: SyncRateLimiter;
   private readonly classifier = new RulesClassifier();
+  private readonly adapter: SimulatedAdapter;
   private readonly models: LoadedPolicy['policy']['models'];
-  private readonly prefixes = new Map<string, number>();
-  private readonly hasBudgets = new Map<string, boolean>();
-  private readonly u = [0, 0, 0, 0];
   private readonly known = new Map<Encoding, number>();
-  private readonly defaultCap: number;
 
   /** @param options.doneTtlMs the budget store's memory of settled reservation ids (as the engine path's store). */
   constructor(loaded: LoadedPolicy, catalog: PriceCatalog, options: { seed: number; doneTtlMs?: number }) {
@@ -67,11 +98,10 @@ export class FastReplay {
     if (blocker) throw new TollgateError('fast_replay_inexact', `Fast replay is not exact for policy "${loaded.policy.name}": ${blocker}`);
     this.policy = compilePolicy(loaded, catalog);
     const clock = (): number => this.now;
-    this.budgets = new MemoryBudgetStore(loaded.policy.tenants, { clock, doneTtlMs: options.doneTtlMs });
-    this.limiter = new MemoryRateLimiter(loaded.policy, { clock });
+    this.budgets = new SyncBudgets(new MemoryBudgetStore(loaded.policy.tenants, { clock, doneTtlMs: options.doneTtlMs }));
+    this.limiter = new SyncRateLimiter(this.policy, new MemoryRateLimiter(loaded.policy, { clock }));
+    this.adapter = new SimulatedAdapter(options.seed);
     this.models = loaded.policy.models;
-    for (const m of this.policy.models) this.prefixes.set(m.id, drawPrefix(options.seed, m.id));
-    this.defaultCap = loaded.policy.defaults.maxOutputTokens;
   }
 
   /**
@@ -93,107 +123,81 @@ export class FastReplay {
 
   private replayRow(row: TraceRequest, now: number): DecisionRecord | undefined {
     this.now = now;
-    if (!cheaplyValid(row)) {
-      try {
-        validateRequest(traceRowToRequest(row));
-      } catch (err) {
-        if (err instanceof TollgateError) return undefined;
-        throw err;
-      }
-    }
     const policy = this.policy;
-    const tenant = row.tenant;
-    const tags = row.tags;
-    const cap = row.maxOutputTokens ?? this.defaultCap;
-    let promptTokens: ReadonlyMap<Encoding, number>;
-    if (row.promptTokens !== undefined) {
-      for (const e of policy.encodings) this.known.set(e, row.promptTokens);
-      promptTokens = this.known;
-    } else promptTokens = countPromptByEncoding(row.messages!, policy.encodings);
-    let maxPrompt = 0;
-    for (const v of promptTokens.values()) if (v > maxPrompt) maxPrompt = v;
-    const text = row.messages ? messageText({ messages: row.messages }) : '';
-    const id = row.id ?? randomUUID(); // as the engine does for a request without an id
-    const facts = { id, tags, startedAt: now, request: row };
-
-    // The rules classifier reads only the request's task hint and output cap (classifying afresh per row
-    // is cheaper than a memo here, and keeps every classification short-lived: a memo's entries outlived
-    // young-generation GC and made peak RSS grow with the trace length).
-    const classification: Classification = this.classifier.classify({ request: { tenant, messages: NO_MESSAGES, task: row.task, maxOutputTokens: row.maxOutputTokens } as unknown as ValidRequest, text, promptTokens: maxPrompt }, this.models);
-    let decision: Decision | undefined;
-    let reservation: Reservation | undefined;
-    let answer: SettledAnswer | undefined;
-    let error: TollgateError | undefined;
-    let actions: string[] = NO_ACTIONS; // the record reads `actions.length`; allocate only when one applies
+    const facts = this.factsOf(row, now);
+    if (!facts) return undefined;
+    // The rules classifier is synchronous (the engine awaits the same call).
+    const ctx: ReplayContext = { facts, classification: this.classifier.classify(classifierInput(facts), this.models), actions: [] };
     try {
-      decision = decide(policy, { tenant, tags, promptTokens }, classification);
-      if (this.limited(tenant, decision.chosen.id)) {
-        const r = this.limiter.takeSync({ tenant, model: decision.chosen.id, tokens: decision.promptTokens + cap });
-        if (!r.allowed) throw new RateLimitedError(tenant, r.limit, r.retryAfterMs);
-      }
-      reservation = this.reserve(decision, row, promptTokens, cap, id);
-      const action = chooseLimitAction(policy.policy.tenants[tenant], reservation.usedFraction);
-      if (action) {
-        actions = [];
-        if (action.action === 'refuse') {
-          actions.push(formatLimitAction(action));
-          throw new LimitActionRefusedError(tenant, action.usedFraction, action.atFraction);
-        } else if (action.action === 'warn' || action.action === 'throttle') {
-          actions.push(formatLimitAction(action)); // throttle: no wait on the trace clock
-        } else {
-          const excluded = downgradeExclusions(policy, action, decision.chosen, false);
-          if (excluded) {
-            let downgraded: Decision | undefined;
-            try {
-              downgraded = decide(policy, { tenant, tags, promptTokens, excluded }, classification);
-            } catch {
-              actions.push(`${formatLimitAction(action)}:unavailable`);
-            }
-            if (downgraded) {
-              actions.push(formatLimitAction(action));
-              decision = downgraded;
-              if (this.budgeted(tenant)) this.budgets.refundSync(reservation);
-              reservation = this.reserve(decision, row, promptTokens, cap, `${id}:downgraded`);
-            }
-          }
-        }
-      }
-      answer = this.answer(decision, row, id, cap);
+      let decision = (ctx.decision = routeRequest(policy, facts, ctx.classification));
+      if (this.limiter.applies(facts, decision)) checkRateLimit(facts, this.limiter.take(rateLimitRequest(policy, facts, decision)));
+      ctx.reservation = this.budgets.reserve(reserveRequest(policy, facts, decision));
+      const step = limitActionStep(policy, facts, ctx.classification, decision, ctx.reservation, ctx.actions);
+      if (step?.kind === 'downgrade') {
+        decision = ctx.decision = step.decision;
+        this.budgets.refund(ctx.reservation);
+        ctx.reservation = this.budgets.reserve(reserveRequest(policy, facts, decision, step.reservationId));
+      } // a throttle's wait does not move the trace clock
+      const response = this.adapter.callSync(modelCallBase(policy, facts, undefined, decision.chosen.spec));
+      ctx.answer = { model: decision.chosen, response, attempts: 1, fallbacks: [] }; // the chain's first attempt answered
     } catch (err) {
       if (!(err instanceof TollgateError)) throw err;
-      error = err;
+      ctx.error = err;
     }
-    const settled = settledUsage(answer, promptTokens);
-    if (reservation) {
-      const actual = { micros: settled.cost.full, tokens: settled.usage.inputTokens + settled.usage.outputTokens };
-      if (!this.budgeted(tenant)) {
-        if (answer) checkAmounts('settlement', actual.micros, actual.tokens); // all that settleSync would do
-      } else if (answer) this.budgets.settleSync(reservation, actual);
-      else this.budgets.refundSync(reservation);
-    }
-    return buildDecisionRecord({ policy, facts, classification, decision, answer, cacheEnabled: false, settled, error, actions, now });
+    const { settled, release } = planSettlement(ctx.answer, facts, ctx.reservation);
+    if (release?.kind === 'settle') this.budgets.settle(release.reservation, release.actual);
+    else if (release) this.budgets.refund(release.reservation);
+    return settledRecord(policy, ctx, settled, false, now);
   }
 
   /**
-   * Whether a rate limit can apply to (tenant, model). When none can, the limiter's take plans no rule
-   * and allows without touching its state (its periodic sweep only drops states that no longer limit
-   * anything), so skipping it changes nothing.
+   * The facts of the request the engine would route for `row` ({@link traceRowToRequest}): validated
+   * and counted as the engine does before its first step ({@link requestFacts}), or `undefined` when
+   * the engine would reject the request there, before any record (a `ValidationError`, an output cap
+   * or prompt over the limits). Rows within the request's length limits (id, tenant ≤ 200 chars,
+   * ≤ 32 tags) skip zod: the trace schema already checked every other field, so the schema would
+   * return the same request. A known prompt count is handed over in one map reused row after row
+   * (nothing keeps it past the row's replay).
    */
-  private limited(tenant: string, model: string): boolean {
-    const p = this.policy.policy;
-    return p.tenants[tenant]?.rateLimit !== undefined || p.modelLimits[model] !== undefined;
+  private factsOf(row: TraceRequest, now: number): RequestFacts | undefined {
+    const request = traceRowToRequest(row);
+    let counted: Map<Encoding, number> | undefined;
+    if (row.promptTokens !== undefined) {
+      counted = this.known;
+      for (const e of this.policy.encodings) counted.set(e, row.promptTokens);
+    }
+    try {
+      const valid = typeof row.id === 'string' && row.id.length <= 200 && row.tenant.length <= 200 && row.tags.length <= 32 ? (request as ValidRequest) : validateRequest(request);
+      return requestFacts(this.policy, valid, now, counted);
+    } catch (err) {
+      if (err instanceof TollgateError) return undefined;
+      throw err;
+    }
+  }
+}
+
+
+/**
+ * The budget store's synchronous twins. A tenant without budgets reserves through
+ * `reserveUnbudgetedSync`, which keeps no per-request memory (for such a tenant the result is the
+ * same, and so is the store's behaviour for every other tenant; see its doc); its reservations are
+ * then neither settled nor refunded (there is nothing to release): a settle only checks the amounts.
+ */
+class SyncBudgets {
+  private readonly hasBudgets = new Map<string, boolean>();
+  constructor(private readonly store: MemoryBudgetStore) {}
+
+  reserve(req: ReserveRequest): Reservation {
+    return this.budgeted(req.tenant) ? this.store.reserveSync(req) : this.store.reserveUnbudgetedSync(req);
   }
 
-  /**
-   * Reserves through the store's synchronous twin; for a tenant without budgets through
-   * `reserveUnbudgetedSync`, which keeps no per-request memory (for such a tenant the result is the
-   * same, and so is the store's behaviour for every other tenant; see its doc). Reservations of such a
-   * tenant are then neither settled nor refunded: there is nothing to release.
-   */
-  private reserve(d: Decision, row: TraceRequest, promptTokens: ReadonlyMap<Encoding, number>, cap: number, requestId: string): Reservation {
-    const { micros, tokens } = reservationSize(this.policy, d, promptTokens, cap);
-    const req = { tenant: row.tenant, requestId, micros, tokens, tags: row.tags };
-    return this.budgeted(row.tenant) ? this.budgets.reserveSync(req) : this.budgets.reserveUnbudgetedSync(req);
+  settle(reservation: Reservation, actual: { micros: number; tokens: number }): void {
+    if (this.budgeted(reservation.tenant)) this.store.settleSync(reservation, actual);
+    else checkAmounts('settlement', actual.micros, actual.tokens); // all that settleSync would do
+  }
+
+  refund(reservation: Reservation): void {
+    if (this.budgeted(reservation.tenant)) this.store.refundSync(reservation);
   }
 
   /** Whether the tenant has any budget (memoised per tenant; the policy is fixed). */
@@ -201,35 +205,30 @@ export class FastReplay {
     let b = this.hasBudgets.get(tenant);
     if (b === undefined) {
       if (this.hasBudgets.size >= 4_096) this.hasBudgets.clear(); // bounded for traces of many tenants
-      this.hasBudgets.set(tenant, (b = this.budgets.hasBudgets(tenant)));
+      this.hasBudgets.set(tenant, (b = this.store.hasBudgets(tenant)));
     }
     return b;
   }
-
-  /** The simulated adapter's answer from the chosen model (the same draws as `SimulatedAdapter.call`). */
-  private answer(d: Decision, row: TraceRequest, id: string, cap: number): SettledAnswer {
-    const m = d.chosen;
-    const u = drawUniforms(this.prefixes.get(m.id)!, id, this.u);
-    const hint = { outputTokens: row.outputTokens, labels: row.labels };
-    const outputTokens = drawOutputTokens(u, hint, cap);
-    const inputTokens = row.promptTokens ?? countChatTokens(row.messages!, m.spec.encoding);
-    return {
-      model: m,
-      response: { usage: { inputTokens, outputTokens, cachedInputTokens: 0 }, usageSource: 'vendor', quality: drawQuality(u, hint, m.id, m.spec.quality) },
-      attempts: 1,
-      fallbacks: [],
-    };
-  }
 }
 
-const NO_ACTIONS: string[] = [];
-const NO_MESSAGES: never[] = [];
-
 /**
- * True when the request built from `row` certainly passes the engine's request schema: the trace
- * schema already checked every field except the request's length limits (id, tenant ≤ 200 chars,
- * ≤ 32 tags). Rows outside those limits go through the schema itself.
+ * The rate limiter's synchronous twin. When no rate limit can apply to (tenant, model) ({@link applies}
+ * false), the limiter's take would plan no rule and allow without touching its state (its periodic
+ * sweep only drops states that no longer limit anything), so the replay skips it.
  */
-function cheaplyValid(row: TraceRequest): boolean {
-  return typeof row.id === 'string' && row.id.length <= 200 && row.tenant.length <= 200 && row.tags.length <= 32;
+class SyncRateLimiter {
+  constructor(
+    private readonly policy: CompiledPolicy,
+    private readonly limiter: MemoryRateLimiter,
+  ) {}
+
+  /** Whether a rate limit can apply to the request's tenant and chosen model. */
+  applies(facts: RequestFacts, decision: Decision): boolean {
+    const p = this.policy.policy;
+    return p.tenants[facts.request.tenant]?.rateLimit !== undefined || p.modelLimits[decision.chosen.id] !== undefined;
+  }
+
+  take(req: RateLimitRequest): RateLimitResult {
+    return this.limiter.takeSync(req);
+  }
 }
