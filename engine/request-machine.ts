@@ -1,5 +1,6 @@
 import type { DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
+import { checkLoop } from './loop-detector.js';
 import { coalescable, FAILURE_WINDOW_MS } from './single-flight.js';
 import { admit, afterLog, applyLimitAction, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
 
@@ -33,6 +34,7 @@ const asTollgateError = (e: unknown): TollgateError =>
 export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise<RequestOutcome> {
   let stage: RequestStage = 'admitting';
   try {
+    await checkLoop(deps, ctx); // a runaway client is stopped before the cache: a loop of hits is still a loop
     ctx.cacheHit = await lookupCache(deps, ctx);
     if (ctx.cacheHit) stage = 'settling';
     else {

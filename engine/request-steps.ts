@@ -11,6 +11,7 @@ import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
 import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
 import type { RateLimiter } from './seams/rate-limiter.js';
+import type { LoopDetector } from './loop-detector.js';
 import { type FlightResult, followerError, holdFailure, isFlightFailure } from './single-flight.js';
 import { checkRateLimit, classifierInput, limitActionStep, outputCap as capOf, rateLimitRequest, reserveRequest, routeRequest } from './steps/admission.js';
 import { modelCallBase, modelChain } from './steps/model-call.js';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   invoker: InvokeDeps;
   /** How the engine waits before a throttled request goes on (real time by default; simulations on trace time skip it). */
   sleep: (ms: number) => Promise<void>;
+  /** Runaway-client detection (policy `loopDetection`), when configured. */
+  loops?: LoopDetector;
 }
 
 /**

@@ -95,6 +95,6 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
   };
 }
 
-const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model']);
+const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model', 'loop_detected']);
 /** Whether an error is a refusal (budget, rate limit, context window, no eligible model) rather than a failure. */
 export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);

@@ -11,6 +11,7 @@ import { realSleep } from './invoke.js';
 import { EngineBudgets, outageAwareLimiter, type PendingSpend } from './engine-budgets.js';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, DEFAULT_IDEMPOTENCY_RETENTION_MS, idempotencyKeyOf, type IdempotencySettings, requestFingerprint, runIdempotent } from './idempotency.js';
 import { CostLedger } from './ledger.js';
+import { LoopDetector } from './loop-detector.js';
 import { countedRequestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
 import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
@@ -112,6 +113,7 @@ export class Tollgate {
       observers: [(r) => guards.observeRecord(r, now()), ...(container.get<RecordObserver[]>(TOKENS.Observers, { optional: true }) ?? [])],
       invoker: { adapterFor: (m) => adapters.get(m.spec.adapter)!, breaker, retry: policy.policy.retry, sleep },
       sleep,
+      loops: policy.policy.loopDetection ? new LoopDetector(policy.policy.loopDetection) : undefined,
     };
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });

@@ -24,6 +24,7 @@ const BODY_FIELD: Record<string, string> = { maxOutputTokens: 'max_tokens', topP
  * Maps an engine error to the gateway's HTTP answer. Codes are stable:
  * - `invalid_request` → 400 `invalid_request_error` (param: the first failing field path; message: all of them);
  *   an absurd `max_tokens` (above every model's context window) is one of these, not a 429
+ * - `loop_detected` (a runaway client: the same long prompt repeated past the policy's `loopDetection`) → 429 + Retry-After
  * - `prompt_too_large` (over the policy's `defaults.maxPromptChars`, refused before counting) → 400, param: the field
  * - `unknown_model` → 404 `model_not_found`; `context_window_exceeded` → 400 `context_length_exceeded`;
  *   `no_eligible_model` → 422
@@ -44,6 +45,8 @@ export function httpFailure(err: unknown): HttpFailure {
       const path = issues[0]?.path;
       return fail(400, 'invalid_request_error', 'invalid_request', msg, path === undefined ? null : (BODY_FIELD[path] ?? path));
     }
+    case 'loop_detected':
+      return fail(429, 'rate_limit_error', 'loop_detected', msg, null, { 'retry-after': retryAfterSeconds(Number(err.details.retryAfterMs) || 1000) });
     case 'prompt_too_large':
       return fail(400, 'invalid_request_error', 'prompt_too_large', msg, String(err.details.field ?? 'messages'));
     case 'unknown_model':

@@ -170,6 +170,24 @@ export const policySchema = z.strictObject({
   /** Per-model rate limits (requests/tokens per minute across all tenants). */
   modelLimits: z.record(z.string(), rateLimitSchema).default({}),
   /**
+   * Runaway-client detection (engine/loop-detector.ts; off when absent): the same long prompt from one
+   * tenant and end user more than `maxRepeats` times within `windowMs` gets `action`.
+   */
+  loopDetection: z
+    .strictObject({
+      /** Prompts shorter than this (characters) are never counted. */
+      minPromptChars: positiveInt.default(1_000),
+      /** `exact`: the whole prompt must repeat. `prefix`: its first `prefixChars` characters (catches loops that append). */
+      match: z.enum(['exact', 'prefix']).default('exact'),
+      prefixChars: positiveInt.default(2_000),
+      windowMs: positiveInt.default(60_000),
+      maxRepeats: positiveInt.default(5),
+      action: z.enum(['warn', 'throttle', 'refuse']).default('warn'),
+      /** `throttle`: how long each repeat past the limit waits before it goes on. */
+      throttleMs: nonNegative.default(2_000),
+    })
+    .optional(),
+  /**
    * What happens when a shared store (Redis budgets, rate limits) cannot answer: `fail-closed` (default)
    * refuses the request with a 503 `store_unavailable` and spends nothing; `fail-open` serves it without
    * the store, up to `failOpenSpendCapUsd` of spend per process, then closes. Either way the request is

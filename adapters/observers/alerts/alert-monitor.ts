@@ -4,6 +4,7 @@ import type { Alert, AlertSink } from './alert-sink.js';
 import { AnomalyDetector, type AnomalyOptions } from './anomaly.js';
 import { BurnRateDetector, type BurnRateOptions } from './burn-rate.js';
 import { AlertDeduplicator } from './dedup.js';
+import { runawayAlerts } from './runaway.js';
 
 export interface AlertMonitorOptions {
   /** The policy's `tenants` section (money budgets drive burn-rate alerts). */
@@ -58,6 +59,7 @@ export class AlertMonitor {
     if (this.anomaly && record.outcome !== 'refused') {
       raised.push(...this.anomaly.observe(record.tenant, t, full, record.tokens.input + record.tokens.output, this.latestIso));
     }
+    raised.push(...runawayAlerts(record, this.latestIso));
     return this.emit(raised);
   }
 

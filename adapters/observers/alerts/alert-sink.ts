@@ -1,6 +1,6 @@
 import { TollgateError } from '../../../engine/errors.js';
 
-export type AlertKind = 'burn-rate' | 'spend-anomaly' | 'token-inflation';
+export type AlertKind = 'burn-rate' | 'spend-anomaly' | 'token-inflation' | 'runaway-client';
 
 /** One alert. Built by the AlertMonitor's detectors; delivered to an {@link AlertSink}. */
 export interface Alert {
