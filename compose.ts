@@ -15,6 +15,7 @@ import { MemoryIdempotencyStore } from './adapters/stores/memory-idempotency-sto
 import { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';
 import { RedisBudgetStore } from './adapters/stores/redis-budget-store.js';
 import { RedisCache } from './adapters/stores/redis-cache.js';
+import { RedisIdempotencyStore } from './adapters/stores/redis-idempotency-store.js';
 import { RedisRateLimiter } from './adapters/stores/redis-rate-limiter.js';
 import type { Redis } from 'ioredis';
 import { compilePolicy } from './engine/compiled-policy.js';
@@ -44,7 +45,7 @@ export interface TollgateOptions {
   budgetStore?: BudgetStore;
   /**
    * Where first answers of requests with a client id are kept for replay (engine/idempotency.ts). Default
-   * an in-process store (at most 10,000 entries); `RedisIdempotencyStore` (tollgate/redis) for a fleet;
+   * an in-process store (at most 10,000 entries), or `RedisIdempotencyStore` on the `redis` client when one is given;
    * `false` turns idempotency off.
    */
   idempotencyStore?: IdempotencyStore | false;
@@ -105,7 +106,10 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     [TOKENS.DecisionSink]: sink,
     [TOKENS.Clock]: clock,
     [TOKENS.Sleep]: options.sleep,
-    [TOKENS.IdempotencyStore]: options.idempotencyStore === false ? undefined : (options.idempotencyStore ?? new MemoryIdempotencyStore({ clock })),
+    [TOKENS.IdempotencyStore]:
+      options.idempotencyStore === false
+        ? undefined
+        : (options.idempotencyStore ?? (shared ? new RedisIdempotencyStore({ redis: shared.client, keyPrefix: shared.keyPrefix }) : new MemoryIdempotencyStore({ clock }))),
     [TOKENS.IdempotencyRetentionMs]: options.idempotencyRetentionMs,
     [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets, budgetedTenants(loaded.policy))] : [])],
   });
