@@ -1,4 +1,8 @@
-/** Shapes the playground API answers (mirrors playground/server; money in integer micro-dollars). */
+/**
+ * The playground API's response shapes (money in integer micro-dollars): the contract the browser client
+ * (playground/web, type-only import) reads. Imports nothing, so the web tsconfig (no node types) checks it;
+ * playground/server/api-types-check.ts makes the root type-check fail when a server view stops fitting it.
+ */
 export interface FieldIssue {
   path: string;
   message: string;
