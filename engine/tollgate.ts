@@ -14,7 +14,7 @@ import { CostLedger } from './ledger.js';
 import { LoopDetector } from './loop-detector.js';
 import { countedRequestFacts } from './request-facts.js';
 import { runRequest } from './request-machine.js';
-import { genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
+import { answerExtras, genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
 import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
@@ -233,7 +233,7 @@ export class Tollgate {
     const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': req.model ?? 'auto', 'tollgate.tenant': req.tenant, 'tollgate.request_id': ctx.facts.id };
     const { record: rec, ctx: end } = await withRequestSpan(name, attrs, async (span) => {
       const outcome = await runRequest(this.deps, ctx);
-      if (outcome.record) recordDecisionOnSpan(span, outcome.record);
+      if (outcome.record) recordDecisionOnSpan(span, outcome.record, answerExtras(outcome.ctx));
       return outcome;
     });
     if (end.error || !rec) throw end.error;

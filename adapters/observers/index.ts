@@ -2,3 +2,4 @@
 export { TollgateMetrics, metricsHandler, type TollgateMetricsOptions } from './prometheus-metrics.js';
 export { AlertMonitor, type AlertMonitorOptions } from './alerts/alert-monitor.js';
 export { AlertDeliveryError, type AlertSink, type Alert, type AlertKind } from './alerts/alert-sink.js';
+export { CostAwareSampler, CostAwareSpanProcessor, SamplingDecision, type CostAwareSamplerOptions, type CostAwareProcessorOptions } from './otel-sampling.js';
