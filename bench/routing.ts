@@ -28,6 +28,7 @@ import type { RequestClassifier } from '../index.js';
 import { loadPolicySync } from '../index.js';
 import { ROUTELLM_MMLU } from './routellm-published.js';
 import { printTable, summarize, timeAsync, writeResult } from './stats.js';
+import { runNModelBench } from './routing-nmodel.js';
 
 const TARGETS = [0.2, 0.3, 0.5];
 
@@ -146,6 +147,7 @@ export async function runRoutingBench(outDir: string): Promise<unknown> {
   }
   printTable(`routing on mmlu_eval.csv (${evalData.rows.length} prompts; trained and tuned on mmlu_train.csv, ${train.rows.length})`, rows);
   results.routeLLM = ROUTELLM_MMLU;
+  results.nModel = await runNModelBench();
   writeResult(outDir, 'routing', { data: { train: train.rows.length, eval: evalData.rows.length, weak: sep.weak, strong: sep.strong }, ...results });
   return results;
 }

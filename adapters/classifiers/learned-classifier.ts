@@ -20,6 +20,8 @@ import type { LabeledRows as LabeledData } from './learned/calibration.js';
 import { OutputLengthModel } from './learned/output-length.js';
 import { KnnPredictor, OnnxHeadPredictor, type QualityPredictor } from './learned/predictors.js';
 import { RulesClassifier } from './rules-classifier.js';
+import { viewText } from './learned/text-view.js';
+import { utilityQualities } from './learned/utility.js';
 
 export interface LearnedClassifierOptions {
   /** Defaults to the default offline embedder (`createEmbedder()`). */
@@ -28,13 +30,18 @@ export interface LearnedClassifierOptions {
   base?: RequestClassifier;
   /** Model ids the policy declares: at least one must be in the artefact. */
   policyModels?: readonly string[];
+  /** The policy's model specs (the `utility` scale reads their `prices`). */
+  models?: readonly ModelSpec[];
   /**
    * `probability` (default): quality from the predicted probabilities (see {@link qualityFromProbabilities}).
    * `traffic-rank`: quality = 1 − the share of recent requests with a smaller predicted shortfall
    * ({@link TrafficRank}), so a floor f sends about a share f of traffic past the weak model under any
    * traffic mix. Needs an artefact with out-of-fold calibration data.
+   * `utility`: the rule's cheapest-above-floor choice becomes the model maximising p − λ·cost, the floor
+   * standing for λ (see learned/utility.ts). Costs: the models' declared `prices` × tokens, else the
+   * artefact's mean training cost per request.
    */
-  scale?: 'probability' | 'traffic-rank';
+  scale?: 'probability' | 'traffic-rank' | 'utility';
   /** `traffic-rank` window: how many recent requests a request is ranked against. Default {@link DEFAULT_RANK_WINDOW}. */
   rankWindow?: number;
 }
@@ -71,8 +78,9 @@ export class LearnedClassifier implements RequestClassifier {
     private readonly base: RequestClassifier,
     private readonly calibration?: CalibrationData,
     private readonly rank?: TrafficRank,
+    private readonly utility = false,
   ) {
-    this.source = `${manifest.method}@${manifest.version}${rank ? '/rank' : ''}`;
+    this.source = `${manifest.method}@${manifest.version}${rank ? '/rank' : utility ? '/utility' : ''}`;
     if (manifest.outputLength) this.outputLength = new OutputLengthModel(manifest.outputLength);
   }
 
@@ -96,8 +104,13 @@ export class LearnedClassifier implements RequestClassifier {
       const rows = calibration.probabilities.map((p) => shortfalls(p, used));
       rank = new TrafficRank(window, m.models.map((_, j) => rows.map((r) => r[j]!)));
     }
+    if (options.scale === 'utility' && !m.costs) {
+      const models = options.models ?? [];
+      const known = m.models.filter((id) => !options.policyModels || options.policyModels.includes(id));
+      if (!known.every((id) => models.find((x) => x.id === id)?.prices)) throw new ClassifierArtifactError(dir, 'the utility scale needs costs: declare `prices` for every model of the artefact in the policy, or train on data with cost columns');
+    }
     const predictor = m.method === 'knn' ? await KnnPredictor.load(dir, m) : await OnnxHeadPredictor.load(dir, m);
-    return new LearnedClassifier(m, embedder, predictor, options.base ?? new RulesClassifier(), calibration, rank);
+    return new LearnedClassifier(m, embedder, predictor, options.base ?? new RulesClassifier(), calibration, rank, options.scale === 'utility');
   }
 
   /**
@@ -119,38 +132,53 @@ export class LearnedClassifier implements RequestClassifier {
 
   /** Batch form of {@link classify} (one embedding batch; used by eval and tune). */
   async classifyMany(inputs: readonly ClassifierInput[], models: readonly ModelSpec[]): Promise<Classification[]> {
-    const vectors = await this.embedder.embed(inputs.map((i) => i.text));
+    const vectors = await this.embedder.embed(inputs.map((i) => viewText(i.text, this.manifest.textView)));
     return this.classifyWithProbabilities(inputs, models, await this.predictor.predict(vectors));
   }
 
   /** {@link classifyMany} with the per-model probabilities already known (e.g. out-of-fold ones), in input order. */
   async classifyWithProbabilities(inputs: readonly ClassifierInput[], models: readonly ModelSpec[], probs: readonly (readonly number[])[]): Promise<Classification[]> {
-    // Ranked now, in input order: the traffic-rank window must see requests in the order they came.
-    const known = inputs.map((_, i) => this.knownQuality(probs[i]!, models));
-    return Promise.all(
-      inputs.map(async (input, i) => {
+    const bases = await Promise.all(
+      inputs.map(async (input) => {
         const base = await this.base.classify(input, models);
         const length = this.outputLength?.predict(base.task, { predicted: base.predictedOutputTokens, upper: base.outputTokensUpper });
         const cap = input.request.maxOutputTokens ?? Number.POSITIVE_INFINITY;
-        return {
-          ...base,
-          predictedOutputTokens: length ? Math.min(length.predicted, cap) : base.predictedOutputTokens,
-          outputTokensUpper: length ? Math.min(length.upper, cap) : base.outputTokensUpper,
-          quality: Object.fromEntries(models.map((m) => [m.id, known[i]![m.id] ?? base.quality[m.id] ?? m.quality])),
-          source: this.source,
-        };
+        return { ...base, predictedOutputTokens: length ? Math.min(length.predicted, cap) : base.predictedOutputTokens, outputTokensUpper: length ? Math.min(length.upper, cap) : base.outputTokensUpper };
       }),
     );
+    // Ranked now, in input order: the traffic-rank window must see requests in the order they came.
+    return bases.map((base, i) => {
+      const known = this.knownQuality(probs[i]!, models, inputs[i]!.promptTokens, base.predictedOutputTokens);
+      return { ...base, quality: Object.fromEntries(models.map((m) => [m.id, known[m.id] ?? base.quality[m.id] ?? m.quality])), source: this.source };
+    });
   }
 
   /** Quality of the artefact's models among `models` (the others are left to the base classifier). */
-  private knownQuality(probs: readonly number[], models: readonly ModelSpec[]): Record<string, number> {
+  private knownQuality(probs: readonly number[], models: readonly ModelSpec[], promptTokens: number, outputTokens: number): Record<string, number> {
+    if (this.utility) return this.utilityQuality(probs, models, promptTokens, outputTokens);
     const q = qualityFromProbabilities(probs, this.manifest, models.filter((m) => this.manifest.models.includes(m.id)), {});
     if (!this.rank) return q;
     const used = this.manifest.models.map((id) => id in q);
     const s = shortfalls(probs, used);
     for (const [j, id] of this.manifest.models.entries()) if (used[j]) q[id] = 1 - this.rank.rankAndAdd(j, s[j]!);
     return q;
+  }
+
+  /** The `utility` scale over the artefact's models among `models` (see learned/utility.ts). */
+  private utilityQuality(probs: readonly number[], models: readonly ModelSpec[], promptTokens: number, outputTokens: number): Record<string, number> {
+    const ids: string[] = [];
+    const p: number[] = [];
+    const cost: number[] = [];
+    const priced = models.every((m) => !this.manifest.models.includes(m.id) || m.prices);
+    for (const m of models) {
+      const j = this.manifest.models.indexOf(m.id);
+      if (j < 0) continue;
+      ids.push(m.id);
+      p.push(probs[j]!);
+      cost.push(priced ? m.prices!.inputPerM * promptTokens + m.prices!.outputPerM * outputTokens : this.manifest.costs![j]!);
+    }
+    const q = utilityQualities(p, cost);
+    return Object.fromEntries(ids.map((id, k) => [id, q[k]!]));
   }
 
   async close(): Promise<void> {

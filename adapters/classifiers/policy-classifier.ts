@@ -29,7 +29,7 @@ export async function loadPolicyClassifier(loaded: LoadedPolicy, options: { embe
   // that a rules-only engine (and every gateway start) should not pay.
   const { LearnedClassifier } = await import('./learned-classifier.js');
   const c = loaded.policy.classifier!;
-  return LearnedClassifier.load(dir, { embedder: options.embedder, policyModels: loaded.policy.models.map((m) => m.id), scale: c.scale, rankWindow: c.rankWindow });
+  return LearnedClassifier.load(dir, { embedder: options.embedder, policyModels: loaded.policy.models.map((m) => m.id), models: loaded.policy.models, scale: c.scale, rankWindow: c.rankWindow });
 }
 
 /** Loads the policy's classifier on first use; every call awaits the same load. */

@@ -1,30 +1,38 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GenaiPricesCatalog } from '../../adapters/genai-prices-catalog.js';
-import { loadPolicyClassifier } from '../../adapters/classifiers/policy-classifier.js';
-import { RulesClassifier } from '../../adapters/classifiers/rules-classifier.js';
-import { evaluateFrontier, type CurveSummary, type FrontierEvaluation, type Interval, type RouterSummary } from '../../offline/learning/evaluate-frontier.js';
-import { compilePolicy } from '../../engine/compiled-policy.js';
-import { parseCostColumns, parseScale, readLabeledCsv } from '../../offline/learning/labeled-csv.js';
-import { separatingRule } from '../../offline/learning/replay.js';
-import { curveSvg } from '../../offline/learning/svg-chart.js';
-import type { RequestClassifier } from '../../engine/seams/classifier.js';
-import { loadPolicy } from '../../policies/loader.js';
+import { compilePolicy, GenaiPricesCatalog, loadPolicy, loadPolicyClassifier, type RequestClassifier, RulesClassifier } from '../../index.js';
+import { BUDGETS, curveSvg, type CurveSummary, evaluateFrontier, type FrontierEvaluation, type Interval, parseCostColumns, parseScale, readLabeledFiles, type RouterSummary, separatingRule } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
 const iv = (i: Interval, f: (x: number | null) => number | null = r4 as (x: number | null) => number | null) => [f(i.lo), f(i.hi)];
 
+const nan = (x: number) => (Number.isNaN(x) ? null : r4(x));
+
 function curveJson(c: CurveSummary) {
-  return { costAt95: r1(c.costAt95), costAt95Ci: iv(c.ci.costAt95, r1), aiq: r4(c.aiq), aiqCi: iv(c.ci.aiq), maxQuality: r4(c.maxQuality), hull: c.hull.map((p) => ({ cost: r1(p.cost), quality: r4(p.quality) })) };
+  return {
+    costAt95: r1(c.costAt95),
+    costAt95Ci: iv(c.ci.costAt95, r1),
+    aiq: r4(c.aiq),
+    aiqCi: iv(c.ci.aiq),
+    maxQuality: r4(c.maxQuality),
+    qualityAtBudget: Object.fromEntries(BUDGETS.map((b, k) => [String(b), { quality: nan(c.qualityAt[k]!), ci: iv(c.ci.qualityAt[k]!) }])),
+    hull: c.hull.map((p) => ({ cost: r1(p.cost), quality: r4(p.quality) })),
+  };
 }
 
 function routerJson(r: RouterSummary) {
   return {
     classifier: r.classifier,
     ...curveJson(r),
+    gapRecovered: r4(r.gapRecovered),
+    gapRecoveredCi: iv(r.ciPaired.gapRecovered),
+    aiqOverZero: r4(r.aiqOverZero),
+    aiqOverZeroCi: iv(r.ciPaired.aiqOverZero),
+    costAt95VsZero: r.costAt95VsZero === null ? null : r4(r.costAt95VsZero),
+    costAt95VsZeroCi: iv(r.ciPaired.costAt95VsZero),
     ...(r.pair ? { apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), pair: { weak: r.pair.weak, strong: r.pair.strong, qualityWeak: r4(r.pair.qualityWeak), qualityStrong: r4(r.pair.qualityStrong), apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), cpt50: r4(r.pair.cpt50), cpt80: r4(r.pair.cpt80), strongShareAt95: r4(r.pair.strongShareAt95), random: { apgr: 0.5 } } } : {}),
     points: r.points.map((p) => ({ floor: r4(p.floor), cost: r1(p.cost), quality: r4(p.quality), shares: Object.fromEntries(Object.entries(p.shares).map(([k, v]) => [k, r4(v)])) })),
   };
@@ -81,7 +89,7 @@ export function registerEval(program: Command, io: CliIo): void {
       const rule = sep.index < 0 ? policy.defaultRule : policy.rules[sep.index]!;
       // A two-model rule is a pair by itself.
       const pair = o.weak && o.strong ? { weak: o.weak, strong: o.strong } : rule.candidates.length === 2 ? { weak: sep.weak, strong: sep.strong } : {};
-      const data = readLabeledCsv(o.data, { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
+      const data = readLabeledFiles(o.data.split(',').map((s) => s.trim()).filter(Boolean), { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
       const classifiers: Record<string, RequestClassifier> = { router: await loadPolicyClassifier(loaded) };
       for (const name of o.compare.split(',').map((s) => s.trim()).filter(Boolean)) {
         if (name !== 'rules') throw new CliUsageError(`--compare knows only "rules" (got "${name}")`);
@@ -122,6 +130,11 @@ export function registerEval(program: Command, io: CliIo): void {
       for (const s of e.singles) rows.push([s.model, `${s.quality.toFixed(3)} ${fmtIv(s.ci.quality, (x) => (x === null ? '-' : x.toFixed(3)))}`, s.cost.toFixed(1), fmtCost(s.costAt95), '']);
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
       for (const r of rows) io.out(`${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}\n`);
+      io.out('\nagainst the zero router, within each resample (0 / 1 = no better than mixing single models):\n');
+      for (const [name, r] of Object.entries(e.routers)) {
+        const f3 = (x: number | null) => (x === null ? 'never' : x.toFixed(3));
+        io.out(`  ${name}: share of the zero-router → oracle AIQ gap recovered ${r.gapRecovered.toFixed(3)} ${fmtIv(r.ciPaired.gapRecovered, f3)}; cost at 95% ÷ zero router's ${r.costAt95VsZero === null ? 'never' : r.costAt95VsZero.toFixed(3)} ${fmtIv(r.ciPaired.costAt95VsZero, f3)}\n`);
+      }
       for (const [name, r] of Object.entries(e.routers)) {
         if (!r.pair) continue;
         const p = r.pair;

@@ -4,25 +4,34 @@ import { observationsFromLog, fitOutputLength } from '../../index.js';
 import { trainClassifier } from '../../offline/learning/index.js';
 import { createEmbedder } from '../../embeddings/index.js';
 import { readDecisionLog } from '../../offline/reporting/index.js';
-import { readLabeledCsv } from '../../offline/learning/index.js';
+import { parseCostColumns, parseScale, readLabeledFiles } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
 export function registerTrain(program: Command, io: CliIo): void {
   program
     .command('train')
     .description('Train a learned quality classifier (kNN over LanceDB and/or an ONNX logistic-regression head) from labeled prompts.')
-    .requiredOption('--data <file>', 'CSV with a prompt column and one True/False (or [0, 1] score) column per model')
+    .requiredOption('--data <files>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score); several files comma-separated (same models)')
     .requiredOption('--out <dir>', 'artefact directory to write (replaced)')
     .option('--method <method>', 'knn | logreg | both (both: keep the better on a held-out split)', 'both')
     .option('--seed <n>', 'seed of the validation split', '1')
-    .option('--models <ids>', 'comma-separated model columns (default: every True/False column)')
+    .option('--models <ids>', 'comma-separated model columns (default: every column of labels; cost-like names excluded)')
+    .option('--scale <min-max>', 'range of graded scores, e.g. 1-10 (rescaled to [0, 1])')
+    .option('--cost-column <model=column>', 'per-prompt cost column (US dollars) of a model; repeatable (default: <model>|total_cost and similar names)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--no-costs', "ignore the data's cost columns")
     .option('--log <file>', 'decision log to learn per-task output lengths from')
     .addHelpText('after', '\nExample:\n  $ tollgate train --data ../shared/data/routing/mmlu_train.csv --out models/mmlu-router --method both')
-    .action(async (o: { data: string; out: string; method: string; seed: string; models?: string; log?: string }) => {
+    .action(async (o: { data: string; out: string; method: string; seed: string; models?: string; log?: string; scale?: string; costColumn: string[]; costs: boolean }) => {
       if (!['knn', 'logreg', 'both'].includes(o.method)) throw new CliUsageError(`--method must be knn, logreg or both (got "${o.method}")`);
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) throw new CliUsageError(`--seed must be an integer (got "${o.seed}")`);
-      const data = readLabeledCsv(o.data, o.models?.split(',').map((s) => s.trim()));
+      const data = readLabeledFiles(o.data.split(',').map((s) => s.trim()).filter(Boolean), {
+        models: o.models?.split(',').map((s) => s.trim()),
+        scale: o.scale ? parseScale(o.scale) : undefined,
+        costColumns: parseCostColumns(o.costColumn),
+        costs: o.costs,
+      });
+      if (data.emptyCells) io.out(`${data.emptyCells} empty label cells skipped (filled with the model's mean for training)\n`);
       let outputLength;
       if (o.log) {
         const records = [];
@@ -51,9 +60,10 @@ export function registerTrain(program: Command, io: CliIo): void {
       bar?.stop();
       const v = manifest.metrics.validation;
       for (const [method, m] of Object.entries(v)) {
-        io.out(`${method.padEnd(7)} validation (${manifest.training.validationRows} held-out rows, ${manifest.training.split} split): APGR ${m.apgr.toFixed(3)}  CPT(50%) ${m.cpt50.toFixed(3)}  CPT(80%) ${m.cpt80.toFixed(3)}  gain AUC ${m.gainAuc.toFixed(3)}  params ${JSON.stringify(m.params)}\n`);
+        const nModel = m.aiq !== undefined ? `  AIQ ${m.aiq.toFixed(4)} (zero router ${m.zeroAiq!.toFixed(4)}, oracle ${m.oracleAiq!.toFixed(4)}; gap recovered ${m.score!.toFixed(3)})` : '';
+        io.out(`${method.padEnd(7)} validation (${manifest.training.validationRows} held-out rows, ${manifest.training.split} split, view ${m.view ?? 'full'}): APGR ${m.apgr.toFixed(3)} (weakest → strongest)${nModel}  params ${JSON.stringify(m.params)}\n`);
       }
       if (manifest.calibration) io.out(`calibration: out-of-fold predictions for all ${manifest.training.rows} rows (${manifest.calibration.folds} ${manifest.calibration.by} folds), used by tune on this data and by the traffic-rank scale\n`);
-      io.out(`wrote ${o.out}: method ${manifest.method}, version ${manifest.version}, models ${manifest.models.join(', ')}${manifest.outputLength ? `, output lengths for ${Object.keys(manifest.outputLength.byTask).length} tasks` : ''}\n`);
+      io.out(`wrote ${o.out}: method ${manifest.method}${manifest.textView ? `, embeds the last ${manifest.textView.chars} characters of long prompts` : ''}${manifest.costs ? ', mean training costs per model' : ''}, version ${manifest.version}, models ${manifest.models.join(', ')}${manifest.outputLength ? `, output lengths for ${Object.keys(manifest.outputLength.byTask).length} tasks` : ''}\n`);
     });
 }

@@ -11,7 +11,7 @@ import type { DecisionRecord } from '../../index.js';
 import { readDecisionLog } from '../../offline/reporting/index.js';
 import { applyFeedback, readFeedback } from '../../index.js';
 import { choosePoint, parseTarget, type TunePoint, usdPer1MTokens } from '../../offline/learning/index.js';
-import { readLabeledCsv } from '../../offline/learning/index.js';
+import { parseCostColumns, parseScale, readLabeledFiles, RoutingEvaluationError } from '../../offline/learning/index.js';
 import { floorGrid, type ReplayItem, replayAt, replayPinned, type SeparatingRule, separatingRule } from '../../offline/learning/index.js';
 import { type LoadedPolicy, loadPolicy } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -53,13 +53,14 @@ export function registerTune(program: Command, io: CliIo): void {
     .description("Calibrate the quality floor of a policy's weak/strong rule to a target by replaying logged or labeled requests; writes a new policy version.")
     .requiredOption('--policy <file>', 'policy to tune')
     .option('--log <file>', 'decision log to replay (feedback lines are used as observed quality)')
-    .option('--data <file>', 'labeled CSV to replay (prompt + one column per model)')
+    .option('--data <files>', 'labeled CSV/JSONL to replay (prompt + one label column per model of the rule); several files comma-separated')
+    .option('--scale <min-max>', 'range of graded scores, e.g. 1-10')
     .requiredOption('--target <target>', 'strong-share=X | quality=X (fraction of all-strong quality) | max-cost-per-1m=USD (blended, per 1M tokens)')
     .option('--strong <model>', 'strong model id')
     .option('--weak <model>', 'weak model id')
     .option('--out <file>', 'where to write the tuned policy (default: <name>.tuned.<ext> beside the input)')
     .addHelpText('after', '\nExample:\n  $ tollgate tune --policy policies/examples/mmlu-learned.yaml --data ../shared/data/routing/mmlu_train.csv --target strong-share=0.3')
-    .action(async (o: { policy: string; log?: string; data?: string; target: string; strong?: string; weak?: string; out?: string }) => {
+    .action(async (o: { policy: string; log?: string; data?: string; scale?: string; target: string; strong?: string; weak?: string; out?: string }) => {
       if (!!o.log === !!o.data) throw new CliUsageError('give exactly one of --log FILE or --data FILE');
       const target = parseTarget(o.target);
       const loaded = await loadPolicy(o.policy);
@@ -68,11 +69,18 @@ export function registerTune(program: Command, io: CliIo): void {
       let items: ReplayItem[];
       let withFeedback = 0;
       let outOfFold = false;
+      let grid: string | string[] = sep.weak;
       if (o.data) {
-        const data = readLabeledCsv(o.data, [sep.weak, sep.strong]);
+        // Every candidate of the rule must be labeled: a replayed choice of an unlabeled model cannot be scored.
+        const ids = (sep.index < 0 ? policy.defaultRule : policy.rules[sep.index]!).candidates.map((c) => c.id);
+        const raw = readLabeledFiles(o.data.split(',').map((s) => s.trim()).filter(Boolean), { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns([]) });
+        const missing = ids.filter((id) => !raw.models.includes(id));
+        if (missing.length) throw new RoutingEvaluationError(`rule "${sep.rule}" can route to ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} no label column in ${o.data}`, { missing });
+        const data = { ...raw, models: raw.models.filter((m) => policy.byId.has(m)) };
         const classifier = await loadPolicyClassifier(loaded);
         outOfFold = replaysOutOfFold(classifier, data);
-        items = await buildReplayItems(policy, data, classifier);
+        items = (await buildReplayItems(policy, data, classifier)).filter((it) => ids.every((id) => it.observed?.[id] !== undefined));
+        grid = ids;
       } else {
         const records: DecisionRecord[] = [];
         for await (const r of readDecisionLog(o.log!, { skipInvalid: true })) records.push(r);
@@ -85,7 +93,7 @@ export function registerTune(program: Command, io: CliIo): void {
       const rule = sep.index < 0 ? policy.defaultRule : policy.rules[sep.index]!;
       const before = replayAt(policy, sep, items, rule.qualityFloor);
       const allStrong = replayPinned(policy, items, sep.strong, sep.strong);
-      const points: TunePoint[] = floorGrid(items, sep.weak).map((f) => replayAt(policy, sep, items, f));
+      const points: TunePoint[] = floorGrid(items, grid).map((f) => replayAt(policy, sep, items, f));
       const chosen = choosePoint(points, target, allStrong);
       const floor = Math.min(1, Math.round(chosen.threshold! * 1e9) / 1e9);
       const after = replayAt(policy, sep, items, floor);

@@ -16,7 +16,7 @@ import type { RequestClassifier } from '../../engine/seams/classifier.js';
 import { RoutingEvaluationError } from './errors.js';
 import { completeRows, type LabeledData } from './labeled-csv.js';
 import { buildReplayItems } from './evaluate.js';
-import { costAtQuality, curveFigures, type FrontierPoint, oracleChoices, pointOf, upperHull } from './frontier.js';
+import { costAtQuality, curveFigures, type FrontierPoint, oracleChoices, pointOf, qualityAtCost, upperHull } from './frontier.js';
 import { apgr, closeCurve, cpt, firstShareReaching, type CurvePoint } from './metrics.js';
 import type { ReplayItem } from './replay.js';
 import { separatingRule } from './replay.js';
@@ -30,9 +30,14 @@ export interface CurveSummary {
   costAt95: number | null;
   aiq: number;
   maxQuality: number;
+  /** Quality of the hull at mean costs of 10%, 25% and 50% of the best single model's ({@link BUDGETS}). */
+  qualityAt: number[];
   hull: FrontierPoint[];
-  ci: { costAt95: Interval; aiq: Interval };
+  ci: { costAt95: Interval; aiq: Interval; qualityAt: Interval[] };
 }
+
+/** Budgets at which curves are compared, as fractions of the best single model's mean cost. */
+export const BUDGETS = [0.1, 0.25, 0.5];
 
 export interface PairSummary {
   weak: string;
@@ -48,6 +53,16 @@ export interface PairSummary {
 
 export interface RouterSummary extends CurveSummary {
   classifier: string;
+  /**
+   * Share of the zero router → oracle AIQ gap the router recovers, (AIQ − AIQ_zero) / (AIQ_oracle −
+   * AIQ_zero), computed within each resample (0: no better than mixing single models; 1: the oracle).
+   * Paired: the difficulty a resample shares between curves cancels, so its interval is narrow.
+   */
+  gapRecovered: number;
+  /** Router AIQ − zero-router AIQ, and router cost at 95% ÷ zero-router cost at 95%, within each resample. */
+  aiqOverZero: number;
+  costAt95VsZero: number | null;
+  ciPaired: { gapRecovered: Interval; aiqOverZero: Interval; costAt95VsZero: Interval };
   points: (FrontierPoint & { floor: number; shares: Record<string, number> })[];
   pair?: PairSummary;
 }
@@ -209,7 +224,11 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
     const target = 0.95 * singles[best]!.quality;
     const lo = Math.min(...singles.map((p) => p.cost));
     const hi = Math.max(...singles.map((p) => p.cost));
-    const curve = (pts: FrontierPoint[]) => curveFigures(pts, target, lo, hi);
+    const budgets = BUDGETS.map((b) => b * singles[best]!.cost);
+    const curve = (pts: FrontierPoint[]) => {
+      const c = curveFigures(pts, target, lo, hi);
+      return { ...c, qualityAt: budgets.map((x) => (x < c.hull[0]!.cost ? Number.NaN : qualityAtCost(c.hull, x))) };
+    };
     return {
       singles,
       best,
@@ -229,19 +248,32 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
     samples.push(figures(rows));
   }
   const ci = (f: (s: ReturnType<typeof figures>) => number | null): Interval => interval(samples.map(f));
-  const summary = (c: ReturnType<typeof curveFigures>, pick: (s: ReturnType<typeof figures>) => ReturnType<typeof curveFigures>): CurveSummary => ({
+  type Curve = ReturnType<typeof figures>['zero'];
+  const summary = (c: Curve, pick: (s: ReturnType<typeof figures>) => Curve): CurveSummary => ({
     costAt95: c.costAt95,
     aiq: c.aiq,
     maxQuality: c.maxQuality,
+    qualityAt: c.qualityAt,
     hull: c.hull,
-    ci: { costAt95: ci((s) => pick(s).costAt95), aiq: ci((s) => pick(s).aiq) },
+    ci: { costAt95: ci((s) => pick(s).costAt95), aiq: ci((s) => pick(s).aiq), qualityAt: BUDGETS.map((_, b) => ci((s) => (Number.isNaN(pick(s).qualityAt[b]!) ? null : pick(s).qualityAt[b]!))) },
   });
+  const paired = (s: ReturnType<typeof figures>, k: number) => {
+    const r = s.routers[k]!;
+    const gap = s.oracle.aiq - s.zero.aiq;
+    return {
+      gapRecovered: gap > 0 ? (r.aiq - s.zero.aiq) / gap : 0,
+      aiqOverZero: r.aiq - s.zero.aiq,
+      costAt95VsZero: r.costAt95 !== null && s.zero.costAt95 ? r.costAt95 / s.zero.costAt95 : null,
+    };
+  };
   runs.forEach((r, k) => {
     const f = full.routers[k]!;
     const shareOf = (ch: Int32Array) => Object.fromEntries(ids.map((id, m) => [id, ch.reduce((s, x) => s + (x === m ? 1 : 0), 0) / n]));
     routers[r.name] = {
       classifier: r.items[0]?.classification.source ?? r.name,
       ...summary(f, (s) => s.routers[k]!),
+      ...paired(full, k),
+      ciPaired: { gapRecovered: ci((s) => paired(s, k).gapRecovered), aiqOverZero: ci((s) => paired(s, k).aiqOverZero), costAt95VsZero: ci((s) => paired(s, k).costAt95VsZero) },
       points: r.choices.map((ch, p) => ({ ...pointOf(ch, quality, costs), floor: r.grid[p]!, shares: shareOf(ch) })),
       ...(f.pair ? { pair: { weak: o.weak!, strong: o.strong!, ...f.pair, ci: { apgr: ci((s) => s.routers[k]!.pair!.apgr) } } } : {}),
     };

@@ -8,3 +8,6 @@ export { floorGrid, replayAt, replayPinned, separatingRule, type ReplayItem, typ
 export { randomCurve, type RoutingMetrics } from './metrics.js';
 export { curveSvg } from './svg-chart.js';
 export { seededShuffle } from './validation.js';
+export { completeRows, parseCostColumns, parseScale, readLabeledFiles, type LabeledData, type LabeledOptions } from './labeled-csv.js';
+export { BUDGETS, evaluateFrontier, type CurveSummary, type FrontierEvaluation, type FrontierOptions, type Interval, type RouterSummary } from './evaluate-frontier.js';
+export { RoutingDataError, RoutingEvaluationError, TuneTargetError } from './errors.js';

@@ -267,3 +267,24 @@ export function completeRows(data: LabeledData, models: readonly string[] = data
   const rows = data.rows.filter((r) => models.every((m) => r.scores[m] !== undefined));
   return { data: { ...data, rows }, dropped: data.rows.length - rows.length };
 }
+
+/**
+ * Several labeled files as one data set (e.g. RouterBench's per-task files): the same model columns in
+ * every file (else {@link RoutingDataError}); rows in file order, empty cells summed.
+ */
+export function readLabeledFiles(files: readonly string[], options: LabeledOptions = {}): LabeledData {
+  const parts = files.map((f) => readLabeledCsv(f, options));
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0]!;
+  for (const p of parts.slice(1)) {
+    if (p.models.join('\n') !== first.models.join('\n')) throw new RoutingDataError(p.file, `model columns (${p.models.join(', ')}) differ from ${first.file}'s (${first.models.join(', ')})`);
+  }
+  return {
+    file: files.join(','),
+    models: first.models,
+    rows: parts.flatMap((p) => p.rows),
+    emptyCells: parts.reduce((s, p) => s + p.emptyCells, 0),
+    ...(parts.every((p) => p.costColumns) ? { costColumns: first.costColumns } : {}),
+    ...(first.scale ? { scale: first.scale } : {}),
+  };
+}

@@ -88,11 +88,12 @@ export function replayPinned(policy: CompiledPolicy, items: readonly ReplayItem[
 }
 
 /**
- * Floors worth trying: 0, every distinct predicted quality of the weak model (subsampled evenly to at
+ * Floors worth trying: 0, every distinct predicted quality of the weak model — or of each of `ids` (N models) — (subsampled evenly to at
  * most `max`), and one just above 1 (nothing meets it: the best-quality model is chosen).
  */
-export function floorGrid(items: readonly ReplayItem[], weak: string, max = 400): number[] {
-  const values = [...new Set(items.map((it) => it.classification.quality[weak]).filter((q): q is number => q !== undefined))].sort((a, b) => a - b);
+export function floorGrid(items: readonly ReplayItem[], weak: string | readonly string[], max = 400): number[] {
+  const ids = typeof weak === 'string' ? [weak] : weak;
+  const values = [...new Set(items.flatMap((it) => ids.map((id) => it.classification.quality[id])).filter((q): q is number => q !== undefined))].sort((a, b) => a - b);
   const step = Math.max(1, values.length / max);
   const picked: number[] = [];
   for (let i = 0; i < values.length; i += step) picked.push(values[Math.floor(i)]!);

@@ -1,9 +1,13 @@
 /**
- * Trains a learned classifier artefact from labeled routing data (see `tollgate train`): embeds every
- * prompt, holds out a validation split of the training data, tunes each method's hyper-parameters on it
- * (kNN: k; logreg: L2 strength), keeps the method with the better held-out APGR (both are reported in
- * the manifest), refits it on all rows and writes the versioned artefact directory. Deterministic in
- * `seed` (split) — no other randomness is used.
+ * Trains a learned classifier artefact from labeled routing data with any number of models (see
+ * `tollgate train`): embeds every prompt (whole, and its tail when prompts are long: see
+ * learned/text-view.ts), holds out a validation split of the training data (whole subjects/tasks when
+ * there are ≥ 5), and chooses the text view, the method (kNN: k; logreg: L2 strength) and its
+ * hyper-parameters by held-out routing quality (select.ts: APGR for two models, else the share of the
+ * zero-router → oracle gap recovered by the utility router) — never by training fit. All candidates are
+ * reported in the manifest. The winner is refitted on all rows and written as the versioned artefact
+ * directory, with the models' mean training costs when the data has cost columns. Empty label cells are
+ * filled with the model's mean (prior). Deterministic in `seed` (split) — no other randomness is used.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +21,9 @@ import type { OutputLengthModelData } from '../../index.js';
 import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from '../../adapters/classifiers/index.js';
 import { CALIBRATION_FILE, labeledDataSha256 } from '../../index.js';
 import { outOfFold } from './folds.js';
-import { scorePredictions, splitRows } from './validation.js';
+import { splitRows } from './validation.js';
+import { costMatrix, scoreRouting } from './select.js';
+import { DEFAULT_TAIL_CHARS, type TextView, viewText } from '../../adapters/classifiers/learned/text-view.js';
 
 export interface TrainOptions {
   data: LabeledData;
@@ -31,9 +37,11 @@ export interface TrainOptions {
   outputLength?: OutputLengthModelData;
   /** Folds of the out-of-fold calibration predictions (`calibration.json`). Default 5. */
   calibrationFolds?: number;
-  /** Hyper-parameter grids (defaults: k ∈ {30, 100, 200}; λ ∈ {3e-3, 1e-2, 3e-2, 1e-1, 3e-1}). */
+  /** Hyper-parameter grids (defaults: k ∈ {10, 30, 100, 200}; λ ∈ {3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1}). */
   knnK?: number[];
   logregL2?: number[];
+  /** Text views to choose from (default: whole prompt, and the tail when some prompt is longer than {@link DEFAULT_TAIL_CHARS}). */
+  views?: TextView[];
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -43,25 +51,50 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   const { data, embedder } = o;
   const seed = o.seed ?? 1;
   const progress = o.onProgress ?? (() => undefined);
-  const vectors: Float32Array[] = [];
-  // Large calls: the embedder sorts each call's texts by length, so big calls pad least.
-  for (let i = 0; i < data.rows.length; i += BATCH) {
-    vectors.push(...(await embedder.embed(data.rows.slice(i, i + BATCH).map((r) => r.prompt))));
-    progress('embed', Math.min(data.rows.length, i + BATCH), data.rows.length);
+  const prompts = data.rows.map((r) => r.prompt);
+  const views: TextView[] = o.views ?? (prompts.some((p) => p.length > DEFAULT_TAIL_CHARS) ? [{ kind: 'full' }, { kind: 'tail', chars: DEFAULT_TAIL_CHARS }] : [{ kind: 'full' }]);
+  const embedded = new Map<string, Float32Array[]>();
+  const viewName = (v: TextView) => (v.kind === 'full' ? 'full' : `tail${v.chars ?? DEFAULT_TAIL_CHARS}`);
+  for (const view of views) {
+    const vectors: Float32Array[] = [];
+    // Large calls: the embedder sorts each call's texts by length, so big calls pad least.
+    for (let i = 0; i < prompts.length; i += BATCH) {
+      vectors.push(...(await embedder.embed(prompts.slice(i, i + BATCH).map((p) => viewText(p, view)))));
+      progress(`embed ${viewName(view)}`, Math.min(prompts.length, i + BATCH), prompts.length);
+    }
+    embedded.set(viewName(view), vectors);
   }
-  const labels = data.rows.map((r) => data.models.map((m) => r.scores[m]!));
+  // Empty label cells: the model's mean over its labeled rows (the prior).
+  const means = data.models.map((m) => {
+    const xs = data.rows.map((r) => r.scores[m]).filter((x): x is number => x !== undefined);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+  });
+  const labels = data.rows.map((r) => data.models.map((m, j) => r.scores[m] ?? means[j]!));
   const priorsOf = (rows: readonly number[]) => data.models.map((_, j) => rows.reduce((s, i) => s + labels[i]![j]!, 0) / rows.length);
   const all = labels.map((_, i) => i);
   const priors = priorsOf(all).map(round6);
   const weak = priors.indexOf(Math.min(...priors));
   const strong = priors.lastIndexOf(Math.max(...priors));
-  const subjects = data.rows.every((r) => r.meta.subject !== undefined) ? data.rows.map((r) => r.meta.subject!) : undefined;
+  const { cost, source: costSource } = costMatrix(data.rows, data.models, priors);
+  const groupsOf = (key: string) => (data.rows.every((r) => r.meta[key] !== undefined && r.meta[key] !== '') ? data.rows.map((r) => r.meta[key]!) : undefined);
+  const groupCandidates = [groupsOf('subject'), groupsOf('task'), groupsOf('eval_name'), groupsOf('category')];
+  // Whole groups are held out only when there are enough of them to leave a representative remainder.
+  const subjects = groupCandidates.find((g) => g && new Set(g).size >= 5);
   const split = splitRows(data.rows.length, o.validationFraction ?? 0.2, seed, subjects);
   const methods: LearnedMethod[] = o.method === 'knn' ? ['knn'] : o.method === 'logreg' ? ['logreg'] : ['knn', 'logreg'];
   const valLabels = split.validation.map((i) => labels[i]!);
+  const valCost = split.validation.map((i) => cost[i]!);
   const validation: Partial<Record<LearnedMethod, ValidationMetrics>> = {};
+  const candidates: ValidationMetrics[] = [];
+  let bestView = views[0]!;
+  const consider = (method: LearnedMethod, view: TextView, m: ValidationMetrics) => {
+    const tagged = { ...m, view: viewName(view) };
+    candidates.push({ ...tagged, params: { ...m.params } });
+    const cur = validation[method];
+    if (!cur || tagged.score! > cur.score!) validation[method] = tagged;
+  };
   /** kNN fitted on `rows`: their vectors packed once, their labels and priors. */
-  const knnFit = (rows: readonly number[]) => {
+  const knnFit = (vectors: Float32Array[], rows: readonly number[]) => {
     const matrix = packRows(rows.map((i) => vectors[i]!), embedder.dimension);
     const fitLabels = rows.map((i) => labels[i]!);
     const fitPriors = priorsOf(rows);
@@ -71,42 +104,45 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     };
   };
   /** Logistic-regression heads (one per model) fitted on `rows`; `gram` may be shared across L2 strengths. */
-  const fitHeads = (rows: readonly number[], l2: number, gram = gramMatrix(rows.map((i) => vectors[i]!))): LogRegModel[] =>
+  const fitHeads = (vectors: Float32Array[], rows: readonly number[], l2: number, gram = gramMatrix(rows.map((i) => vectors[i]!))): LogRegModel[] =>
     data.models.map((_, j) => fitLogReg(rows.map((i) => vectors[i]!), rows.map((i) => labels[i]![j]!), { l2, gram }));
-  if (methods.includes('knn')) {
-    const grid = o.knnK ?? [30, 100, 200];
-    const fitted = knnFit(split.train);
-    const kMax = Math.max(...grid);
-    const neighbours = split.validation.map((i) => fitted.neighbours(i, kMax));
-    for (const [n, k] of grid.entries()) {
-      const params = { ...DEFAULT_KNN, k };
-      const probs = neighbours.map((nb) => fitted.estimate(nb.slice(0, k), params));
-      const m = scorePredictions(probs, valLabels, weak, strong, { k, temperature: params.temperature, smoothing: params.smoothing });
-      if (!validation.knn || m.apgr > validation.knn.apgr) validation.knn = m;
-      progress('tune knn', n + 1, grid.length);
+  for (const view of views) {
+    const vectors = embedded.get(viewName(view))!;
+    if (methods.includes('knn')) {
+      const grid = (o.knnK ?? [10, 30, 100, 200]).filter((k, _, a) => k <= Math.max(a[0]!, split.train.length / 4));
+      const fitted = knnFit(vectors, split.train);
+      const kMax = Math.max(...grid);
+      const neighbours = split.validation.map((i) => fitted.neighbours(i, kMax));
+      for (const [n, k] of grid.entries()) {
+        const params = { ...DEFAULT_KNN, k };
+        const probs = neighbours.map((nb) => fitted.estimate(nb.slice(0, k), params));
+        consider('knn', view, scoreRouting(probs, valLabels, valCost, weak, strong, { k, temperature: params.temperature, smoothing: params.smoothing }));
+        progress(`tune knn ${viewName(view)}`, n + 1, grid.length);
+      }
+    }
+    if (methods.includes('logreg')) {
+      const grid = o.logregL2 ?? [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
+      const gram = gramMatrix(split.train.map((i) => vectors[i]!));
+      for (const [n, l2] of grid.entries()) {
+        const heads = fitHeads(vectors, split.train, l2, gram);
+        const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
+        consider('logreg', view, scoreRouting(probs, valLabels, valCost, weak, strong, { l2 }));
+        progress(`tune logreg ${viewName(view)}`, n + 1, grid.length);
+      }
     }
   }
-  if (methods.includes('logreg')) {
-    const grid = o.logregL2 ?? [3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
-    const gram = gramMatrix(split.train.map((i) => vectors[i]!));
-    for (const [n, l2] of grid.entries()) {
-      const heads = fitHeads(split.train, l2, gram);
-      const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
-      const m = scorePredictions(probs, valLabels, weak, strong, { l2 });
-      if (!validation.logreg || m.apgr > validation.logreg.apgr) validation.logreg = m;
-      progress('tune logreg', n + 1, grid.length);
-    }
-  }
-  const selected = methods.reduce((a, b) => (validation[b]!.apgr > validation[a]!.apgr ? b : a));
+  const selected = methods.reduce((a, b) => (validation[b]!.score! > validation[a]!.score! ? b : a));
+  bestView = views.find((v) => viewName(v) === validation[selected]!.view) ?? views[0]!;
+  const vectors = embedded.get(viewName(bestView))!;
   const folds = o.calibrationFolds ?? 5;
   const params = validation[selected]!.params;
   const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
     if (selected === 'knn') {
-      const fitted = knnFit(fit);
+      const fitted = knnFit(vectors, fit);
       const knnParams = { k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
       return held.map((i) => fitted.estimate(fitted.neighbours(i, knnParams.k), knnParams));
     }
-    const heads = fitHeads(fit, params.l2!);
+    const heads = fitHeads(vectors, fit, params.l2!);
     return held.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
   }, subjects);
   progress('calibrate', 1, 1);
@@ -120,7 +156,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   let logreg: ArtifactManifest['logreg'];
   if (selected === 'logreg') {
     const l2 = validation.logreg!.params.l2!;
-    const heads = fitHeads(all, l2);
+    const heads = fitHeads(vectors, all, l2);
     progress('fit logreg', 1, 1);
     const { buildLogRegOnnx } = await import('./logreg-onnx.js');
     const bytes = buildLogRegOnnx(heads, embedder.dimension, { models: JSON.stringify(data.models), embedder: `${embedder.modelId}@${embedder.modelVersion}` });
@@ -149,12 +185,19 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     embedder: { modelId: embedder.modelId, modelVersion: embedder.modelVersion, dimension: embedder.dimension },
     models: data.models,
     priors,
+    ...(bestView.kind === 'tail' ? { textView: bestView } : {}),
+    ...(costSource === 'data' ? { costs: data.models.map((_, j) => Math.round(cost.reduce((a, r) => a + r[j]!, 0) / cost.length)) } : {}),
     knn,
     logreg,
     outputLength: o.outputLength,
     calibration: { folds, by: calibration.by },
     training: { seed, rows: data.rows.length, validationRows: split.validation.length, split: split.by, dataSha256: labeledDataSha256(data, data.models)! },
-    metrics: { validation, selected, selectedBy: 'validation APGR (higher wins)' },
+    metrics: {
+      validation,
+      selected,
+      selectedBy: data.models.length === 2 ? 'validation APGR (higher wins)' : `validation share of the zero-router → oracle AIQ gap recovered by the utility router (higher wins; costs: ${costSource === 'data' ? 'the data' : 'prior-rank stand-in'})`,
+      candidates,
+    },
     files,
   };
   const manifest: ArtifactManifest = { ...body, version: manifestVersion(body) } as ArtifactManifest;

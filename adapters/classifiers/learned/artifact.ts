@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ClassifierArtifactError } from './artifact-error.js';
 import type { KnnParams } from './knn.js';
 import type { OutputLengthModelData } from './output-length.js';
+import type { TextView } from './text-view.js';
 
 export const ARTIFACT_FORMAT = 'tollgate-classifier@1';
 export type LearnedMethod = 'knn' | 'logreg';
@@ -27,6 +28,14 @@ export interface ValidationMetrics {
   gainAuc: number;
   /** Chosen hyper-parameters. */
   params: Record<string, number>;
+  /** N-model data: AIQ of the utility router on the held-out rows, and of the zero router and the oracle there. */
+  aiq?: number;
+  zeroAiq?: number;
+  oracleAiq?: number;
+  /** The number the methods were compared by (APGR for two models, else the share of the zero-router → oracle AIQ gap recovered). */
+  score?: number;
+  /** Text view the figures were measured with. */
+  view?: string;
 }
 
 export interface ArtifactManifest {
@@ -43,13 +52,17 @@ export interface ArtifactManifest {
   models: string[];
   /** Each model's success rate on the training data. */
   priors: number[];
+  /** What part of each prompt is embedded (absent: the whole prompt). */
+  textView?: TextView;
+  /** Each model's mean real cost per request in the training data (micro-dollars), when it had cost columns. */
+  costs?: number[];
   knn?: KnnParams & { rows: number; namespace: string; vectorsSha256: string };
   logreg?: { l2: number };
   outputLength?: OutputLengthModelData;
   /** Out-of-fold predictions for every training row, in `calibration.json` (artefacts trained before it lack both). */
   calibration?: { folds: number; by: 'subject' | 'random' };
   training: { seed: number; rows: number; validationRows: number; split: 'subject' | 'random'; dataSha256: string };
-  metrics: { validation: Partial<Record<LearnedMethod, ValidationMetrics>>; selected: LearnedMethod; selectedBy: string };
+  metrics: { validation: Partial<Record<LearnedMethod, ValidationMetrics>>; selected: LearnedMethod; selectedBy: string; candidates?: ValidationMetrics[] };
   /** sha256 of each file of the artefact (relative name → hex). */
   files: Record<string, string>;
 }

@@ -32,8 +32,8 @@ export interface LabeledRows {
 
 /** The content hash of labeled data as `train` records it (`training.dataSha256`), labels in `models` order. */
 export function labeledDataSha256(data: LabeledRows, models: readonly string[]): string | undefined {
-  if (data.rows.some((r) => models.some((m) => r.scores[m] === undefined))) return undefined;
-  return sha256(stableStringify(data.rows.map((r) => [r.prompt, models.map((m) => r.scores[m]!)])));
+  // An empty label cell hashes as null (complete data hashes as it always did).
+  return sha256(stableStringify(data.rows.map((r) => [r.prompt, models.map((m) => r.scores[m] ?? null)])));
 }
 
 /** Reads the artefact's calibration file (its hash was already checked with the manifest), or undefined for an artefact without one. */
