@@ -88,6 +88,7 @@ const ERROR_KINDS: Record<string, ProviderFailureKind> = {
  * - `topP` goes as `top_p`, `stop` as `stop_sequences`; the Messages API has no seed, so `seed` is not sent.
  */
 export class AnthropicAdapter implements ModelAdapter {
+  readonly specificationVersion = 'v1' as const;
   readonly kind = 'anthropic';
   private readonly counter: OutputTokenCounter;
 

@@ -15,6 +15,7 @@ type PriceField = number | { base: number; tiers: { start: number; price: number
  * (or the adapter's vendor: `anthropic` for the Anthropic adapter, else any provider that matches).
  */
 export class GenaiPricesCatalog implements PriceCatalog {
+  readonly specificationVersion = 'v1' as const;
   constructor(private readonly at: Date = new Date()) {}
 
   priceFor(model: ModelSpec): PriceMicros {

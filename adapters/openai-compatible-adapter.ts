@@ -54,6 +54,7 @@ type WireUsage = z.infer<typeof usageSchema>;
  * Errors follow the {@link ModelAdapter} contract (see `http-errors.ts` for the mapping).
  */
 export class OpenAICompatibleAdapter implements ModelAdapter {
+  readonly specificationVersion = 'v1' as const;
   readonly kind = 'openai-compatible';
   private readonly counter: OutputTokenCounter;
 

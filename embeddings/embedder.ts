@@ -1,7 +1,9 @@
+import type { SpecificationVersion } from '../engine/seams/specification.js';
+
 /**
  * The `Embedder` seam: turns texts into unit-length vectors.
  *
- * Contract:
+ * Contract (specificationVersion 'v1'):
  * - `modelId`, `modelVersion`, `dimension` and `maxTokens` are fixed for the object's lifetime.
  *   Vectors from different `modelVersion`s must never be compared (stores key tables by it).
  * - `embed(texts)` resolves to one `Float32Array` of length `dimension` per text, in input order, each
@@ -13,13 +15,25 @@
  *   `EmbeddingModelError` (model unusable) and `ExecutionProviderUnavailableError` come from construction.
  * - Safe to call concurrently within one process; each process holds its own instance.
  */
+/**
+ * Error codes an Embedder may throw: `embedding_input_invalid` from `embed`; `embedding_model_invalid` and
+ * `execution_provider_unavailable` from construction (loading the model).
+ */
+export type EmbedderErrorCode = 'embedding_input_invalid' | 'embedding_model_invalid' | 'execution_provider_unavailable';
+
 export interface Embedder {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
   readonly modelId: string;
   readonly modelVersion: string;
   readonly dimension: number;
   readonly maxTokens: number;
   /** Execution provider actually used (`cpu` after an allowed fallback). */
   readonly executionProvider: string;
+  /**
+   * Called by the semantic cache (one text per lookup and store), dedup and embedding jobs (batches):
+   * one unit-length vector per text, in order (see the contract above). Throws `embedding_input_invalid`.
+   */
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Token count of `text` as this model sees it (before truncation). */
   countTokens(text: string): number;

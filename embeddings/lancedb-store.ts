@@ -63,6 +63,7 @@ const CONFLICT_RETRIES = 8;
 const OPEN_RETRIES = 20;
 
 export class LanceDbStore implements VectorStore {
+  readonly specificationVersion = 'v1' as const;
   private readonly tables = new Map<string, Promise<{ table: lancedb.Table; indexed: boolean }>>();
   private readonly schema: Arrow.Schema;
   private readonly annThreshold: number;

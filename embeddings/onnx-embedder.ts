@@ -38,6 +38,7 @@ const POOLED_OUTPUTS = ['sentence_embedding', 'sentence_embeddings', 'embeddings
 const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
 
 export class OnnxEmbedder implements Embedder {
+  readonly specificationVersion = 'v1' as const;
   readonly stats: EmbedderStats = { texts: 0, tokens: 0, batches: 0, truncatedCount: 0, seconds: 0 };
   /** Why the requested provider was replaced by CPU, when it was. */
   fallbackReason: string | undefined;

@@ -35,6 +35,7 @@ interface Entry {
  * In-process, TTL- and size-bounded (LRU). Stampede protection is the engine's single flight.
  */
 export class SemanticCache implements Cache {
+  readonly specificationVersion = 'v1' as const;
   private readonly byKey = new Map<string, Entry>(); // insertion order = LRU order
   private readonly byTenant = new Map<string, Set<Entry>>();
   private readonly threshold: number;

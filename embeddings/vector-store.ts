@@ -1,7 +1,9 @@
+import type { SpecificationVersion } from '../engine/seams/specification.js';
+
 /**
  * The `VectorStore` seam: tenant-scoped storage and similarity search of embedding vectors.
  *
- * Contract:
+ * Contract (specificationVersion 'v1'; suite: `vectorStoreContract` in `tollgate/testing`):
  * - A store is bound to one embedding model version and dimension; each namespace is a separate table
  *   for that version, so vectors of different models are never compared.
  * - Rows are keyed by (tenant, content hash). `upsert` is idempotent: writing the same record twice leaves
@@ -42,14 +44,36 @@ export interface VectorMatch {
   score: number;
 }
 
+/**
+ * Error codes a VectorStore may throw. `vector_dimension_mismatch` — {@link VectorDimensionMismatchError}:
+ * a vector (or an existing table) has another dimension than the store's. `store_unavailable` — the
+ * backing store could not answer.
+ */
+export type VectorStoreErrorCode = 'vector_dimension_mismatch' | 'store_unavailable';
+
 export interface VectorStore {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
+  /** The embedding model version every stored vector comes from (tables are keyed by it). */
   readonly modelVersion: string;
+  /** Length of every vector stored and queried. */
   readonly dimension: number;
-  /** Inserts records that are not stored yet; returns how many were inserted. */
+  /**
+   * Called by embedding jobs, dedup and the semantic cache's `store`: inserts the records whose
+   * (tenant, namespace, hash) is not stored yet and returns how many were new (an idempotent write: the same
+   * record twice leaves one row). Throws `vector_dimension_mismatch` before writing anything.
+   */
   upsert(records: VectorRecord[]): Promise<{ inserted: number }>;
+  /**
+   * Called by the semantic cache's `lookup` and by dedup: the `k` (default 10) rows of `tenant` in
+   * `namespace` most similar to `vector` (cosine, best first), only those with `score ≥ minScore`. Never a
+   * row of another tenant. An unknown namespace is no match (`[]`). Throws `vector_dimension_mismatch`.
+   */
   search(query: VectorQuery): Promise<VectorMatch[]>;
-  /** Which of `hashes` the tenant already has in the namespace. */
+  /** Called by jobs to skip work already done: which of `hashes` the tenant already has in the namespace. */
   existingHashes(tenant: string, namespace: string, hashes: string[]): Promise<Set<string>>;
+  /** Rows in `namespace` (of `tenant` when given); 0 for an unknown namespace. For reports and tests. */
   count(namespace: string, tenant?: string): Promise<number>;
+  /** Releases the store; called once on shutdown. */
   close(): Promise<void>;
 }

@@ -28,6 +28,7 @@ const HARD = /\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|de
  * Deterministic and allocation-light (it runs on every request).
  */
 export class RulesClassifier implements RequestClassifier {
+  readonly specificationVersion = 'v1' as const;
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification {
     const { request, text, promptTokens } = input;
     const task: Task = request.task ?? detectTask(text);

@@ -17,6 +17,7 @@ const CHUNK_CHARS = 256 * 1024;
  * `decision_log_write_failed`. Same line format as {@link JsonlDecisionSink}.
  */
 export class BufferedJsonlDecisionSink implements DecisionSink {
+  readonly specificationVersion = 'v1' as const;
   private readonly stream: WriteStream;
   private pending: string[] = [];
   private pendingChars = 0;

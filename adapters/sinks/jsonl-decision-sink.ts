@@ -16,6 +16,7 @@ import type { DecisionSink } from '../../engine/seams/decision-sink.js';
  * follow a partial line and readers see a clean file.
  */
 export class JsonlDecisionSink implements DecisionSink {
+  readonly specificationVersion = 'v1' as const;
   private handle: Promise<FileHandle>;
   private queue: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;

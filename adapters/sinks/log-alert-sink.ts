@@ -10,6 +10,7 @@ export interface LogAlertSinkOptions {
 
 /** Writes each alert as one JSON line (`{"alert":{…}}`) — the default sink. */
 export class LogAlertSink implements AlertSink {
+  readonly specificationVersion = 'v1' as const;
   private readonly write: (line: string) => void;
   private readonly dedup: AlertDeduplicator | undefined;
 

@@ -20,6 +20,7 @@ export interface WebhookAlertSinkOptions {
  * it does not retry (the AlertMonitor logs the failure and goes on).
  */
 export class WebhookAlertSink implements AlertSink {
+  readonly specificationVersion = 'v1' as const;
   private readonly dedup: AlertDeduplicator | undefined;
   private readonly fetchImpl: typeof fetch;
 

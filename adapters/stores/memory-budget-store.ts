@@ -38,6 +38,7 @@ interface Counter {
  * `doneTtlMs`) returns the earlier reservation without charging again.
  */
 export class MemoryBudgetStore implements BudgetStore {
+  readonly specificationVersion = 'v1' as const;
   private readonly clock: () => number;
   private readonly doneTtlMs: number;
   private readonly holdTimeoutMs: number;

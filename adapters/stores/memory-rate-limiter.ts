@@ -13,6 +13,7 @@ export interface MemoryRateLimiterOptions {
  * shared across processes (use `RedisRateLimiter`).
  */
 export class MemoryRateLimiter implements RateLimiter {
+  readonly specificationVersion = 'v1' as const;
   private readonly clock: () => number;
   private readonly tats = new Map<string, number>();
   private takes = 0;

@@ -48,6 +48,7 @@ interface BudgetCommands {
  * settling or refunding twice is a no-op. Redis failures throw {@link StoreUnavailableError}.
  */
 export class RedisBudgetStore implements BudgetStore {
+  readonly specificationVersion = 'v1' as const;
   private readonly redis: Redis & BudgetCommands;
   private readonly tenants: Policy['tenants'];
   private readonly prefix: string;

@@ -25,6 +25,7 @@ interface GcraCommand {
  * (one cluster slot). Redis failures throw {@link StoreUnavailableError}.
  */
 export class RedisRateLimiter implements RateLimiter {
+  readonly specificationVersion = 'v1' as const;
   private readonly redis: Redis & GcraCommand;
   private readonly policy: RateLimitPolicy;
   private readonly prefix: string;

@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../cost.js';
+import type { SpecificationVersion } from './specification.js';
 
 export interface CacheQuery {
   tenant: string;
@@ -24,14 +25,32 @@ export interface CacheHit extends CachedAnswer {
 }
 
 /**
+ * Error codes a Cache may throw. The engine survives every one: a failing `lookup` is a miss and a
+ * failing `store` is ignored, so a cache outage costs money, never an answer.
+ * - `store_unavailable` — a shared cache (Redis) could not answer.
+ * - `embedding_model_invalid`, `embedding_input_invalid` — a semantic cache could not embed the prompt.
+ */
+export type CacheErrorCode = 'store_unavailable' | 'embedding_model_invalid' | 'embedding_input_invalid';
+
+/**
  * Cache — answers repeated requests without calling a model.
  *
- * Contract: `lookup` is called after admission and before classification; it returns a hit only for the
- * same tenant (never across tenants) and only while the entry is within its TTL. `store` is called after
- * a successful call is settled. Both must be safe for concurrent use; a failing cache must throw nothing
- * the request cannot survive — the engine treats a lookup error as a miss.
+ * Must be safe for concurrent use. A cache shared across processes (Redis) must keep tenants apart there
+ * too; in-process caches are per engine. Contract suite: `cacheContract`.
  */
 export interface Cache {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
+  /**
+   * Called once per request before classification (after validation and counting). Returns a hit only for
+   * the same tenant (never across tenants), only within the query's `scope`, and only while the entry is
+   * within its TTL: `match: 'exact'` for the same `key`, `'semantic'` (with `similarity`) for a similar
+   * `text` when the cache does that. `undefined` is a miss. May throw a {@link CacheErrorCode} (a miss to the engine).
+   */
   lookup(query: CacheQuery): Promise<CacheHit | undefined>;
+  /**
+   * Called after a successful model call is settled (never for errors or cache hits), with the answer and
+   * what it cost. Storing the same key again replaces the entry. May throw a {@link CacheErrorCode} (ignored).
+   */
   store(query: CacheQuery, answer: CachedAnswer): Promise<void>;
 }

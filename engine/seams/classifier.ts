@@ -1,5 +1,6 @@
 import type { ModelSpec, Task } from '../../policies/schema.js';
 import type { ValidRequest } from '../request.js';
+import type { SpecificationVersion } from './specification.js';
 
 /** Facts known about a request before classification. */
 export interface ClassifierInput {
@@ -25,13 +26,25 @@ export interface Classification {
 }
 
 /**
+ * Error codes a classifier may throw: only from loading, never per request.
+ * - `classifier_artifact_invalid` — a learned classifier's artefact is missing or does not match its hash
+ *   (thrown by `createTollgateAsync`, or by the first request with `createTollgate`).
+ */
+export type ClassifierErrorCode = 'classifier_artifact_invalid';
+
+/**
  * RequestClassifier — predicts task, complexity, output length and per-model quality.
  *
- * Contract: `classify` is called once per request after admission and before routing, with the policy's
- * models. It must return a quality for every model passed in (unknown → the model's prior), must not call
- * any model, and must be safe for concurrent use. It may be async (a learned classifier embeds the prompt).
- * It throws only on programming errors; a classifier that cannot decide returns its priors.
+ * In-process and stateless per request: safe for concurrent use; nothing is shared across processes.
  */
 export interface RequestClassifier {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
+  /**
+   * Called once per request after the cache lookup missed and before routing (and by `decide()`), with the
+   * policy's models. Returns a quality for every model passed in (unknown → the model's prior); must not call
+   * any model. May be async (a learned classifier embeds the prompt). A classifier that cannot decide returns
+   * its priors; it throws only on programming errors or {@link ClassifierErrorCode}.
+   */
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification | Promise<Classification>;
 }

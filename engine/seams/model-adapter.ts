@@ -1,6 +1,8 @@
 import type { ModelSpec } from '../../policies/schema.js';
 import type { TokenUsage } from '../cost.js';
+import type { ProviderFailureKind } from '../errors.js';
 import type { ChatMessage } from '../request.js';
+import type { SpecificationVersion } from './specification.js';
 
 /** What the engine hands an adapter for one attempt against one model. */
 export interface ModelCallInput {
@@ -44,22 +46,42 @@ export interface ModelResponse {
 export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; response: ModelResponse };
 
 /**
+ * Error codes a ModelAdapter throws, each a {@link ProviderError} with `code = provider_<kind>`:
+ * - `provider_rate_limited` — HTTP 429 (set `retryAfterMs` from Retry-After). Retried, counts against the circuit.
+ * - `provider_server_error` — 5xx (and 529 overloaded). Retried, counts against the circuit.
+ * - `provider_timeout` — the attempt's signal aborted on its deadline. Retried, counts against the circuit.
+ * - `provider_network` — connection refused/reset, a body or stream cut before its end. Retried, counts.
+ * - `provider_bad_response` — malformed JSON or protocol, a stream without its final event. Next model.
+ * - `provider_client_error` — any other 4xx (bad request, auth, unknown model). Not retried; next model.
+ * Anything else an adapter throws is read as `provider_network` (or `provider_timeout` after the deadline).
+ */
+export type ModelAdapterErrorCode = `provider_${Exclude<ProviderFailureKind, 'circuit_open'>}`;
+
+/**
  * ModelAdapter — the seam between the engine and a model provider.
  *
- * Contract:
- * - `call(input)` sends one attempt and resolves with the full answer and its usage. It is called once per
- *   attempt; retries, fallbacks and circuit breaking are the engine's job, never the adapter's.
- * - `stream(input)` yields `delta` events as text arrives and ends with exactly one `done` event whose
- *   `response.text` is the concatenation of the deltas and whose usage is final.
- * - Failures throw {@link ProviderError} with a kind: `rate_limited` (HTTP 429; set `retryAfterMs` from
- *   Retry-After), `server_error` (5xx), `timeout` (the signal aborted), `network` (connection refused/reset,
- *   stream cut before `done`), `bad_response` (malformed JSON or protocol), `client_error` (other 4xx; not retried).
- * - Adapters must not log request bodies or credentials; API keys are read from the environment variable
- *   named by the model's `apiKeyEnv` and never appear in errors.
- * - Adapters are stateless between calls and safe to share across concurrent requests.
+ * Retries, fallbacks, timeouts and circuit breaking are the engine's job, never the adapter's. Adapters
+ * are stateless between calls and safe to share across concurrent requests; nothing is shared across
+ * processes. They must not log request bodies or credentials; API keys are read from the environment
+ * variable named by the model's `apiKeyEnv` and never appear in errors. Contract suite: `modelAdapterContract`.
  */
 export interface ModelAdapter {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
+  /** The `models[].adapter` value this adapter serves (`openai-compatible`, `anthropic`, `simulated`…). */
   readonly kind: string;
+  /**
+   * Called once per attempt of a non-streaming request (the engine may call again for a retry or call
+   * another model's adapter for a fallback). Sends one request and resolves with the full answer and its
+   * usage (the vendor's count when it reported one). Stops promptly and rejects when `input.signal`
+   * aborts. Throws a {@link ProviderError} ({@link ModelAdapterErrorCode}).
+   */
   call(input: ModelCallInput): Promise<ModelResponse>;
+  /**
+   * Called once per attempt of a streaming request. Yields `delta` events as text arrives and ends with
+   * exactly one `done` event, last, whose `response.text` is the concatenation of the deltas and whose usage
+   * is final. Failing before the first event lets the engine retry or fall back; failing after a delta ends
+   * the caller's stream. Stops promptly when `input.signal` aborts. Throws a {@link ProviderError}.
+   */
   stream(input: ModelCallInput): AsyncIterable<StreamEvent>;
 }

@@ -1,4 +1,5 @@
 import { TollgateError } from '../../../engine/errors.js';
+import type { SpecificationVersion } from '../../../engine/seams/specification.js';
 
 export type AlertKind = 'burn-rate' | 'spend-anomaly' | 'token-inflation' | 'runaway-client';
 
@@ -28,9 +29,16 @@ export interface Alert {
  * runs its own monitor (a shared dedup needs a shared store). `close` flushes and releases resources.
  */
 export interface AlertSink {
+  /** The seam version this implementation was written against. */
+  readonly specificationVersion?: SpecificationVersion;
+  /** Called once per alert that passed deduplication, in raise order; resolves when delivered (or accepted). Throws `alert_delivery_failed`. */
   send(alert: Alert): Promise<void>;
+  /** Called once on shutdown: flushes pending deliveries and releases resources. */
   close?(): Promise<void>;
 }
+
+/** Error codes an AlertSink may throw. `alert_delivery_failed` — {@link AlertDeliveryError}. */
+export type AlertSinkErrorCode = 'alert_delivery_failed';
 
 /** A sink could not deliver an alert (HTTP error status, timeout, network failure). */
 export class AlertDeliveryError extends TollgateError {

@@ -22,6 +22,7 @@ export class AlertDeduplicator {
 
 /** Wraps a sink so that the same alert key within `windowMs` is sent once. */
 export class DedupingAlertSink implements AlertSink {
+  readonly specificationVersion = 'v1' as const;
   private readonly dedup: AlertDeduplicator;
   constructor(
     private readonly inner: AlertSink,
