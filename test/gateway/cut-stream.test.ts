@@ -19,8 +19,9 @@ const PROMPT_TOKENS = 12;
  * `include_usage` chunk) on /v1/chat/completions, Anthropic Messages (`message_delta` usage) on /v1/messages.
  * It counts the streams it finished writing (it bills for those).
  */
-async function startStreamingVendor(): Promise<{ url: string; finished: () => number; close: () => Promise<void> }> {
+async function startStreamingVendor(): Promise<{ url: string; finished: () => number; hold: (p: Promise<void> | undefined) => void; close: () => Promise<void> }> {
   let finished = 0;
+  let gate: Promise<void> | undefined; // while set, every stream waits here after its 38th delta
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', async () => {
@@ -32,6 +33,7 @@ async function startStreamingVendor(): Promise<{ url: string; finished: () => nu
         await ev('message_start', { message: { id: 'm', type: 'message', role: 'assistant', model: 'c', content: [], usage: { input_tokens: PROMPT_TOKENS, output_tokens: 1 } } });
         await ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
         for (let i = 0; i < DELTAS; i++) {
+          if (i === DELTAS - 2 && gate) await gate;
           await ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ` w${i}` } });
           await pause();
         }
@@ -42,6 +44,7 @@ async function startStreamingVendor(): Promise<{ url: string; finished: () => nu
         const chunk = (o: object) => send(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', ...o })}\n\n`);
         await chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
         for (let i = 0; i < DELTAS; i++) {
+          if (i === DELTAS - 2 && gate) await gate;
           await chunk({ choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: null }] });
           await pause();
         }
@@ -55,7 +58,7 @@ async function startStreamingVendor(): Promise<{ url: string; finished: () => nu
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, finished: () => finished, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return { url: `http://127.0.0.1:${port}`, finished: () => finished, hold: (p) => (gate = p), close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
 /** Streams a chat completion over a raw socket, reads `keep` content deltas, then destroys the socket. */
@@ -123,8 +126,15 @@ describe('a stream the client cuts is paid for (#14 item 3)', () => {
   for (const model of ['oai', 'claude']) {
     it(`${model}: 30 clients read 38 of 40 deltas and hang up; each is logged client_cancelled at the vendor's usage and charged`, async () => {
       const ids = Array.from({ length: 30 }, (_, i) => `${model}-cut-${i}`);
+      // The vendor holds the last two deltas until every client has hung up and the gateway has seen it,
+      // so no stream can complete before its client is gone (whatever the machine's load).
+      let open!: () => void;
+      vendor.hold(new Promise<void>((r) => (open = r)));
       const seen = await Promise.all(ids.map((id) => readThenHangUp(gw.url, key, model, 38, id)));
       expect(seen).toEqual(Array(30).fill(38));
+      await expect.poll(() => new Promise<number>((r) => gw.app.server.getConnections((_e, n) => r(n))), { timeout: 10_000 }).toBe(0);
+      vendor.hold(undefined);
+      open();
       await expect.poll(() => sink.records.filter((r) => ids.includes(r.requestId)).length, { timeout: 10_000 }).toBe(30);
       const records = sink.records.filter((r) => ids.includes(r.requestId));
       for (const r of records) {
