@@ -2,7 +2,7 @@ import { TollgateError } from '../../engine/errors.js';
 import { type DecisionRecord, decisionRecordSchema } from '../../engine/decision-record.js';
 import { feedbackRecordSchema, type FeedbackRecord } from '../../engine/feedback.js';
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
-import { COLUMNS, toColumns, toRow, unnestSelect, type ColumnValue } from './decision-rows.js';
+import { COLUMNS, jsonSelect } from './decision-rows.js';
 import { InvalidDecisionRecordError } from './errors.js';
 import { migrate } from './migrations.js';
 import { ensurePartitions } from './partitions.js';
@@ -25,7 +25,9 @@ export interface PostgresDecisionSinkOptions {
 }
 
 interface Pending {
-  row?: ColumnValue[];
+  /** The validated record as JSON (what the JSONL sink would write) and its UTC day. */
+  json?: string;
+  day?: string;
   feedback?: FeedbackRecord;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -33,8 +35,8 @@ interface Pending {
 
 /**
  * PostgreSQL {@link DecisionSink} with group commit. Records that arrive while a batch is being written
- * queue up and go together in the next one: one transaction per batch holding one `INSERT … SELECT
- * FROM unnest(…)` into the day-partitioned `decisions` table (ON CONFLICT DO NOTHING: idempotent on
+ * queue up and go together in the next one: one statement per batch (its own transaction) — `INSERT …
+ * SELECT FROM jsonb_array_elements($1)`, the batch sent as one JSON text — into the day-partitioned `decisions` table (ON CONFLICT DO NOTHING: idempotent on
  * request id + day) chained to one batched upsert of the per-day rollups, counting only the rows that
  * were new. `append` resolves only after the COMMIT of the batch holding its record — the same promise
  * the JSONL sink makes with fdatasync. A batch that fails on a dropped connection (or a deadlock) is
@@ -87,7 +89,10 @@ export class PostgresDecisionSink implements DecisionSink {
     } else {
       const r = decisionRecordSchema.safeParse(record);
       if (!r.success) return Promise.reject(new InvalidDecisionRecordError(issues(r.error), (record as { requestId?: string })?.requestId));
-      item = { row: toRow(r.data) };
+      if (!ISO_TIME.test(r.data.time) || Number.isNaN(Date.parse(r.data.time))) return Promise.reject(new InvalidDecisionRecordError(`time: not an ISO 8601 UTC time ("${r.data.time.slice(0, 40)}")`, r.data.requestId));
+      // PostgreSQL text and jsonb cannot hold U+0000 (a vendor's error message might): it becomes U+FFFD.
+      const json = JSON.stringify(r.data);
+      item = { json: json.includes('\\u0000') ? json.replaceAll('\\u0000', '\\ufffd') : json, day: r.data.time.slice(0, 10) };
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
@@ -111,23 +116,26 @@ export class PostgresDecisionSink implements DecisionSink {
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    const rows = batch.flatMap((b) => (b.row ? [b.row] : []));
+    const rows = batch.flatMap((b) => (b.json ? [b.json] : []));
     const feedback = batch.flatMap((b) => (b.feedback ? [b.feedback] : []));
-    const days = [...new Set(rows.map((r) => r[0] as string))];
+    const days = [...new Set(batch.flatMap((b) => (b.day ? [b.day] : [])))];
+    const payload = rows.length ? `[${rows.join(',')}]` : '';
     const deadline = Date.now() + (this.options.retryForMs ?? 30_000);
     for (let attempt = 0; ; attempt++) {
       let client: PgClient | undefined;
       try {
         await ensurePartitions(this.pool, this.schema, days, this.knownDays);
         client = await this.pool.connect();
-        await client.query('BEGIN');
-        if (rows.length) await client.query({ name: `tollgate-insert-${this.schema}`, text: this.insertSql, values: toColumns(rows) });
+        // Records only: one statement, its own transaction (one round trip, committed when it returns).
+        const both = rows.length > 0 && feedback.length > 0;
+        if (both) await client.query('BEGIN');
+        if (rows.length) await client.query({ name: `tollgate-insert-${this.schema}`, text: this.insertSql, values: [payload] });
         if (feedback.length)
           await client.query(
             `INSERT INTO ${this.s}.feedback (request_id, time, score) SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[]) ON CONFLICT DO NOTHING`,
             [feedback.map((f) => f.requestId), feedback.map((f) => f.time), feedback.map((f) => f.score)],
           );
-        await client.query('COMMIT');
+        if (both) await client.query('COMMIT');
         client.release();
         for (const b of batch) b.resolve();
         return;
@@ -141,7 +149,14 @@ export class PostgresDecisionSink implements DecisionSink {
           }
         }
         if (isMissingPartition(err)) this.knownDays.clear();
-        if (!transient || Date.now() > deadline || this.closed && attempt > 3) {
+        if (!transient && batch.length > 1) {
+          // A record the database refuses must not take its batch down with it: halve until it stands alone.
+          const half = batch.length >> 1;
+          await this.write(batch.slice(0, half));
+          await this.write(batch.slice(half));
+          return;
+        }
+        if (!transient || Date.now() > deadline || (this.closed && attempt > 3)) {
           const e = new TollgateError('decision_log_write_failed', `Cannot write ${rows.length + feedback.length} decision records to PostgreSQL (${this.schema}): ${(err as Error).message}`, { schema: this.schema }, { cause: err });
           for (const b of batch) b.reject(e);
           return;
@@ -169,7 +184,7 @@ export class PostgresDecisionSink implements DecisionSink {
 function batchSql(s: string): string {
   const cols = COLUMNS.map(([n]) => n).join(', ');
   return `WITH ins AS (
-    INSERT INTO ${s}.decisions (${cols}) ${unnestSelect()}
+    INSERT INTO ${s}.decisions (${cols}) ${jsonSelect()}
     ON CONFLICT DO NOTHING
     RETURNING day, tenant, model_key, rule, tier, outcome, input_tokens, output_tokens, cached_tokens, vendor_micros, infra_micros, ops_micros, full_micros, cache_hit, cache_saved_micros, fallbacks, quality
   )
@@ -190,6 +205,7 @@ function batchSql(s: string): string {
 const isMissingPartition = (err: unknown): boolean => (err as { code?: string })?.code === '23514' && /no partition/i.test((err as Error).message);
 
 const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function issues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
   return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');

@@ -77,14 +77,20 @@ describe('PostgresDecisionSink', () => {
     const schema = fresh();
     const sink = await PostgresDecisionSink.open({ url: TEST_PG_URL, schema });
     const bad = { ...sampleRecord(2), requestId: 'bad-1', cost: { vendor: -5, infra: 0, ops: 0, full: -5 } } as DecisionRecord;
-    const results = await Promise.allSettled([sink.append(sampleRecord(1)), sink.append(bad), sink.append(sampleRecord(3))]);
+    const badTime = { ...sampleRecord(5), requestId: 'bad-2', time: 'yesterday' } as DecisionRecord;
+    const nul = { ...sampleRecord(17), requestId: 'nul-1', error: { code: 'upstream_error', message: 'vendor said \u0000 oops' } } as DecisionRecord;
+    const results = await Promise.allSettled([sink.append(sampleRecord(1)), sink.append(bad), sink.append(sampleRecord(3)), sink.append(badTime), sink.append(nul)]);
     await sink.close();
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const err = (results[1] as PromiseRejectedResult).reason;
-    expect(err).toBeInstanceOf(InvalidDecisionRecordError);
-    expect(err.code).toBe('decision_record_invalid');
-    expect(await count(schema, `request_id = 'bad-1'`)).toBe(0);
-    expect(await count(schema)).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    for (const i of [1, 3]) {
+      const err = (results[i] as PromiseRejectedResult).reason;
+      expect(err).toBeInstanceOf(InvalidDecisionRecordError);
+      expect(err.code).toBe('decision_record_invalid');
+    }
+    expect(await count(schema, `request_id IN ('bad-1', 'bad-2')`)).toBe(0);
+    expect(await count(schema)).toBe(3);
+    const stored = await admin.query(`SELECT record->'error'->>'message' AS m FROM "${schema}".decisions WHERE request_id = 'nul-1'`);
+    expect(stored.rows[0].m).toBe('vendor said \ufffd oops'); // PostgreSQL cannot store U+0000
   });
 
   it('stores feedback lines apart from the records', async () => {
