@@ -82,20 +82,32 @@ export class LoopDetector {
 /** The record's `actions` entry for a verdict: `loop:<action>:<repeats>x:<fingerprint>` (read by the alert monitor). */
 export const formatLoopAction = (v: LoopVerdict): string => `loop:${v.action}:${v.repeats}x:${v.fingerprint}`;
 
+/** What the loop step reads of a request. */
+export interface LoopStepContext {
+  facts: { request: { tenant: string; metadata?: Record<string, string> }; text: string };
+  actions: string[];
+}
+
 /**
  * The request step (first, before the cache): counts the request and applies the verdict — the record's
  * `actions` get {@link formatLoopAction}; `throttle` waits; `refuse` throws {@link LoopDetectedError}.
  */
-export async function checkLoop(
-  deps: { loops?: LoopDetector; now: () => number; sleep: (ms: number) => Promise<void> },
-  ctx: { facts: { request: { tenant: string; metadata?: Record<string, string> }; text: string }; actions: string[] },
-): Promise<void> {
-  const detector = deps.loops;
-  if (!detector) return;
+export async function checkLoop(deps: { loops?: LoopDetector; now: () => number; sleep: (ms: number) => Promise<void> }, ctx: LoopStepContext): Promise<void> {
+  const waitMs = loopStep(deps.loops, ctx, deps.now());
+  if (waitMs !== undefined) await deps.sleep(waitMs);
+}
+
+/**
+ * The synchronous core of {@link checkLoop} (shared with the simulator's fast replay): counts the
+ * request at engine time `now`, records the verdict, throws on `refuse`; returns how long a `throttle`
+ * waits, else `undefined`.
+ */
+export function loopStep(detector: LoopDetector | undefined, ctx: LoopStepContext, now: number): number | undefined {
+  if (!detector) return undefined;
   const req = ctx.facts.request;
-  const v = detector.observe(req.tenant, req.metadata?.user, ctx.facts.text, deps.now());
-  if (!v) return;
+  const v = detector.observe(req.tenant, req.metadata?.user, ctx.facts.text, now);
+  if (!v) return undefined;
   ctx.actions.push(formatLoopAction(v));
   if (v.action === 'refuse') throw new LoopDetectedError(req.tenant, v.repeats, detector.windowMs, v.retryAfterMs);
-  if (v.action === 'throttle') await deps.sleep(detector.throttleMs);
+  return v.action === 'throttle' ? detector.throttleMs : undefined;
 }

@@ -10,6 +10,8 @@ import {
   type Encoding,
   limitActionStep,
   type LoadedPolicy,
+  LoopDetector,
+  loopStep,
   MemoryBudgetStore,
   MemoryRateLimiter,
   modelCallBase,
@@ -54,7 +56,7 @@ export function fastReplayBlocker(loaded: LoadedPolicy): string | undefined {
 /** The request context as the fast replay carries it: the parts of the engine's `RequestContext` the step cores read and write. */
 interface ReplayContext extends RecordContext {
   facts: RequestFacts;
-  classification: Classification;
+  classification?: Classification;
   decision?: Decision;
   reservation?: Reservation;
   answer?: SettledAnswer;
@@ -68,10 +70,11 @@ interface ReplayContext extends RecordContext {
  * (engine/steps/: admission, model-call, settlement), and this class runs the same cores, in the
  * same order as the engine's request runner, against synchronous stores:
  *
- * validate → {@link requestFacts} → classify (rules, {@link classifierInput}) → {@link routeRequest} →
+ * validate → {@link requestFacts} → {@link loopStep} (policy `loopDetection`) → classify (rules,
+ * {@link classifierInput}) → {@link routeRequest} →
  * {@link rateLimitRequest} / {@link checkRateLimit} → {@link reserveRequest} → {@link limitActionStep}
- * (a downgrade refunds and re-reserves; a throttle does not wait: the trace clock does not advance
- * while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
+ * (a downgrade refunds and re-reserves; a throttle, here or on a loop, does not wait: the trace clock
+ * does not advance while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
  * {@link modelCallBase} → {@link planSettlement} → {@link settledRecord}.
  *
  * It skips only what cannot change the record when {@link fastReplayBlocker} is undefined: the
@@ -91,6 +94,7 @@ export class FastReplay {
   private readonly adapter: SimulatedAdapter;
   private readonly models: LoadedPolicy['policy']['models'];
   private readonly known = new Map<Encoding, number>();
+  private readonly loops: LoopDetector | undefined;
 
   /** @param options.doneTtlMs the budget store's memory of settled reservation ids (as the engine path's store). */
   constructor(loaded: LoadedPolicy, catalog: PriceCatalog, options: { seed: number; doneTtlMs?: number }) {
@@ -102,6 +106,7 @@ export class FastReplay {
     this.limiter = new SyncRateLimiter(this.policy, new MemoryRateLimiter(loaded.policy, { clock }));
     this.adapter = new SimulatedAdapter(options.seed);
     this.models = loaded.policy.models;
+    this.loops = loaded.policy.loopDetection ? new LoopDetector(loaded.policy.loopDetection) : undefined;
   }
 
   /**
@@ -126,13 +131,15 @@ export class FastReplay {
     const policy = this.policy;
     const facts = this.factsOf(row, now);
     if (!facts) return undefined;
-    // The rules classifier is synchronous (the engine awaits the same call).
-    const ctx: ReplayContext = { facts, classification: this.classifier.classify(classifierInput(facts), this.models), actions: [] };
+    const ctx: ReplayContext = { facts, actions: [] };
     try {
-      let decision = (ctx.decision = routeRequest(policy, facts, ctx.classification));
+      loopStep(this.loops, ctx, now); // a loop throttle's wait does not move the trace clock either
+      // The rules classifier is synchronous (the engine awaits the same call).
+      const classification = (ctx.classification = this.classifier.classify(classifierInput(facts), this.models));
+      let decision = (ctx.decision = routeRequest(policy, facts, classification));
       if (this.limiter.applies(facts, decision)) checkRateLimit(facts, this.limiter.take(rateLimitRequest(policy, facts, decision)));
       ctx.reservation = this.budgets.reserve(reserveRequest(policy, facts, decision));
-      const step = limitActionStep(policy, facts, ctx.classification, decision, ctx.reservation, ctx.actions);
+      const step = limitActionStep(policy, facts, classification, decision, ctx.reservation, ctx.actions);
       if (step?.kind === 'downgrade') {
         decision = ctx.decision = step.decision;
         this.budgets.refund(ctx.reservation);

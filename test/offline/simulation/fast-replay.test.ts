@@ -94,6 +94,27 @@ describe('fast replay', () => {
     expect(Object.keys(fast.policies[0]!.byModel).length).toBeGreaterThan(1);
   }, 120_000);
 
+  it('runs the engine’s loop detection on repeated prompts (warn, throttle, refuse) to the same records', async () => {
+    const withText = await writeGeneratedTrace(dir, 400, 'fast-replay-loops', true);
+    const base = await loadPolicy(COST_AWARE);
+    const looping = (['warn', 'throttle', 'refuse'] as const).map((action) =>
+      resolvePolicy({ ...base.policy, name: `loops-${action}`, loopDetection: { minPromptChars: 1, match: 'prefix', prefixChars: 8, windowMs: 3_600_000, maxRepeats: 2, action } }),
+    );
+    const fast = await simulatePolicies({ policies: looping, trace: withText, outDir: join(dir, 'loops-fast'), engine: 'fast' });
+    expect(fast).toEqual(await fullEngine(looping, withText, join(dir, 'loops-full')));
+    const seen = new Set<string>();
+    for (const p of looping) {
+      const log = `${p.policy.name}.decisions.jsonl`;
+      const a = readLog(join(dir, 'loops-fast', log));
+      expect(a.text).toBe(readLog(join(dir, 'loops-full', log)).text);
+      for (const rec of a.records) {
+        for (const act of rec.actions ?? []) seen.add(act.split(':').slice(0, 2).join(':'));
+        if (rec.error) seen.add(rec.error.code);
+      }
+    }
+    for (const kind of ['loop:warn', 'loop:throttle', 'loop:refuse', 'loop_detected']) expect([...seen]).toContain(kind);
+  }, 120_000);
+
   it('is chosen automatically only when exact; `fast` refuses a policy it cannot replay exactly', async () => {
     const base = await loadPolicy(COST_AWARE);
     expect(fastReplayBlocker(base)).toBeUndefined();
