@@ -14,7 +14,10 @@ import { SimulatedAdapter } from '../../adapters/simulated-adapter.js';
 import { createTollgate } from '../../compose.js';
 import { TollgateError } from '../../engine/errors.js';
 import type { ModelAdapter, ModelCallInput } from '../../engine/seams/model-adapter.js';
-import { simPolicy } from '../support/policies.js';
+import { httpPolicy, simPolicy } from '../support/policies.js';
+import { startFakeVendor } from '../support/fake-vendor-server.js';
+import { addKey, KeyStore } from '../../gateway/api-keys.js';
+import { startGateway } from '../../gateway/server.js';
 
 /**
  * A redis-server of our own on a spare port (no persistence), stopped and restarted by the test:
@@ -182,5 +185,55 @@ describe('a store outage never loses a called model\'s record or its spend (#14 
     expect((err as TollgateError).code).toBe('store_unavailable');
     dead.disconnect();
     await tg.close();
+  });
+});
+
+afterAll(async () => {
+  if (server) await stopRedis(); // the redis-server this file started
+});
+
+describe('the gateway over a Redis that goes away (#14 item 4, #16 point 1)', () => {
+  it('Redis killed while the vendor answers: the client still gets its 200; Redis down before the call: 503 store_unavailable in OpenAI shape', async () => {
+    if (!server) await startRedis();
+    const client = await createRedisClient(`redis://127.0.0.1:${PORT}`);
+    const vendor = await startFakeVendor({ apiKey: 'sk-outage-test', latencyMs: 800 });
+    process.env.TOLLGATE_OUTAGE_KEY = 'sk-outage-test';
+    const dir = mkdtempSync(join(tmpdir(), 'tg-outage-gw-'));
+    const key = addKey(join(dir, 'keys.json'), 'acme');
+    const keys = new KeyStore(join(dir, 'keys.json'));
+    const sink = new MemoryDecisionSink();
+    const policy = { ...httpPolicy(vendor.url, { primary: 'ok' }), tenants };
+    policy.models = policy.models.map((m) => ({ ...m, apiKeyEnv: 'TOLLGATE_OUTAGE_KEY' }));
+    const tollgate = createTollgate({ policy, decisionLog: sink, redis: { client, keyPrefix: 'outage-gw:' } });
+    const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k) });
+    const post = (content: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }) });
+    try {
+      const pending = post('redis dies while I wait');
+      await expect.poll(() => vendor.count(), { timeout: 5_000, interval: 5 }).toBe(1); // reserved, the call is running
+      await stopRedis();
+      const res = await pending;
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: { message: { content: string } }[] };
+      expect(body.choices[0]!.message.content.length).toBeGreaterThan(0);
+      expect(sink.records.at(-1)!.actions).toContain('budget:settle_queued');
+
+      const refused = await post('redis is gone');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(((await refused.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'store_unavailable', type: 'server_error' });
+      expect(vendor.count()).toBe(1);
+
+      await startRedis();
+      await reconnected(client);
+      await tollgate.flushPendingSpend();
+      const store = new RedisBudgetStore({ redis: client, tenants, keyPrefix: 'outage-gw:' });
+      expect(await usedMicros(store)).toBe(sink.records.find((r) => r.outcome === 'ok')!.cost.full);
+    } finally {
+      await gw.close();
+      await vendor.close();
+      client.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
