@@ -10,8 +10,8 @@ export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type Ca
 export { CircuitBreaker, circuitMachine, type CircuitSnapshot, type CircuitState, type CircuitTicket, type CallOutcome } from './engine/circuit-breaker.js';
 export { GuardBook, guardMachine, guardLevelOf, GUARD_STATES, type GuardSnapshot, type GuardState } from './engine/guard-state.js';
 export { definePolicy } from './policies/define-policy.js';
-export { isCodePolicy, loadPolicy, MAX_POLICY_BYTES, resolvePolicy, type LoadedPolicy } from './policies/loader.js';
-export { validatePolicy } from './policies/validate.js';
+export { isCodePolicy, loadPolicy, MAX_POLICY_BYTES, readPolicyFile, resolvePolicy, type LoadedPolicy } from './policies/loader.js';
+export { policyIssues, validatePolicy } from './policies/validate.js';
 export { policyVersion } from './policies/version.js';
 export * from './policies/schema.js';
 export * from './engine/errors.js';

@@ -50,6 +50,9 @@ export function resolvePolicy(raw: unknown, file?: string): LoadedPolicy {
   return { policy, version: policyVersion(policy), file };
 }
 
+/** Reads and parses a policy file without validating it (`tollgate validate` lists every issue itself). */
+export const readPolicyFile = (path: string): unknown => readRaw(resolve(path));
+
 function readRaw(file: string): unknown {
   const ext = extname(file).toLowerCase();
   checkPolicySize(file);

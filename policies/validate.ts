@@ -16,6 +16,31 @@ export function validatePolicy(raw: unknown, file?: string): Policy {
   return withPlainRecords(parsed.data);
 }
 
+/**
+ * Every issue of a raw policy at once, for `tollgate validate`: reserved names, the schema, and the
+ * cross-field checks (references, fallback cycles) — run on what is there even when the schema fails
+ * elsewhere, so one run lists them all. Empty when {@link validatePolicy} would accept it.
+ */
+export function policyIssues(raw: unknown): FieldIssue[] {
+  const issues = reservedKeyIssues(raw);
+  const parsed = policySchema.safeParse(raw);
+  if (parsed.success) return [...issues, ...crossFieldIssues(parsed.data)];
+  issues.push(...toFieldIssues(parsed.error.issues));
+  const r = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const tolerant = {
+    models: list(r.models).filter((m): m is { id: string } => typeof (m as { id?: unknown })?.id === 'string').map((m) => ({ adapter: 'simulated', tier: 'vendor', ...m })),
+    rules: list(r.rules).map((x) => ({ models: list((x as { models?: unknown })?.models).filter((id) => typeof id === 'string') })),
+    fallbacks: Object.fromEntries(Object.entries(record(r.fallbacks)).map(([k, v]) => [k, list(v).filter((id) => typeof id === 'string')])),
+    modelLimits: record(r.modelLimits),
+    tenants: {},
+  } as unknown as Policy;
+  const seen = new Set(issues.map((i) => `${i.path}\0${i.message}`));
+  for (const i of crossFieldIssues(tolerant)) if (!seen.has(`${i.path}\0${i.message}`) && !/endpoint|infra/.test(i.path)) issues.push(i);
+  return issues;
+}
+
 /** The policy's maps keyed by names (tenants, models): `__proto__` there would be dropped by any parser's object. */
 const NAME_RECORDS = ['tenants', 'fallbacks', 'modelLimits'] as const;
 
