@@ -47,6 +47,13 @@ export interface VendorDayTotals {
   costMicros: number;
 }
 
+export interface HourSpend {
+  hour: string;
+  requests: number;
+  fullMicros: number;
+  vendorMicros: number;
+}
+
 /**
  * The query side of a decision store: what `report`, `chargeback`, `reconcile`, `explain --id` and the
  * playground's log views need, each answered by an aggregation where the data is (PostgreSQL here; a
@@ -64,6 +71,10 @@ export interface DecisionQueries {
   record(requestId: string): Promise<DecisionRecord | undefined>;
   /** The latest records, newest first. */
   recent(limit: number): Promise<DecisionRecord[]>;
+  /** Requests and spend per UTC hour (`hour`: ISO start of the hour), oldest first. */
+  hourly(range?: DayRange): Promise<HourSpend[]>;
+  /** Records at or after `time` (ISO), oldest first, at most `limit` (the newest ones when more). */
+  since(time: string, limit: number): Promise<DecisionRecord[]>;
   /** Reconciliation totals over the days in range. */
   vendorTotals(range: DayRange): Promise<VendorDayTotals[]>;
   /** Records that may explain a reconciliation difference (fallbacks, errors, estimated tokens, retries), at most `limit` per day and model. */

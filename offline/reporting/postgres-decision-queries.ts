@@ -1,6 +1,6 @@
 import type { DecisionRecord } from '../../index.js';
 import { assertSchemaCurrent, ident, openPool, type PgPool } from '../../adapters/postgres/index.js';
-import type { DayRange, DecisionQueries, RollupRow, VendorDayTotals } from './decision-queries.js';
+import type { DayRange, DecisionQueries, HourSpend, RollupRow, VendorDayTotals } from './decision-queries.js';
 
 const n = (v: unknown): number => Number(v);
 
@@ -66,6 +66,24 @@ export class PostgresDecisionQueries implements DecisionQueries {
 
   async recent(limit: number): Promise<DecisionRecord[]> {
     const r = await this.pool.query(`SELECT record FROM ${this.s}.decisions ORDER BY time DESC, request_id DESC LIMIT $1`, [limit]);
+    return r.rows.map((x) => x.record as DecisionRecord);
+  }
+
+  async hourly(range: DayRange = {}): Promise<HourSpend[]> {
+    const { where, params } = dayWhere(range);
+    const r = await this.pool.query(
+      `SELECT to_char(date_trunc('hour', time AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"') AS hour, count(*) AS n, sum(full_micros) AS f, sum(vendor_micros) AS v
+       FROM ${this.s}.decisions ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+    return r.rows.map((x) => ({ hour: x.hour, requests: n(x.n), fullMicros: n(x.f), vendorMicros: n(x.v) }));
+  }
+
+  async since(time: string, limit: number): Promise<DecisionRecord[]> {
+    const r = await this.pool.query(
+      `SELECT record FROM (SELECT record, time, request_id FROM ${this.s}.decisions WHERE time >= $1::timestamptz AND day >= ($1::timestamptz AT TIME ZONE 'UTC')::date ORDER BY time DESC, request_id DESC LIMIT $2) x ORDER BY time, request_id`,
+      [time, limit],
+    );
     return r.rows.map((x) => x.record as DecisionRecord);
   }
 

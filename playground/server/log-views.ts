@@ -1,4 +1,5 @@
 import { readDecisionLog, type LogReadIssue } from '../../offline/reporting/index.js';
+import type { DecisionQueries } from '../../offline/reporting/index.js';
 import type { DecisionRecord } from '../../index.js';
 import type { Policy } from '../../index.js';
 import { DailySpend } from './views/daily.js';
@@ -31,6 +32,16 @@ export interface LogViews {
 
 const KEEP = 500;
 
+const summary = (r: DecisionRecord): LogRecordSummary => ({
+  requestId: r.requestId,
+  time: r.time,
+  tenant: r.tenant,
+  model: r.model,
+  rule: r.rule,
+  outcome: r.outcome,
+  fullCostMicros: r.cost.full,
+});
+
 /** Reads a decision log; `tenants` (from a policy) enables burn rates against budgets. */
 export async function readLogViews(file: string, tenants: Policy['tenants'] = {}): Promise<LogViews> {
   const issues: LogReadIssue[] = [];
@@ -52,15 +63,41 @@ export async function readLogViews(file: string, tenants: Policy['tenants'] = {}
     issues,
     executive: executiveView(daily),
     oncall: await oncall.finish(),
-    recent: latest.map((r) => ({
-      requestId: r.requestId,
-      time: r.time,
-      tenant: r.tenant,
-      model: r.model,
-      rule: r.rule,
-      outcome: r.outcome,
-      fullCostMicros: r.cost.full,
-    })),
+    recent: latest.map(summary),
+    byId: new Map(latest.map((r) => [r.requestId, r])),
+  };
+}
+
+/** How far back the on-call view replays records from a decision store (alerts, guards, circuits). */
+const ONCALL_REPLAY_MS = 24 * 3_600_000;
+const ONCALL_REPLAY_MAX = 200_000;
+
+/**
+ * The same views over a decision store (`tollgate playground --db`), as aggregations where the data is:
+ * the executive view from per-hour sums, the debug picker from the latest records; the on-call view
+ * replays only the last 24 hours of records (at most 200,000), not the whole history.
+ */
+export async function readLogViewsFromStore(q: DecisionQueries, tenants: Policy['tenants'] = {}): Promise<LogViews> {
+  const [hours, latest] = await Promise.all([q.hourly(), q.recent(KEEP)]);
+  const daily = new DailySpend();
+  let records = 0;
+  for (const h of hours) {
+    daily.add(Date.parse(h.hour), h.requests, h.fullMicros, h.vendorMicros);
+    records += h.requests;
+  }
+  const oncall = new OnCallBuilder(tenants);
+  if (latest.length) {
+    const newest = Date.parse(latest[0]!.time);
+    daily.latestMs = Math.max(daily.latestMs, newest);
+    for (const r of await q.since(new Date(newest - ONCALL_REPLAY_MS).toISOString(), ONCALL_REPLAY_MAX)) oncall.observe(r);
+  }
+  return {
+    file: q.label,
+    records,
+    issues: [],
+    executive: executiveView(daily),
+    oncall: await oncall.finish(),
+    recent: latest.map(summary),
     byId: new Map(latest.map((r) => [r.requestId, r])),
   };
 }

@@ -6,7 +6,7 @@ import { redactSecrets } from '../../index.js';
 import type { Policy } from '../../index.js';
 import type { PlaygroundContext } from './context.js';
 import { PlaygroundHttpError, type ErrorBody } from './errors.js';
-import { readLogViews } from './log-views.js';
+import { type LogViews, readLogViews } from './log-views.js';
 import { registerExplainRoutes } from './routes/explain.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSimulateRoutes } from './routes/simulate.js';
@@ -24,6 +24,8 @@ export interface PlaygroundOptions {
   distDir?: string;
   /** An existing decision log to show in the executive, on-call and debug views. */
   logFile?: string;
+  /** Views already read (e.g. from the PostgreSQL decision store, `readLogViewsFromStore`); wins over `logFile`. */
+  logViews?: LogViews;
   /** Tenants (budgets) for the log's burn rates. */
   logTenants?: Policy['tenants'];
   /** Largest JSON body outside uploads (bytes). Default 1 MiB. */
@@ -52,7 +54,7 @@ export async function startPlayground(o: PlaygroundOptions = {}): Promise<Playgr
     traces,
     runs: new RunRegistry(),
     uploadLimit: o.uploadLimit ?? 32 * 1024 * 1024,
-    log: o.logFile ? await readLogViews(o.logFile, o.logTenants) : undefined,
+    log: o.logViews ?? (o.logFile ? await readLogViews(o.logFile, o.logTenants) : undefined),
   };
   const app = Fastify({ logger: false, bodyLimit: o.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
   app.setErrorHandler((err: FastifyError, req, reply) => {

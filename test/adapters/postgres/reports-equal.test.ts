@@ -6,6 +6,8 @@ import type { ChargebackReport } from '../../../offline/billing/index.js';
 import { COST_AWARE, tempDir, writeGeneratedTrace } from '../../offline/simulation/fixtures.js';
 import { cli, expectOneLineError } from '../../cli/capture-io.js';
 import { connectTestPg, dropSchema, TEST_PG_URL, testSchema } from '../../support/postgres.js';
+import { PostgresDecisionQueries } from '../../../offline/reporting/index.js';
+import { readLogViews, readLogViewsFromStore } from '../../../playground/server/index.js';
 
 /**
  * Reports where the data is: a run's JSONL decision log, imported into PostgreSQL with `tollgate db
@@ -72,6 +74,18 @@ describe('reports from PostgreSQL equal those from the JSONL log', () => {
     expect(text.out).toMatch(new RegExp(`^request ${id} at `));
     expect(text.out).toMatch(/\ncost: full \$/);
     expectOneLineError(await cli('explain', '--id', 'no-such-id', ...db), /no logged request with id no-such-id/);
+  });
+
+  it("the playground's log views: the same executive and on-call views, the same latest records", async () => {
+    const q = await PostgresDecisionQueries.open(TEST_PG_URL, schema);
+    const fromDb = await readLogViewsFromStore(q);
+    await q.close();
+    const fromLog = await readLogViews(log);
+    expect(fromDb.records).toBe(fromLog.records);
+    expect(fromDb.executive).toEqual(fromLog.executive);
+    expect(fromDb.oncall).toEqual(fromLog.oncall); // the generated trace spans less than the 24 h replayed
+    expect(new Set(fromDb.recent.map((r) => r.requestId))).toEqual(new Set(fromLog.recent.map((r) => r.requestId)));
+    expect(fromDb.file).toBe(`postgres:${schema}`);
   });
 
   it('db import twice adds nothing (idempotent on request id)', async () => {
