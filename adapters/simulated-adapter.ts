@@ -1,5 +1,7 @@
 import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
+import { promptChars } from '../engine/prompt-size.js';
+import { countPromptOffThread, OFF_THREAD_CHARS } from '../engine/token-pool.js';
 import { countChatTokens } from '../engine/tokens.js';
 import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simulated-draws.js';
 
@@ -24,6 +26,14 @@ export class SimulatedAdapter implements ModelAdapter {
   async call(input: ModelCallInput): Promise<ModelResponse> {
     const sim = input.model.simulate;
     if (sim && sim.latencyMs > 0) await sleep(sim.latencyMs, input.signal, input.model.id);
+    if (input.simulation?.promptTokens === undefined) {
+      // A large prompt is counted on the token worker, as the engine counts it, not on the event loop.
+      const chars = promptChars(input.messages);
+      if (chars >= OFF_THREAD_CHARS) {
+        const counted = await countPromptOffThread(input.messages, [input.model.encoding], chars);
+        return this.callSync({ ...input, simulation: { ...input.simulation, promptTokens: counted.get(input.model.encoding)! } });
+      }
+    }
     return this.callSync(input);
   }
 
