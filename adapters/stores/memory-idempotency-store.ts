@@ -15,7 +15,7 @@ export interface MemoryIdempotencyStoreOptions {
  * only: replicas behind a load balancer need {@link RedisIdempotencyStore}.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  readonly specificationVersion = 1 as const;
+  readonly specificationVersion = 'v1' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly waiters = new Map<string, (() => void)[]>();
   private readonly max: number;

@@ -6,6 +6,7 @@ import { checkAmounts, describeUsage, planBudgets, type BudgetPlan, type BudgetS
 import type { BucketAmount } from '../../engine/budget-windows.js';
 import { StoreUnavailableError } from '../../engine/store-errors.js';
 import { RELEASE_LUA, RESERVE_LUA } from './lua/budget-scripts.js';
+import { DEFAULT_REDIS_OPERATION_TIMEOUT_MS, withDeadline } from './redis-deadline.js';
 
 export interface RedisBudgetStoreOptions {
   /**
@@ -30,6 +31,11 @@ export interface RedisBudgetStoreOptions {
   reservationTtlMs?: number;
   /** How long a settled/refunded reservation is remembered for idempotency. Default 24 h. */
   doneTtlMs?: number;
+  /**
+   * Deadline of each Redis operation, whatever the client's own options: past it the operation fails
+   * with `store_unavailable`. Default 2 s (`createRedisClient` also sets a 1 s command timeout). 0: none.
+   */
+  operationTimeoutMs?: number;
 }
 
 type ReserveReply = [1, string] | [2, string, string, string, string] | [0, number, string, string[]];
@@ -56,6 +62,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly reservationTtlMs: number;
   private readonly holdTimeoutMs: number;
   private readonly doneTtlMs: number;
+  private readonly opMs: number;
 
   constructor(options: RedisBudgetStoreOptions) {
     this.tenants = options.tenants;
@@ -64,6 +71,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.reservationTtlMs = options.reservationTtlMs ?? 24 * 3_600_000;
     this.holdTimeoutMs = options.holdTimeoutMs ?? 15 * 60_000;
     this.doneTtlMs = options.doneTtlMs ?? 24 * 3_600_000;
+    this.opMs = options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS;
     const redis = options.redis as Redis & Partial<BudgetCommands>;
     if (!redis.tollgateBudgetReserveV1) redis.defineCommand('tollgateBudgetReserveV1', { lua: RESERVE_LUA });
     if (!redis.tollgateBudgetReleaseV1) redis.defineCommand('tollgateBudgetReleaseV1', { lua: RELEASE_LUA });
@@ -81,7 +89,7 @@ export class RedisBudgetStore implements BudgetStore {
     for (const c of plan.checks) args.push(c.scope + 1, c.dimension === 'micros' ? 'm' : 't', c.limit);
     let reply: ReserveReply;
     try {
-      reply = await this.redis.tollgateBudgetReserveV1(keys.length, ...keys, ...args);
+      reply = await withDeadline(this.redis.tollgateBudgetReserveV1(keys.length, ...keys, ...args), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', 'reserve', err);
     }
@@ -112,7 +120,7 @@ export class RedisBudgetStore implements BudgetStore {
     for (const s of plan.scopes) args.push(s.bucket.index, s.bucket.minIndex, s.bucket.expireAt);
     args.push(0); // no checks: the spend happened
     try {
-      await this.redis.tollgateBudgetReserveV1(keys.length, ...keys, ...args);
+      await withDeadline(this.redis.tollgateBudgetReserveV1(keys.length, ...keys, ...args), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', 'record', err);
     }
@@ -134,7 +142,7 @@ export class RedisBudgetStore implements BudgetStore {
     const plan: BudgetPlan = planBudgets(tenant, this.tenants[tenant], undefined, this.clock());
     let hashes: Record<string, string>[];
     try {
-      hashes = await Promise.all(plan.scopes.map((s) => this.redis.hgetall(this.counterKey(s))));
+      hashes = await withDeadline(Promise.all(plan.scopes.map((s) => this.redis.hgetall(this.counterKey(s)))), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', 'usage', err);
     }
@@ -169,7 +177,7 @@ export class RedisBudgetStore implements BudgetStore {
   private async release(reservation: Reservation, micros: number, tokens: number, state: 'settled' | 'refunded'): Promise<number> {
     const key = this.reservationKey(reservation.tenant, reservation.id);
     try {
-      return await this.redis.tollgateBudgetReleaseV1(2, key, this.heldKey(reservation.tenant), micros, tokens, this.clock(), this.doneTtlMs, state);
+      return await withDeadline(this.redis.tollgateBudgetReleaseV1(2, key, this.heldKey(reservation.tenant), micros, tokens, this.clock(), this.doneTtlMs, state), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-budget-store', state === 'settled' ? 'settle' : 'refund', err);
     }

@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { ClaimOutcome, IdempotencyStore } from '../../engine/seams/idempotency-store.js';
 import { StoreUnavailableError } from '../../engine/store-errors.js';
+import { DEFAULT_REDIS_OPERATION_TIMEOUT_MS, withDeadline } from './redis-deadline.js';
 
 export interface RedisIdempotencyStoreOptions {
   /** The ioredis client (owned by the caller; `createRedisClient` sets fail-fast timeouts). */
   redis: Redis;
   /** Prefix of every key this store writes. Default `tollgate:` (keys are `<prefix>i:<tenant>:<id>`). */
   keyPrefix?: string;
+  /** Deadline of each Redis operation (then `store_unavailable`). Default 2 s; 0: none. */
+  operationTimeoutMs?: number;
 }
 
 /** Deletes the key only while it is still the pending claim of this fingerprint. */
@@ -24,13 +27,15 @@ return 0
  * Redis failures throw {@link StoreUnavailableError}.
  */
 export class RedisIdempotencyStore implements IdempotencyStore {
-  readonly specificationVersion = 1 as const;
+  readonly specificationVersion = 'v1' as const;
   private readonly redis: Redis;
   private readonly prefix: string;
+  private readonly opMs: number;
 
   constructor(o: RedisIdempotencyStoreOptions) {
     this.redis = o.redis;
     this.prefix = o.keyPrefix ?? 'tollgate:';
+    this.opMs = o.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS;
   }
 
   /** The Redis key of an engine idempotency key (exposed for tests and operators). */
@@ -42,9 +47,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const k = this.redisKey(key);
     try {
       for (let i = 0; i < 5; i++) {
-        const set = await this.redis.set(k, pending(fingerprint), 'PX', Math.max(1, Math.round(leaseMs)), 'NX');
+        const set = await withDeadline(this.redis.set(k, pending(fingerprint), 'PX', Math.max(1, Math.round(leaseMs)), 'NX'), this.opMs);
         if (set === 'OK') return { kind: 'claimed' };
-        const v = await this.redis.get(k);
+        const v = await withDeadline(this.redis.get(k), this.opMs);
         if (v === null) continue; // expired or released in between: try to claim again
         const e = JSON.parse(v) as { s: 'p' | 'd'; f: string; r?: unknown };
         return e.s === 'd' ? { kind: 'done', fingerprint: e.f, result: e.r } : { kind: 'pending', fingerprint: e.f };
@@ -57,7 +62,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async complete(key: string, fingerprint: string, result: unknown, ttlMs: number): Promise<void> {
     try {
-      await this.redis.set(this.redisKey(key), JSON.stringify({ s: 'd', f: fingerprint, r: result }), 'PX', Math.max(1, Math.round(ttlMs)));
+      await withDeadline(this.redis.set(this.redisKey(key), JSON.stringify({ s: 'd', f: fingerprint, r: result }), 'PX', Math.max(1, Math.round(ttlMs))), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-idempotency-store', 'complete', err);
     }
@@ -65,7 +70,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async release(key: string, fingerprint: string): Promise<void> {
     try {
-      await this.redis.eval(RELEASE_LUA, 1, this.redisKey(key), pending(fingerprint));
+      await withDeadline(this.redis.eval(RELEASE_LUA, 1, this.redisKey(key), pending(fingerprint)), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-idempotency-store', 'release', err);
     }

@@ -3,6 +3,7 @@ import type { RateLimiter, RateLimitRequest, RateLimitResult } from '../../engin
 import { planRateLimits, type RateLimitPolicy } from '../../engine/rate-limit-plan.js';
 import { StoreUnavailableError } from '../../engine/store-errors.js';
 import { GCRA_TAKE_LUA } from './lua/rate-limit-script.js';
+import { DEFAULT_REDIS_OPERATION_TIMEOUT_MS, withDeadline } from './redis-deadline.js';
 
 export interface RedisRateLimiterOptions {
   /** The ioredis client (owned by the caller). */
@@ -13,6 +14,8 @@ export interface RedisRateLimiterOptions {
   keyPrefix?: string;
   /** Epoch-ms clock (inject in tests); processes sharing limits should have synced clocks. */
   clock?: () => number;
+  /** Deadline of each `take` (then `store_unavailable`), whatever the client's options. Default 2 s; 0: none. */
+  operationTimeoutMs?: number;
 }
 
 interface GcraCommand {
@@ -30,9 +33,11 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly policy: RateLimitPolicy;
   private readonly prefix: string;
   private readonly clock: () => number;
+  private readonly opMs: number;
 
   constructor(options: RedisRateLimiterOptions) {
     this.policy = options.policy;
+    this.opMs = options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS;
     this.prefix = options.keyPrefix ?? 'tollgate:';
     this.clock = options.clock ?? Date.now;
     const redis = options.redis as Redis & Partial<GcraCommand>;
@@ -49,7 +54,7 @@ export class RedisRateLimiter implements RateLimiter {
     for (const r of rules) args.push(r.periodMs / r.limit, r.periodMs, r.cost, Math.min(r.cost, r.limit));
     let reply: [1] | [0, number, string];
     try {
-      reply = await this.redis.tollgateGcraTakeV1(keys.length, ...keys, ...args);
+      reply = await withDeadline(this.redis.tollgateGcraTakeV1(keys.length, ...keys, ...args), this.opMs);
     } catch (err) {
       throw new StoreUnavailableError('redis-rate-limiter', 'take', err);
     }

@@ -1,9 +1,11 @@
+import type { SpecificationVersion } from './specification.js';
+
 /**
  * IdempotencyStore — where the engine keeps the first answer of a request that carried a client id
  * (an idempotency key), so a retry with the same id and body gets that answer again instead of a new
  * model call and a new charge (engine/idempotency.ts).
  *
- * Contract (specificationVersion 1):
+ * Contract (specificationVersion 'v1'):
  * - `claim(key, fingerprint, leaseMs)` atomically: if `key` is unknown, records it as pending for
  *   `fingerprint` for at most `leaseMs` and returns `{ kind: 'claimed' }` (the caller runs the request);
  *   if another request holds it, returns `{ kind: 'pending', fingerprint }`; if it completed, returns
@@ -22,7 +24,7 @@ export type ClaimOutcome =
   | { kind: 'done'; fingerprint: string; result: unknown };
 
 export interface IdempotencyStore {
-  readonly specificationVersion: 1;
+  readonly specificationVersion?: SpecificationVersion;
   claim(key: string, fingerprint: string, leaseMs: number): Promise<ClaimOutcome>;
   complete(key: string, fingerprint: string, result: unknown, ttlMs: number): Promise<void>;
   release(key: string, fingerprint: string): Promise<void>;

@@ -177,6 +177,20 @@ describe('a store outage never loses a called model\'s record or its spend (#14 
     await tg.close();
   });
 
+  it('even a client with ioredis defaults (offline queue, 20 retries) fails fast: each store operation has a 2 s deadline', async () => {
+    const { Redis: Plain } = await import('ioredis');
+    const plain = new Plain(`redis://127.0.0.1:${PORT}`);
+    plain.on('error', () => undefined);
+    const store = new RedisBudgetStore({ redis: plain, tenants, keyPrefix: 'outage-e:', operationTimeoutMs: 300 });
+    const tg = createTollgate({ policy: simPolicy({ tenants }), budgetStore: store });
+    await stopRedis();
+    const err = await tg.complete(ask('plain client, redis gone')).catch((e: unknown) => e);
+    expect((err as TollgateError).code).toBe('store_unavailable');
+    expect((err as Error).message).toMatch(/no reply from Redis within 300 ms|Connection is closed|connect/);
+    plain.disconnect();
+    await tg.close();
+  });
+
   it('an unreachable Redis fails fast with store_unavailable instead of hanging (createRedisClient defaults)', async () => {
     const dead = await createRedisClient('redis://127.0.0.1:1', { connectTimeout: 200 });
     const store = new RedisBudgetStore({ redis: dead, tenants, keyPrefix: 'outage-d:' });
