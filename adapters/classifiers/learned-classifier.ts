@@ -21,6 +21,7 @@ import { OutputLengthModel } from './learned/output-length.js';
 import { KnnPredictor, OnnxHeadPredictor, type QualityPredictor } from './learned/predictors.js';
 import { RulesClassifier } from './rules-classifier.js';
 import { viewText } from './learned/text-view.js';
+import { featureNames, promptFeatures, withFeatures } from './learned/features.js';
 import { utilityQualities } from './learned/utility.js';
 
 export interface LearnedClassifierOptions {
@@ -94,6 +95,7 @@ export class LearnedClassifier implements RequestClassifier {
     if (options.policyModels && !options.policyModels.some((id) => m.models.includes(id))) {
       throw new ClassifierArtifactError(dir, `none of the policy's models (${options.policyModels.join(', ')}) is in the artefact (${m.models.join(', ')})`);
     }
+    if (m.features && m.features.names.join(',') !== featureNames().join(',')) throw new ClassifierArtifactError(dir, `trained with prompt features ${m.features.version} (${m.features.names.join(', ')}), this version computes ${featureNames().join(', ')}; retrain the artefact`);
     const calibration = readCalibration(dir, m);
     let rank: TrafficRank | undefined;
     if (options.scale === 'traffic-rank') {
@@ -132,7 +134,12 @@ export class LearnedClassifier implements RequestClassifier {
 
   /** Batch form of {@link classify} (one embedding batch; used by eval and tune). */
   async classifyMany(inputs: readonly ClassifierInput[], models: readonly ModelSpec[]): Promise<Classification[]> {
-    const vectors = await this.embedder.embed(inputs.map((i) => viewText(i.text, this.manifest.textView)));
+    let vectors = await this.embedder.embed(inputs.map((i) => viewText(i.text, this.manifest.textView)));
+    if (this.manifest.features) {
+      const turns = (input: ClassifierInput) => Math.max(1, input.request.messages.filter((m) => m.role !== 'system').length);
+      const bases = await Promise.all(inputs.map((input) => this.base.classify(input, models)));
+      vectors = vectors.map((v, i) => withFeatures(v, promptFeatures(inputs[i]!.text, inputs[i]!.promptTokens, turns(inputs[i]!), bases[i]!)));
+    }
     return this.classifyWithProbabilities(inputs, models, await this.predictor.predict(vectors));
   }
 

@@ -23,6 +23,9 @@ import { CALIBRATION_FILE, labeledDataSha256 } from '../../index.js';
 import { outOfFold } from './folds.js';
 import { splitRows } from './validation.js';
 import { costMatrix, scoreRouting } from './select.js';
+import { featureNames, FEATURES_V1, promptFeatures, withFeatures } from '../../adapters/classifiers/learned/features.js';
+import { RulesClassifier } from '../../adapters/classifiers/rules-classifier.js';
+import { countTokens } from '../../engine/tokens.js';
 import { DEFAULT_TAIL_CHARS, type TextView, viewText } from '../../adapters/classifiers/learned/text-view.js';
 
 export interface TrainOptions {
@@ -40,6 +43,8 @@ export interface TrainOptions {
   /** Hyper-parameter grids (defaults: k ∈ {10, 30, 100, 200}; λ ∈ {3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1}). */
   knnK?: number[];
   logregL2?: number[];
+  /** Logistic regression: also try the embedding + prompt features (learned/features.ts). Default true. */
+  features?: boolean;
   /** Text views to choose from (default: whole prompt, and the tail when some prompt is longer than {@link DEFAULT_TAIL_CHARS}). */
   views?: TextView[];
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -106,6 +111,21 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   /** Logistic-regression heads (one per model) fitted on `rows`; `gram` may be shared across L2 strengths. */
   const fitHeads = (vectors: Float32Array[], rows: readonly number[], l2: number, gram = gramMatrix(rows.map((i) => vectors[i]!))): LogRegModel[] =>
     data.models.map((_, j) => fitLogReg(rows.map((i) => vectors[i]!), rows.map((i) => labels[i]![j]!), { l2, gram }));
+  // Prompt features (length, rules task/complexity, code/math markers, turns), for the logreg heads.
+  const rules = new RulesClassifier();
+  const feats = o.features === false || !methods.includes('logreg')
+    ? undefined
+    : data.rows.map((r) => {
+        const tokens = countTokens(r.prompt);
+        const c = rules.classify({ request: { tenant: 'train', messages: [{ role: 'user', content: r.prompt }] } as never, text: r.prompt, promptTokens: tokens }, []);
+        return promptFeatures(r.prompt, tokens, r.turns ?? 1, c);
+      });
+  const augmentedCache = new Map<string, Float32Array[]>();
+  const augmented = (name: string) => {
+    let a = augmentedCache.get(name);
+    if (!a) augmentedCache.set(name, (a = embedded.get(name)!.map((v, i) => withFeatures(v, feats![i]!))));
+    return a;
+  };
   for (const view of views) {
     const vectors = embedded.get(viewName(view))!;
     if (methods.includes('knn')) {
@@ -122,20 +142,24 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     }
     if (methods.includes('logreg')) {
       const grid = o.logregL2 ?? [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
-      const gram = gramMatrix(split.train.map((i) => vectors[i]!));
-      for (const [n, l2] of grid.entries()) {
-        const heads = fitHeads(vectors, split.train, l2, gram);
-        const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
-        consider('logreg', view, scoreRouting(probs, valLabels, valCost, weak, strong, { l2 }));
-        progress(`tune logreg ${viewName(view)}`, n + 1, grid.length);
+      for (const withF of feats ? [0, 1] : [0]) {
+        const xs = withF ? augmented(viewName(view)) : vectors;
+        const gram = gramMatrix(split.train.map((i) => xs[i]!));
+        for (const [n, l2] of grid.entries()) {
+          const heads = fitHeads(xs, split.train, l2, gram);
+          const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, xs[i]!)));
+          consider('logreg', view, scoreRouting(probs, valLabels, valCost, weak, strong, { l2, features: withF }));
+          progress(`tune logreg ${viewName(view)}${withF ? ' +features' : ''}`, n + 1, grid.length);
+        }
       }
     }
   }
   const selected = methods.reduce((a, b) => (validation[b]!.score! > validation[a]!.score! ? b : a));
   bestView = views.find((v) => viewName(v) === validation[selected]!.view) ?? views[0]!;
-  const vectors = embedded.get(viewName(bestView))!;
-  const folds = o.calibrationFolds ?? 5;
   const params = validation[selected]!.params;
+  const useFeatures = selected === 'logreg' && params.features === 1;
+  const vectors = useFeatures ? augmented(viewName(bestView)) : embedded.get(viewName(bestView))!;
+  const folds = o.calibrationFolds ?? 5;
   const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
     if (selected === 'knn') {
       const fitted = knnFit(vectors, fit);
@@ -159,7 +183,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     const heads = fitHeads(vectors, all, l2);
     progress('fit logreg', 1, 1);
     const { buildLogRegOnnx } = await import('./logreg-onnx.js');
-    const bytes = buildLogRegOnnx(heads, embedder.dimension, { models: JSON.stringify(data.models), embedder: `${embedder.modelId}@${embedder.modelVersion}` });
+    const bytes = buildLogRegOnnx(heads, vectors[0]!.length, { models: JSON.stringify(data.models), embedder: `${embedder.modelId}@${embedder.modelVersion}` });
     writeFileSync(join(o.outDir, HEAD_FILE), bytes);
     files[HEAD_FILE] = sha256(bytes);
     logreg = { l2 };
@@ -186,6 +210,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     models: data.models,
     priors,
     ...(bestView.kind === 'tail' ? { textView: bestView } : {}),
+    ...(useFeatures ? { features: { version: FEATURES_V1, names: featureNames() } } : {}),
     ...(costSource === 'data' ? { costs: data.models.map((_, j) => Math.round(cost.reduce((a, r) => a + r[j]!, 0) / cost.length)) } : {}),
     knn,
     logreg,

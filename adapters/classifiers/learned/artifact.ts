@@ -54,6 +54,8 @@ export interface ArtifactManifest {
   priors: number[];
   /** What part of each prompt is embedded (absent: the whole prompt). */
   textView?: TextView;
+  /** Prompt features appended to the embedding for the logreg heads (learned/features.ts); absent: none. */
+  features?: { version: string; names: string[] };
   /** Each model's mean real cost per request in the training data (micro-dollars), when it had cost columns. */
   costs?: number[];
   knn?: KnnParams & { rows: number; namespace: string; vectorsSha256: string };

@@ -36,12 +36,13 @@ export class OnnxHeadPredictor implements QualityPredictor {
     } catch (err) {
       throw new ClassifierArtifactError(dir, `${HEAD_FILE} is not a loadable ONNX model (${(err as Error).message.split('\n')[0]})`);
     }
-    const p = new OnnxHeadPredictor(session, m.embedder.dimension);
+    const dim = m.embedder.dimension + (m.features?.names.length ?? 0);
+    const p = new OnnxHeadPredictor(session, dim);
     let probe: number[][];
     try {
-      probe = await p.predict([new Float32Array(m.embedder.dimension)]);
+      probe = await p.predict([new Float32Array(dim)]);
     } catch (err) {
-      throw new ClassifierArtifactError(dir, `${HEAD_FILE} does not accept ${m.embedder.dimension}-dim embeddings (${(err as Error).message.split('\n')[0]})`);
+      throw new ClassifierArtifactError(dir, `${HEAD_FILE} does not accept ${dim}-dim inputs (${(err as Error).message.split('\n')[0]})`);
     }
     if (probe[0]?.length !== m.models.length) throw new ClassifierArtifactError(dir, `${HEAD_FILE} outputs ${probe[0]?.length} models, manifest lists ${m.models.length}`);
     return p;
