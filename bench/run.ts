@@ -15,6 +15,7 @@ const MODULES: Record<string, { file: string; fn: string }> = {
   'semantic-cache': { file: './semantic-cache.js', fn: 'runSemanticCacheBench' },
   gateway: { file: './gateway.js', fn: 'runGatewayBench' },
   routing: { file: './routing.js', fn: 'runRoutingBench' },
+  postgres: { file: './postgres.js', fn: 'runPostgresBench' },
 };
 
 async function main(): Promise<void> {
