@@ -5,7 +5,7 @@ import { type DbOptions, logOrDb, withQueries } from './db-options.js';
 import type { DecisionRecord } from '../../index.js';
 import { TollgateError } from '../../index.js';
 import { type Discrepancy, type ReconcileReport, reconcile } from '../../offline/billing/index.js';
-import { parseVendorUsage, type VendorUsageRow } from '../../offline/billing/index.js';
+import { parseVendorUsageFile, type VendorUsageRow } from '../../offline/billing/index.js';
 import { loadPolicy } from '../../index.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -30,11 +30,11 @@ export function registerReconcile(program: Command, io: CliIo): void {
     .option('--log <file>', 'decision log (JSONL)')
     .option('--db <url>', 'read the PostgreSQL decision store instead of a JSONL log (postgres://…)')
     .option('--db-schema <name>', 'PostgreSQL schema of the decision store', 'tollgate')
-    .requiredOption('--usage <csv...>', 'vendor export CSV(s): OpenAI completions usage and/or costs')
+    .requiredOption('--usage <file...>', 'vendor exports: CSV, or saved API results as JSON (OpenAI Usage/Costs API; Anthropic usage and cost reports)')
     .option('--tolerance <fraction>', 'relative difference allowed per metric', '0.01')
     .option('--policy <file>', "policy: maps model ids to the vendor's names (upstreamModel)")
     .option('--format <fmt>', 'table or json', 'table')
-    .addHelpText('after', '\nExample:\n  $ tollgate reconcile --log decisions.jsonl --usage usage-2025-03.csv costs-2025-03.csv --policy policy.yaml --tolerance 0.01')
+    .addHelpText('after', '\nExample:\n  $ tollgate reconcile --log decisions.jsonl --usage usage-2025-03.csv costs-2025-03.csv --policy policy.yaml --tolerance 0.01\n  $ tollgate reconcile --log decisions.jsonl --usage anthropic-usage.json anthropic-cost.json --policy policy.yaml')
     .action(async (o: Options) => {
       const tolerance = Number(o.tolerance);
       if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1) throw new CliUsageError(`--tolerance must be a fraction in [0, 1), got "${o.tolerance}"`);
@@ -45,7 +45,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
         modelNames = Object.fromEntries(loaded.policy.models.map((m) => [m.id, m.upstreamModel ?? m.id]));
       }
       const vendor: VendorUsageRow[] = [];
-      for (const file of o.usage) vendor.push(...parseVendorUsage(readText(file), file));
+      for (const file of o.usage) vendor.push(...parseVendorUsageFile(readText(file), file));
       let report: ReconcileReport;
       if (logOrDb(o) === 'db') report = await withQueries(o, (q) => reconcileDecisionStore(q, vendor, { tolerance, modelNames }));
       else {

@@ -122,3 +122,98 @@ function dayOf(s: string, file: string, line: number): string {
 function invalid(file: string, line: number, reason: string): TollgateError {
   return new TollgateError('usage_export_invalid', `${file}:${line}: ${reason}`, { file, line, reason });
 }
+
+/**
+ * Vendor usage / cost API results saved as JSON (one page, an array of pages, or `{ "pages": [...] }`),
+ * normalised to the same rows as the CSV exports. Shapes (as the vendors document them):
+ * - OpenAI Usage API, completions (`GET /v1/organization/usage/completions`): buckets `{ start_time,
+ *   end_time, results: [{ object: 'organization.usage.completions.result', model, input_tokens (cached
+ *   included), output_tokens, input_cached_tokens, num_model_requests, … }] }` (group by `model`).
+ * - OpenAI Costs API (`GET /v1/organization/costs`): results `{ object: 'organization.costs.result',
+ *   amount: { value (USD), currency }, line_item, project_id }` (group by `line_item`: its model is the
+ *   part before the first comma).
+ * - Anthropic usage report (`GET /v1/organizations/usage_report/messages`): buckets `{ starting_at,
+ *   ending_at, results: [{ model, uncached_input_tokens, cache_read_input_tokens, cache_creation: {
+ *   ephemeral_5m_input_tokens, ephemeral_1h_input_tokens }, output_tokens, … }] }` (group by `model`).
+ *   Input tokens are uncached + cache read + cache creation (Tollgate's input count includes both).
+ * - Anthropic cost report (`GET /v1/organizations/cost_report`): results `{ amount, currency, model,
+ *   description, cost_type, token_type, … }` where `amount` is a decimal string in the currency's lowest
+ *   unit, cents: `"123.45"` is $1.2345 (group by `description` to get `model`).
+ */
+export function parseVendorUsageJson(text: string, file = '<export>'): VendorUsageRow[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw invalid(file, 1, `not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const pages: unknown[] = Array.isArray(doc) ? doc : isObj(doc) && Array.isArray(doc.pages) ? doc.pages : [doc];
+  const out: VendorUsageRow[] = [];
+  let n = 0;
+  for (const page of pages) {
+    if (!isObj(page) || !Array.isArray(page.data)) throw invalid(file, 1, 'expected a result page with a "data" array of time buckets');
+    for (const bucket of page.data) {
+      if (!isObj(bucket) || !Array.isArray(bucket.results)) throw invalid(file, 1, 'a bucket without a "results" array');
+      const start = bucket.start_time ?? bucket.starting_at;
+      if (start === undefined) throw invalid(file, 1, 'a bucket without start_time (OpenAI) or starting_at (Anthropic)');
+      const day = dayOf(String(start), file, 1);
+      for (const r of bucket.results) {
+        n++;
+        if (!isObj(r)) throw invalid(file, n, 'a result that is not an object');
+        out.push(resultRow(r, day, n, file));
+      }
+    }
+  }
+  return out;
+}
+
+/** A vendor export file: JSON API results when it starts with `{` or `[`, else CSV. */
+export function parseVendorUsageFile(text: string, file = '<export>'): VendorUsageRow[] {
+  const head = text.trimStart().replace(/^\uFEFF/, '')[0];
+  return head === '{' || head === '[' ? parseVendorUsageJson(text, file) : parseVendorUsage(text, file);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One result (n = its position in the file, reported as the "line" of JSON rows). */
+function resultRow(r: Obj, day: string, n: number, file: string): VendorUsageRow {
+  const num = (v: unknown, what: string): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    const x = typeof v === 'string' ? Number(v) : v;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw invalid(file, n, `${what} is not a non-negative number: ${JSON.stringify(v)}`);
+    return x;
+  };
+  const usd = (currency: unknown) => {
+    if (currency !== undefined && currency !== null && String(currency).toLowerCase() !== 'usd') throw invalid(file, n, `only USD amounts are supported, got "${String(currency)}"`);
+  };
+  // OpenAI Costs API: amount { value: USD, currency }.
+  if (isObj(r.amount)) {
+    usd(r.amount.currency);
+    const lineItem = typeof r.line_item === 'string' ? r.line_item : undefined;
+    if (!lineItem) throw invalid(file, n, 'a cost result without line_item: fetch the Costs API with group_by=line_item so costs have a model');
+    return { line: n, day, model: lineItem.split(',')[0]!.trim(), costMicros: Math.round(num(r.amount.value, 'amount.value')! * 1_000_000), lineItem };
+  }
+  // Anthropic cost report: amount is a decimal string in cents.
+  if (typeof r.amount === 'string' || typeof r.amount === 'number') {
+    usd(r.currency);
+    const model = typeof r.model === 'string' ? r.model : '';
+    if (!model) throw invalid(file, n, 'a cost result without model: fetch the cost report with group_by[]=description so costs have a model');
+    const cents = num(r.amount, 'amount')!;
+    return { line: n, day, model, costMicros: Math.round(cents * 10_000), lineItem: typeof r.description === 'string' ? r.description : undefined };
+  }
+  const model = typeof r.model === 'string' ? r.model : '';
+  if (!model) throw invalid(file, n, 'a usage result without model: fetch usage grouped by model');
+  // Anthropic usage report.
+  if ('uncached_input_tokens' in r || 'cache_read_input_tokens' in r) {
+    const creation = isObj(r.cache_creation) ? (num(r.cache_creation.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens') ?? 0) + (num(r.cache_creation.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens') ?? 0) : 0;
+    const read = num(r.cache_read_input_tokens, 'cache_read_input_tokens') ?? 0;
+    return { line: n, day, model, inputTokens: (num(r.uncached_input_tokens, 'uncached_input_tokens') ?? 0) + read + creation, outputTokens: num(r.output_tokens, 'output_tokens'), cachedTokens: read };
+  }
+  // OpenAI Usage API, completions.
+  return {
+    line: n, day, model,
+    inputTokens: num(r.input_tokens, 'input_tokens'), outputTokens: num(r.output_tokens, 'output_tokens'),
+    cachedTokens: num(r.input_cached_tokens, 'input_cached_tokens'), requests: num(r.num_model_requests, 'num_model_requests'),
+  };
+}
