@@ -44,7 +44,7 @@ export { MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './ad
 export type { IdempotencyStore, ClaimOutcome } from './engine/seams/idempotency-store.js';
 export { IdempotencyConflictError, requestFingerprint, DEFAULT_IDEMPOTENCY_RETENTION_MS } from './engine/idempotency.js';
 export { StoreUnavailableError } from './engine/store-errors.js';
-export { type PendingSpend, type StoreOutagePolicy } from './engine/engine-budgets.js';
+export { engineReserveRequest, type PendingSpend, type StoreOutagePolicy } from './engine/engine-budgets.js';
 export { ClientCancelledError } from './engine/stream-drain.js';
 export { chooseLimitAction, formatLimitAction, LimitActionRefusedError, type LimitAction } from './engine/limit-actions.js';
 export { LogAlertSink } from './adapters/sinks/log-alert-sink.js';

@@ -40,6 +40,15 @@ export interface PendingSpend {
 }
 
 /**
+ * The reservation the engine asks the store for: the request's, under the engine's own id
+ * `<requestId>/<uuid>` (shared with the simulator's fast replay, which reserves on the memory store's
+ * synchronous twin).
+ */
+export function engineReserveRequest(req: ReserveRequest): ReserveRequest {
+  return { ...req, requestId: `${req.requestId}/${randomUUID()}` };
+}
+
+/**
  * The engine's view of the BudgetStore (wraps the bound one; built by the Tollgate constructor):
  * - **Reservation ids are the engine's**: every reserve gets `<requestId>/<uuid>`, so a client that
  *   reuses a request id (x-request-id) can never be handed an earlier reservation or settle into one.
@@ -63,7 +72,7 @@ export class EngineBudgets implements BudgetStore {
   }
 
   async reserve(req: ReserveRequest): Promise<EngineReservation> {
-    const request = { ...req, requestId: `${req.requestId}/${randomUUID()}` };
+    const request = engineReserveRequest(req);
     if (this.queue.length) await this.flush();
     try {
       return { ...(await this.inner.reserve(request)), request };

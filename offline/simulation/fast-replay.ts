@@ -7,6 +7,7 @@ import {
   compilePolicy,
   type Decision,
   type DecisionRecord,
+  engineReserveRequest,
   type Encoding,
   limitActionStep,
   type LoadedPolicy,
@@ -185,17 +186,21 @@ export class FastReplay {
 
 
 /**
- * The budget store's synchronous twins. A tenant without budgets reserves through
+ * The engine's budgets (engine/engine-budgets.ts) on the memory store's synchronous twins: its own
+ * reservation ids, and nothing else of it acts (a memory store is never unavailable, so no spend is
+ * queued and no fail-open applies). A tenant without budgets reserves through
  * `reserveUnbudgetedSync`, which keeps no per-request memory (for such a tenant the result is the
- * same, and so is the store's behaviour for every other tenant; see its doc); its reservations are
- * then neither settled nor refunded (there is nothing to release): a settle only checks the amounts.
+ * same whatever the id, and so is the store's behaviour for every other tenant; see its doc); its
+ * reservations are then neither settled nor refunded (there is nothing to release): a settle only
+ * checks the amounts.
  */
 class SyncBudgets {
   private readonly hasBudgets = new Map<string, boolean>();
   constructor(private readonly store: MemoryBudgetStore) {}
 
+  /** Reserves under the engine's own reservation id ({@link engineReserveRequest}), as `complete()` does. */
   reserve(req: ReserveRequest): Reservation {
-    return this.budgeted(req.tenant) ? this.store.reserveSync(req) : this.store.reserveUnbudgetedSync(req);
+    return this.budgeted(req.tenant) ? this.store.reserveSync(engineReserveRequest(req)) : this.store.reserveUnbudgetedSync(req);
   }
 
   settle(reservation: Reservation, actual: { micros: number; tokens: number }): void {

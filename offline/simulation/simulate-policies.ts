@@ -96,6 +96,9 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
       budgetStore: new MemoryBudgetStore(policy.policy.tenants, { clock, doneTtlMs: DONE_TTL_MS }),
       clock,
       sleep: noWait, // trace time: a throttle's delay is not slept for real
+      // A trace row is a request, not a client's retry: no replay of earlier answers by id, and no
+      // memory of every answer (the fast replay keeps none either; budgets still dedupe reservation ids).
+      idempotencyStore: false,
       seed: options.seed ?? 1,
       observers: [
         (record) => {

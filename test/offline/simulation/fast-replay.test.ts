@@ -5,7 +5,7 @@ import { loadPolicy, resolvePolicy, type LoadedPolicy } from '../../../policies/
 import { simulatePolicies, type SimulationReport } from '../../../offline/simulation/index.js';
 import { fastReplayBlocker } from '../../../offline/simulation/fast-replay.js';
 import type { DecisionRecord } from '../../../engine/decision-record.js';
-import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace } from './fixtures.js';
+import { ALL_VENDOR, COST_AWARE, tempDir, writeGeneratedTrace, writeLines } from './fixtures.js';
 
 /**
  * The fast replay must settle exactly the records the full engine settles: same decision-log lines
@@ -92,6 +92,19 @@ describe('fast replay', () => {
     const fast = await simulatePolicies({ policies, trace: withText, engine: 'fast' });
     expect(fast).toEqual(await fullEngine(policies, withText));
     expect(Object.keys(fast.policies[0]!.byModel).length).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('agrees on a trace that repeats request ids (rows are requests, not client retries)', async () => {
+    const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean).slice(0, 600);
+    const repeated = writeLines(dir, 'repeated-ids.jsonl', lines.map((l, i) => l.replace(/"id":"[^"]*"/, `"id":"dup-${i % 150}"`)));
+    const fast = await simulatePolicies({ policies, trace: repeated, outDir: join(dir, 'dup-fast'), engine: 'fast' });
+    expect(fast).toEqual(await fullEngine(policies, repeated, join(dir, 'dup-full')));
+    for (const p of policies) {
+      const log = `${p.policy.name}.decisions.jsonl`;
+      const a = readLog(join(dir, 'dup-fast', log));
+      expect(a.records.length).toBe(600);
+      expect(a.text).toBe(readLog(join(dir, 'dup-full', log)).text);
+    }
   }, 120_000);
 
   it('runs the engine’s loop detection on repeated prompts (warn, throttle, refuse) to the same records', async () => {
