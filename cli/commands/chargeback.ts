@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { GenaiPricesCatalog } from '../../index.js';
-import { type ChargebackReport, type ChargebackRow, ChargebackBuilder } from '../../offline/billing/index.js';
+import { type ChargebackReport, type ChargebackRow, ChargebackBuilder, FocusBuilder, focusCsv } from '../../offline/billing/index.js';
 import { compilePolicy } from '../../index.js';
 import { chargebackDecisionStore, readDecisionLog } from '../../offline/reporting/index.js';
 import { type DbOptions, logOrDb, withQueries } from './db-options.js';
@@ -25,17 +26,24 @@ export function registerChargeback(program: Command, io: CliIo): void {
     .option('--db <url>', 'read the PostgreSQL decision store instead of a JSONL log (postgres://…)')
     .option('--db-schema <name>', 'PostgreSQL schema of the decision store', 'tollgate')
     .requiredOption('--month <YYYY-MM>', 'calendar month (UTC)')
-    .option('--format <fmt>', 'table, csv or json', 'table')
+    .option('--format <fmt>', 'table, csv, json, or focus (FinOps FOCUS 1.2 CSV: one charge row per day, tenant, model and tag set)', 'table')
     .option('--policy <file>', 'policy for cost centres (tenants.<t>.costCenter) and GPU-hours per model')
-    .addHelpText('after', '\nExample:\n  $ tollgate chargeback --log decisions.jsonl --month 2025-03 --policy policies/examples/cost-aware.ts --format csv > chargeback-2025-03.csv')
+    .addHelpText('after', '\nExample:\n  $ tollgate chargeback --log decisions.jsonl --month 2025-03 --policy ' + bundled('policies/examples/cost-aware.ts') + ' --format csv > chargeback-2025-03.csv\n  $ tollgate chargeback --log decisions.jsonl --month 2025-03 --policy ' + bundled('policies/examples/cost-aware.ts') + ' --format focus > focus-2025-03.csv')
     .action(async (o: Options) => {
-      if (!['table', 'csv', 'json'].includes(o.format)) throw new CliUsageError(`--format must be table, csv or json, got "${o.format}"`);
+      if (!['table', 'csv', 'json', 'focus'].includes(o.format)) throw new CliUsageError(`--format must be table, csv, json or focus, got "${o.format}"`);
+      if (o.format === 'focus' && logOrDb(o) === 'db') throw new CliUsageError('--format focus reads a decision log (--log); the PostgreSQL store keeps rollups without per-day tags');
       let costCenters: Record<string, string | undefined> | undefined;
       let gpuHoursPerM: Record<string, number> | undefined;
       if (o.policy) {
         const loaded = await withPolicyErrors(() => loadPolicy(o.policy!));
         costCenters = Object.fromEntries(Object.entries(loaded.policy.tenants).map(([t, s]) => [t, s.costCenter]));
         gpuHoursPerM = Object.fromEntries(compilePolicy(loaded, new GenaiPricesCatalog()).models.map((m) => [m.id, m.basis.gpuHoursPerM]));
+      }
+      if (o.format === 'focus') {
+        const focus = new FocusBuilder({ month: o.month, costCenters, gpuHoursPerM });
+        for await (const r of readDecisionLog(o.log!, { onIssue: (i) => io.err(`warning: ${o.log}:${i.line}: skipped ${i.torn ? 'torn last line' : 'invalid line'} (${i.reason})\n`) })) focus.add(r);
+        io.out(focusCsv(focus.rows()));
+        return;
       }
       let report: ChargebackReport;
       if (logOrDb(o) === 'db') report = await withQueries(o, (q) => chargebackDecisionStore(q, { month: o.month, costCenters, gpuHoursPerM }));

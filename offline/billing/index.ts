@@ -2,3 +2,4 @@
 export { ChargebackBuilder, type ChargebackReport, type ChargebackRow } from './chargeback.js';
 export { reconcile, type Discrepancy, type ReconcileReport } from './reconcile.js';
 export { parseVendorUsage, parseVendorUsageFile, parseVendorUsageJson, type VendorUsageRow } from './vendor-usage.js';
+export { FocusBuilder, focusRows, focusCsv, FOCUS_COLUMNS, FOCUS_COLUMN_TYPES, FOCUS_VERSION, type FocusRow, type FocusColumn, type FocusOptions } from './focus.js';
