@@ -25,7 +25,19 @@ export interface IdempotencySettings {
 }
 
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
-export const DEFAULT_IDEMPOTENCY_LEASE_MS = 15 * 60_000;
+/** Upper bound of a claim's lease. */
+export const MAX_IDEMPOTENCY_LEASE_MS = 15 * 60_000;
+
+/**
+ * How long a running request holds its id: the longest it can run under the policy (every model of the
+ * policy tried `maxAttempts` times, each up to `timeoutMs`, with the longest backoff between tries) plus
+ * 10 s, at most 15 minutes. A holder that crashed therefore blocks a retry of its id for at most that
+ * long; a duplicate waiting on a live holder gets its answer as soon as it completes.
+ */
+export function idempotencyLeaseMs(retry: { maxAttempts: number; timeoutMs: number; maxDelayMs: number }, models: number): number {
+  const tries = retry.maxAttempts * Math.max(1, models);
+  return Math.min(MAX_IDEMPOTENCY_LEASE_MS, tries * (retry.timeoutMs + retry.maxDelayMs) + 10_000);
+}
 
 /** The same idempotency key was sent with a different request body. HTTP 409 at the gateway. */
 export class IdempotencyConflictError extends TollgateError {

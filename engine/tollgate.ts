@@ -9,7 +9,7 @@ import { feedbackRecord } from './feedback.js';
 import { GuardBook, type GuardSnapshot } from './guard-state.js';
 import { realSleep } from './invoke.js';
 import { EngineBudgets, outageAwareLimiter, type PendingSpend } from './engine-budgets.js';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS, DEFAULT_IDEMPOTENCY_RETENTION_MS, idempotencyKeyOf, type IdempotencySettings, requestFingerprint, runIdempotent } from './idempotency.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS, idempotencyKeyOf, idempotencyLeaseMs, type IdempotencySettings, requestFingerprint, runIdempotent } from './idempotency.js';
 import { CostLedger } from './ledger.js';
 import { LoopDetector } from './loop-detector.js';
 import { countedRequestFacts } from './request-facts.js';
@@ -97,7 +97,7 @@ export class Tollgate {
     const idem = container.get<IdempotencyStore>(TOKENS.IdempotencyStore, { optional: true });
     if (idem) {
       const retentionMs = container.get<number>(TOKENS.IdempotencyRetentionMs, { optional: true }) ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
-      this.idempotency = { store: idem, retentionMs, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, sleep: realSleep };
+      this.idempotency = { store: idem, retentionMs, leaseMs: idempotencyLeaseMs(policy.policy.retry, policy.models.length), sleep: realSleep };
     }
     this.deps = {
       policy,

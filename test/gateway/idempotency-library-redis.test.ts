@@ -61,4 +61,21 @@ describe('library on Redis: a reused request id is one request across replicas (
     expect(adapter.calls).toBe(1);
     await Promise.all(engines.map((e) => e.close()));
   });
+
+  it('an id held by a process that died (its claim left in Redis) runs once the claim\'s lease is over', async () => {
+    const tenants = { acme: { budgets: [], actions: [] } };
+    const adapter = countingAdapter();
+    const idem = new RedisIdempotencyStore({ redis, keyPrefix: `${prefix}crash:` });
+    const tg = createTollgate({ policy: simPolicy({ tenants }), idempotencyStore: idem, adapters: { simulated: adapter } });
+    const request = { id: 'held-by-the-dead', tenant: 'acme', messages: [{ role: 'user' as const, content: 'anyone there?' }], maxOutputTokens: 20 };
+    const { requestFingerprint, storeKey } = await import('../../engine/idempotency.js');
+    const { validateRequest } = await import('../../engine/request.js');
+    // What a crashed replica leaves behind: a pending claim with a short remaining lease.
+    expect(await idem.claim(storeKey('acme', request.id), requestFingerprint(validateRequest(request)), 300)).toEqual({ kind: 'claimed' });
+    const r = await tg.complete(request);
+    expect(r.replayed).toBeUndefined();
+    expect(adapter.calls).toBe(1);
+    expect((await tg.complete(request)).replayed).toBe(true);
+    await tg.close();
+  });
 });
