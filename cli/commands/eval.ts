@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { compilePolicy, GenaiPricesCatalog, loadPolicy, loadPolicyClassifier, type RequestClassifier, RulesClassifier } from '../../index.js';
 import { BUDGETS, curveSvg, type CurveSummary, evaluateFrontier, type FrontierEvaluation, type Interval, parseCostColumns, parseScale, readLabeledFiles, type RouterSummary, separatingRule } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -78,7 +79,7 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'where to write eval.json and frontier.svg', 'tollgate-eval')
-    .addHelpText('after', '\nExample:\n  $ tollgate eval --data ../shared/data/routing/mmlu_eval.csv --policy policies/examples/mmlu-learned.yaml --compare rules')
+    .addHelpText('after', '\nExample:\n  $ tollgate eval --data labeled-eval.csv --policy ' + bundled('policies/examples/mmlu-learned.yaml') + ' --compare rules')
     .action(async (o: { data: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
       if (!!o.weak !== !!o.strong) throw new CliUsageError('give both --weak and --strong (or neither)');
       const bootstrap = Number(o.bootstrap);

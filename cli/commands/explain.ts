@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { createTollgate } from '../../index.js';
 import { SimulatedAdapter } from '../../index.js';
 import type { DryRun } from '../../index.js';
@@ -32,7 +33,7 @@ export function registerExplain(program: Command, io: CliIo): void {
     .option('--json', 'print the dry run (or the logged record) as one JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  $ echo \'{"tenant":"acme","messages":[{"role":"user","content":"Summarize this report"}]}\' > req.json\n  $ tollgate explain --policy policies/examples/cost-aware.ts req.json\n  $ tollgate explain --id REQUEST_ID --db postgres://tollgate@db:5432/tollgate',
+      '\nExample:\n  $ echo \'{"tenant":"acme","messages":[{"role":"user","content":"Summarize this report"}]}\' > req.json\n  $ tollgate explain --policy ' + bundled('policies/examples/cost-aware.ts') + ' req.json\n  $ tollgate explain --id REQUEST_ID --db postgres://tollgate@db:5432/tollgate',
     )
     .action(async (file: string | undefined, opts: { policy?: string; json?: boolean; id?: string; log?: string } & DbOptions) => {
       if (opts.id !== undefined) {

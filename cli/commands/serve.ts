@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { untilSignal } from '../until-signal.js';
 import { createTollgate } from '../../index.js';
 import { TollgateMetrics } from '../../adapters/observers/index.js';
@@ -46,7 +47,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--cache-ttl <seconds>', 'exact response cache on Redis with single flight across replicas (needs --redis; 0: off)', '0')
     .option('--db <url>', 'decision log in PostgreSQL instead of JSONL (postgres://…; migrated on start; answer after commit)')
     .option('--db-schema <name>', 'PostgreSQL schema of the decision store', DEFAULT_DB_SCHEMA)
-    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy policies/examples/cost-aware.ts --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key\n  # a replica of a fleet (docs/deploy.md):\n  $ tollgate serve --policy policy.yaml --keys keys.json --redis redis://redis:6379 --db postgres://tollgate@db:5432/tollgate')
+    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy ' + bundled('policies/examples/cost-aware.ts') + ' --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key\n  # a replica of a fleet (docs/deploy.md):\n  $ tollgate serve --policy policy.yaml --keys keys.json --redis redis://redis:6379 --db postgres://tollgate@db:5432/tollgate')
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer 0-65535, got "${opts.port}"`);

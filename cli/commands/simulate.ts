@@ -1,9 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { fileSafe, simulatePolicies, type SimulationProgress, type SimulationReport } from '../../offline/simulation/index.js';
 import { withPolicyErrors } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { defaultTrace, examplePolicies } from '../../index.js';
+import { detectTraceFormat, TRACE_TASKS, type TraceFormat, type TraceTask } from '../../offline/trace/index.js';
 import { formatSimulationTable, formatTraceLine } from './simulate-table.js';
 
 interface SimulateCliOptions {
@@ -13,6 +15,30 @@ interface SimulateCliOptions {
   out?: string;
   seed: string;
   onError: string;
+  tenant?: string;
+  task?: string;
+}
+
+const FORMAT_NAMES: Record<TraceFormat, string> = { jsonl: 'Tollgate JSONL', burstgpt: 'BurstGPT CSV', azure: 'Azure LLM inference CSV' };
+
+/**
+ * What a CSV trace's requests are taken to be: tenant and task from the flags, never from the file name
+ * (the same Azure trace once cost $49.98 or $4.17 depending on what it was called). Printed on stderr.
+ */
+async function csvTraceOptions(trace: string, opts: SimulateCliOptions, io: CliIo): Promise<{ tenant?: string; task?: TraceTask; fromFileName: false }> {
+  if (opts.task !== undefined && !(TRACE_TASKS as readonly string[]).includes(opts.task)) {
+    throw new CliUsageError(`--task must be one of ${TRACE_TASKS.join(', ')}, got "${opts.task}"`);
+  }
+  const format = await detectTraceFormat(trace);
+  if (format === 'jsonl') {
+    if (opts.tenant !== undefined || opts.task !== undefined) throw new CliUsageError('--tenant and --task apply to CSV traces; a JSONL trace names tenant and task per request');
+    return { fromFileName: false };
+  }
+  const tenant = opts.tenant ?? (format === 'azure' ? 'azure' : undefined);
+  const who = opts.tenant !== undefined ? `tenant "${tenant}" (--tenant)` : tenant ? `tenant "${tenant}" (default; set --tenant)` : 'tenant from each row\'s Log Type (burstgpt-<type>; set --tenant)';
+  const what = opts.task !== undefined ? `task ${opts.task} (--task)` : 'no task hint (the classifier infers it; set --task)';
+  io.err(`trace ${trace}: ${FORMAT_NAMES[format]}; ${who}, ${what}\n`);
+  return { ...(tenant ? { tenant } : {}), ...(opts.task ? { task: opts.task as TraceTask } : {}), fromFileName: false };
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -33,9 +59,11 @@ export function registerSimulate(program: Command, io: CliIo): void {
     .option('--out <dir>', 'also write each policy\'s decision log to <dir>/<policy>.decisions.jsonl')
     .option('--seed <n>', 'seed of the simulated models', '1')
     .option('--on-error <mode>', 'malformed trace rows: fatal (stop at the first) or skip (report and go on)', 'fatal')
+    .option('--tenant <name>', 'CSV traces: the tenant of every request (default: azure for an Azure trace, the Log Type for BurstGPT)')
+    .option('--task <task>', `CSV traces: the task hint of every request (${TRACE_TASKS.join(', ')}; default none)`)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ tollgate simulate\n  $ tollgate simulate --policy policies/examples/all-vendor.yaml --policy policies/examples/cost-aware.ts \\\n      --trace my-trace.jsonl --out sim-logs --json > report.json',
+      '\nExamples:\n  $ tollgate simulate\n  $ tollgate simulate --policy ' + bundled('policies/examples/all-vendor.yaml') + ' --policy ' + bundled('policies/examples/cost-aware.ts') + ' \\\n      --trace ' + bundled('examples/traces/default.jsonl') + ' --out sim-logs --json > report.json\n  $ tollgate simulate --trace AzureLLMInferenceTrace_code.csv --tenant acme --task code',
     )
     .action(async (opts: SimulateCliOptions) => {
       const seed = Number(opts.seed);
@@ -43,12 +71,13 @@ export function registerSimulate(program: Command, io: CliIo): void {
       if (opts.onError !== 'skip' && opts.onError !== 'fatal') throw new CliUsageError(`--on-error must be skip or fatal, got "${opts.onError}"`);
       const policies = opts.policy ?? examplePolicies();
       const trace = opts.trace ?? defaultTrace();
+      const csv = await csvTraceOptions(trace, opts, io);
       const bar = io.isTty ? progressBar(policies.length) : undefined;
       const started = performance.now();
       let report: SimulationReport;
       try {
         report = await withPolicyErrors(() =>
-          simulatePolicies({ policies, trace, seed, outDir: opts.out, traceOptions: { onError: opts.onError as 'skip' | 'fatal' }, onProgress: bar?.update }),
+          simulatePolicies({ policies, trace, seed, outDir: opts.out, traceOptions: { onError: opts.onError as 'skip' | 'fatal', ...csv }, onProgress: bar?.update }),
         );
       } finally {
         bar?.stop();

@@ -20,7 +20,7 @@ export function registerTrain(program: Command, io: CliIo): void {
     .option('--cost-column <model=column>', 'per-prompt cost column (US dollars) of a model; repeatable (default: <model>|total_cost and similar names)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-costs', "ignore the data's cost columns")
     .option('--log <file>', 'decision log to learn per-task output lengths from')
-    .addHelpText('after', '\nExample:\n  $ tollgate train --data ../shared/data/routing/mmlu_train.csv --out models/mmlu-router --method both')
+    .addHelpText('after', '\nExample:\n  $ tollgate train --data labeled.csv --out models/mmlu-router --method both')
     .action(async (o: { data: string; out: string; method: string; seed: string; models?: string; log?: string; scale?: string; costColumn: string[]; costs: boolean }) => {
       if (!['knn', 'logreg', 'both'].includes(o.method)) throw new CliUsageError(`--method must be knn, logreg or both (got "${o.method}")`);
       const seed = Number(o.seed);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { parseDocument, stringify } from 'yaml';
 import { GenaiPricesCatalog } from '../../index.js';
 import { buildReplayItems, replaysOutOfFold } from '../../offline/learning/index.js';
@@ -59,7 +60,7 @@ export function registerTune(program: Command, io: CliIo): void {
     .option('--strong <model>', 'strong model id')
     .option('--weak <model>', 'weak model id')
     .option('--out <file>', 'where to write the tuned policy (default: <name>.tuned.<ext> beside the input)')
-    .addHelpText('after', '\nExample:\n  $ tollgate tune --policy policies/examples/mmlu-learned.yaml --data ../shared/data/routing/mmlu_train.csv --target strong-share=0.3')
+    .addHelpText('after', '\nExample:\n  $ tollgate tune --policy ' + bundled('policies/examples/mmlu-learned.yaml') + ' --data labeled.csv --target strong-share=0.3')
     .action(async (o: { policy: string; log?: string; data?: string; scale?: string; target: string; strong?: string; weak?: string; out?: string }) => {
       if (!!o.log === !!o.data) throw new CliUsageError('give exactly one of --log FILE or --data FILE');
       const target = parseTarget(o.target);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { bundled } from '../bundled.js';
 import { GenaiPricesCatalog, MissingPriceError, PolicyError, compilePolicy, isCodePolicy, modelSchema, policyIssues, readPolicyFile, resolvePolicy } from '../../index.js';
 import type { FieldIssue, PriceCatalog } from '../../index.js';
 import { CliUsageError, type CliIo } from '../io.js';
@@ -32,7 +33,7 @@ export function registerValidate(program: Command, io: CliIo): void {
     .command('validate')
     .description('Check policy files (schema, references, fallback cycles, prices) and print their versions; every issue of every file in one run.')
     .argument('<policy...>', 'policy files (.yaml, .json or .ts)')
-    .addHelpText('after', '\nExample (the bundled examples: `npx tollgate validate node_modules/tollgate/policies/examples/*` in a project):\n  $ tollgate validate policies/examples/cost-aware.ts policies/examples/all-vendor.yaml')
+    .addHelpText('after', '\nExample (the bundled example policies):\n  $ tollgate validate ' + bundled('policies/examples/cost-aware.ts') + ' ' + bundled('policies/examples/all-vendor.yaml') + '')
     .action(async (files: string[]) => {
       const catalog = new GenaiPricesCatalog();
       let failed = 0;

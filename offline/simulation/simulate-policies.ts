@@ -64,7 +64,7 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
   options.signal?.throwIfAborted();
   const source: AsyncIterable<TraceRequest> & Partial<Pick<TraceSource, 'batches'>> =
     typeof options.trace === 'string'
-      ? await openTrace(options.trace, { onError: options.traceOptions?.onError ?? 'fatal', onIssue: options.traceOptions?.onIssue, worker: options.traceWorker ?? 'auto' })
+      ? await openTrace(options.trace, { ...options.traceOptions, onError: options.traceOptions?.onError ?? 'fatal', worker: options.traceWorker ?? 'auto' })
       : options.trace;
   const file = typeof options.trace === 'string' ? options.trace : undefined;
   const total = file && options.onProgress ? await estimateTraceRows(file) : undefined;

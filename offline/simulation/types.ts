@@ -1,5 +1,5 @@
 import type { DecisionRecord } from '../../index.js';
-import type { TraceRequest, TraceRowError } from '../trace/index.js';
+import type { OpenTraceOptions, TraceRequest, TraceRowError } from '../trace/index.js';
 import type { LoadedPolicy } from '../../index.js';
 
 /** Progress of one policy's run, reported every few thousand rows and once at the end. */
@@ -37,7 +37,8 @@ export interface SimulateOptions {
   onProgress?: (p: SimulationProgress) => void;
   signal?: AbortSignal;
   outDir?: string;
-  traceOptions?: { onError?: 'skip' | 'fatal'; onIssue?: (error: TraceRowError) => void };
+  /** How the trace is read; `tenant`/`task` set every request's tenant and task hint for a CSV trace (see openTrace). */
+  traceOptions?: { onError?: 'skip' | 'fatal'; onIssue?: (error: TraceRowError) => void } & Pick<OpenTraceOptions, 'tenant' | 'task' | 'fromFileName'>;
   timelineBucketMs?: number;
   engine?: 'auto' | 'fast' | 'full';
   /**

@@ -13,6 +13,11 @@ export interface AzureImportOptions extends TraceReadOptions {
   tenant?: string;
   /** Task hint for every request. Default: `code` for the code trace, none otherwise. */
   task?: TraceTask;
+  /**
+   * Infer the trace kind (code/conv: tenant, task, tags) from the file name. Default true; `tollgate
+   * simulate` passes false and takes tenant and task from its flags, so a renamed file costs the same.
+   */
+  fromFileName?: boolean;
 }
 
 /** Which of the two published Azure traces a file is, judged by its name. */
@@ -45,7 +50,7 @@ function toRequest(cells: Record<AzureColumn, string>, line: number, tenant: str
  * `TraceFormatError` (header lacks a column) and `TraceEmptyError` (no request; unless `allowEmpty`).
  */
 export async function* importAzureTrace(file: string, options: AzureImportOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
-  const kind = azureKind(file);
+  const kind = options.fromFileName === false ? undefined : azureKind(file);
   const tenant = options.tenant ?? (kind ? `azure-${kind}` : 'azure');
   const task = options.task ?? (kind === 'code' ? 'code' : undefined);
   const tags = ['source:azure', ...(kind ? [`azure:${kind}`] : [])];

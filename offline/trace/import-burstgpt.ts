@@ -1,6 +1,6 @@
 import { importCsvRows, parseTokenCell } from './csv-rows.js';
 import type { TraceReadOptions, TraceReadStats } from './read-options.js';
-import type { TraceRequest } from './schema.js';
+import type { TraceRequest, TraceTask } from './schema.js';
 import { resolveStartOption } from './timestamps.js';
 
 /** The BurstGPT CSV columns, as its README names them. */
@@ -15,6 +15,8 @@ export interface BurstGptImportOptions extends TraceReadOptions {
   start?: number | string;
   /** Tenant for every request. Default: from the Log Type, e.g. `burstgpt-conversation`, `burstgpt-api`. */
   tenant?: string;
+  /** Task hint for every request. Default none (BurstGPT does not say what a request was for). */
+  task?: TraceTask;
 }
 
 /** Lower-case slug of a free-text cell: `Conversation log` → `conversation`, `GPT-4` → `gpt-4`. */
@@ -23,7 +25,7 @@ function slug(text: string): string {
 }
 
 /** Maps one BurstGPT row to a request, or returns why it is malformed. */
-function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs: number, tenant: string | undefined): TraceRequest | string {
+function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs: number, tenant: string | undefined, task?: TraceTask): TraceRequest | string {
   const seconds = Number(cells.Timestamp);
   if (cells.Timestamp === '' || !Number.isFinite(seconds) || seconds < 0) {
     return `Timestamp "${cells.Timestamp}" is not a non-negative number of seconds from the trace start`;
@@ -36,7 +38,7 @@ function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs:
   if (typeof total === 'string') return total;
   if (total !== prompt + output) return `Total tokens ${total} ≠ Request tokens + Response tokens (${prompt + output})`;
   const logType = slug(cells['Log Type']);
-  return {
+  const request: TraceRequest = {
     id: `burstgpt:${line}`,
     timestamp: startMs + Math.round(seconds * 1000),
     tenant: tenant ?? `burstgpt-${logType}`,
@@ -44,6 +46,8 @@ function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs:
     outputTokens: output,
     tags: ['source:burstgpt', `model:${slug(cells.Model)}`, `log:${logType}`],
   };
+  if (task !== undefined) request.task = task;
+  return request;
 }
 
 /**
@@ -56,5 +60,5 @@ function toRequest(cells: Record<BurstGptColumn, string>, line: number, startMs:
  */
 export async function* importBurstGpt(file: string, options: BurstGptImportOptions = {}): AsyncGenerator<TraceRequest, TraceReadStats> {
   const startMs = resolveStartOption(options.start, BURSTGPT_DEFAULT_START);
-  return yield* importCsvRows(file, BURSTGPT_COLUMNS, options, (cells, line) => toRequest(cells, line, startMs, options.tenant));
+  return yield* importCsvRows(file, BURSTGPT_COLUMNS, options, (cells, line) => toRequest(cells, line, startMs, options.tenant, options.task));
 }
