@@ -4,6 +4,7 @@ import type { BudgetStore } from '../../engine/seams/budget-store.js';
 import type { BudgetUsage } from '../../engine/budget-plan.js';
 import { BudgetExceededError, ValidationError } from '../../engine/errors.js';
 import { BudgetLimitExceededError } from '../../engine/budget-exceeded.js';
+import { itSpeaksV1 } from './specification.js';
 
 export interface ContractStore extends BudgetStore {
   usage(tenant: string): Promise<BudgetUsage[]>;
@@ -36,9 +37,15 @@ async function refusal(p: Promise<unknown>): Promise<BudgetLimitExceededError> {
   return err as BudgetLimitExceededError;
 }
 
-/** The behaviour every BudgetStore must show; run against each implementation. */
+/**
+ * The behaviour every BudgetStore must show (engine/seams/budget-store.ts); run it against each
+ * implementation from a vitest file: `budgetStoreContract('MyStore', async (tenants, clock) => new MyStore(...))`.
+ * `make` gets the policy's tenants and a {@link ManualClock} the store must read time from.
+ */
 export function budgetStoreContract(name: string, make: Make): void {
   describe(`${name}: BudgetStore contract`, () => {
+    itSpeaksV1(() => make({}, new ManualClock(Date.UTC(2030, 0, 1))));
+
     it('admits exactly up to the money budget, then refuses with the typed error and the remaining amount', async () => {
       const clock = new ManualClock(Date.UTC(2030, 0, 15, 12));
       const s = await make({ acme: tenant([{ window: 'month', usd: 1 }]) }, clock);

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../engine/seams/rate-limiter.js';
 import type { RateLimitPolicy } from '../../engine/rate-limit-plan.js';
-import { ManualClock } from './budget-store-contract.js';
+import { ManualClock } from './budget-store.js';
+import { itSpeaksV1 } from './specification.js';
 
 type Make = (policy: RateLimitPolicy, clock: ManualClock) => Promise<RateLimiter>;
 
-/** The behaviour every RateLimiter must show; run against each implementation. */
+/**
+ * The behaviour every RateLimiter must show (engine/seams/rate-limiter.ts); run it against each
+ * implementation from a vitest file. `make` gets the limits and a {@link ManualClock} to read time from.
+ */
 export function rateLimiterContract(name: string, make: Make): void {
   describe(`${name}: RateLimiter contract`, () => {
     const t0 = Date.UTC(2030, 0, 1);
+    itSpeaksV1(() => make({ tenants: {}, modelLimits: {} }, new ManualClock(t0)));
 
     it('allows a full minute of requests as a burst, then says when the next fits', async () => {
       const clock = new ManualClock(t0);
