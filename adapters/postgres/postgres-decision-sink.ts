@@ -4,6 +4,7 @@ import { feedbackRecordSchema, type FeedbackRecord } from '../../engine/feedback
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
 import { COLUMNS, jsonSelect } from './decision-rows.js';
 import { InvalidDecisionRecordError } from './errors.js';
+import { isPlainValidRecord } from './record-check.js';
 import { migrate } from './migrations.js';
 import { ensurePartitions } from './partitions.js';
 import { ident, isTransient, openPool, type PgClient, type PgPool } from './pg-loader.js';
@@ -87,7 +88,8 @@ export class PostgresDecisionSink implements DecisionSink {
       if (!f.success) return Promise.reject(new InvalidDecisionRecordError(issues(f.error), (record as { requestId?: string }).requestId));
       item = { feedback: f.data };
     } else {
-      const r = decisionRecordSchema.safeParse(record);
+      // The common case (a record as the engine builds it) is checked without zod's copy; zod decides the rest.
+      const r = isPlainValidRecord(record) ? { success: true as const, data: record } : decisionRecordSchema.safeParse(record);
       if (!r.success) return Promise.reject(new InvalidDecisionRecordError(issues(r.error), (record as { requestId?: string })?.requestId));
       if (!ISO_TIME.test(r.data.time) || Number.isNaN(Date.parse(r.data.time))) return Promise.reject(new InvalidDecisionRecordError(`time: not an ISO 8601 UTC time ("${r.data.time.slice(0, 40)}")`, r.data.requestId));
       // PostgreSQL text and jsonb cannot hold U+0000 (a vendor's error message might): it becomes U+FFFD.
