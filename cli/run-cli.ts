@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../index.js';
 import { TollgateError } from '../index.js';
 import { redactSecrets } from '../index.js';
 import { registerCommands } from './commands/index.js';
@@ -13,7 +16,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     .description('Route every LLM request to the cheapest model that is good enough, and know what every token cost.')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => undefined })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .version(packageVersion(), '-V, --version', 'print the version of tollgate');
   registerCommands(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -28,6 +32,11 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       io.err(`error: ${err.message}\n`);
       return err.exitCode;
     }
+    const listen = listenError(err);
+    if (listen) {
+      io.err(`error: ${listen}\n`);
+      return 1;
+    }
     if (err instanceof TollgateError) {
       io.err(`error [${err.code}]: ${redactSecrets(err.message)}\n`);
       return 1;
@@ -35,4 +44,20 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     io.err(`internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return 70;
   }
+}
+
+/** The installed package's version (package.json beside dist/ or the sources). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** A server that cannot listen (port taken, privileged port): one line instead of a stack trace. */
+function listenError(err: unknown): string | undefined {
+  const e = err as { code?: string; syscall?: string; address?: string; port?: number } | undefined;
+  if (e?.syscall !== 'listen' && e?.code !== 'EADDRINUSE') return undefined;
+  const where = e.address !== undefined ? `${e.address}:${e.port}` : 'the requested address';
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${where}: the port is already in use (another process listens there); choose another with --port`;
+  if (e.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with --port`;
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: the address is not on this machine; check --host`;
+  return undefined;
 }

@@ -66,6 +66,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT, clientErrorHandler });
+  app.removeContentTypeParser('text/plain'); // JSON only: a text/plain body is 415, as documented
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
   app.decorateRequest('clientRequestId', undefined);

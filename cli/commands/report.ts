@@ -31,6 +31,11 @@ export function registerReport(program: Command, io: CliIo): void {
         report = await reportDecisionLog(opts.log!, { by });
       }
       if (report.total.requests === 0 && report.skipped.torn + report.skipped.invalid === 0) throw new CliUsageError(`decision log ${report.log} is empty`, 1);
+      if (report.total.requests === 0) {
+        const first = report.skipped.issues[0];
+        const lines = report.skipped.torn + report.skipped.invalid;
+        throw new CliUsageError(`${report.log} is not a decision log: none of its ${int(lines)} line${lines === 1 ? '' : 's'} is a decision record (line ${first?.line}: ${first?.reason})`, 1);
+      }
       const outage = logOrDb(opts) === 'db' ? undefined : await summariseStoreOutages(opts.log!);
       if (opts.json) io.out(`${JSON.stringify(outage && hadOutage(outage) ? { ...report, storeOutage: outage } : report)}\n`);
       else io.out(formatReport(report) + (outage && hadOutage(outage) ? formatOutage(outage) : ''));
