@@ -180,7 +180,7 @@ export async function invokeModel(deps: EngineDeps, ctx: RequestContext): Promis
     const model = err instanceof StreamInterruptedError ? deps.policy.byId.get(err.model) : undefined;
     if (!cancel.cancelled || !model) throw err;
     ctx.error = new ClientCancelledError(model.id, 'output_cap_bound');
-    return { model, response: outputCapBound(capOf(deps.policy, ctx.facts)), attempts: 1, fallbacks: [] };
+    return { model, response: outputCapBound(capOf(deps.policy, ctx.facts), ctx.facts.promptTokens.get(model.encoding)), attempts: 1, fallbacks: [] };
   } finally {
     cancel.dispose();
   }

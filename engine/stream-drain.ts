@@ -78,7 +78,10 @@ export function streamAttempt(emit: (text: string) => void, cancel: StreamCancel
   };
 }
 
-/** The answer charged when a cancelled stream's drain failed: the output cap on the model that was streaming. */
-export function outputCapBound(outputCap: number): ModelResponse {
-  return { text: '', usage: { outputTokens: outputCap }, usageSource: 'estimate', finishReason: 'client_cancelled' };
+/**
+ * The answer charged when a cancelled stream's drain failed: the prompt as counted and the output cap on
+ * the model that was streaming, with token source `estimate`.
+ */
+export function outputCapBound(outputCap: number, promptTokens: number | undefined): ModelResponse {
+  return { text: '', usage: { inputTokens: promptTokens, outputTokens: outputCap }, usageSource: 'estimate', finishReason: 'client_cancelled' };
 }

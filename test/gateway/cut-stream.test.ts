@@ -19,8 +19,9 @@ const PROMPT_TOKENS = 12;
  * `include_usage` chunk) on /v1/chat/completions, Anthropic Messages (`message_delta` usage) on /v1/messages.
  * It counts the streams it finished writing (it bills for those).
  */
-async function startStreamingVendor(): Promise<{ url: string; finished: () => number; hold: (p: Promise<void> | undefined) => void; close: () => Promise<void> }> {
+async function startStreamingVendor(): Promise<{ url: string; finished: () => number; hold: (p: Promise<void> | undefined) => void; dieAfterHold: (v: boolean) => void; close: () => Promise<void> }> {
   let finished = 0;
+  let die = false; // cut the connection (no usage ever sent) once the hold is released
   let gate: Promise<void> | undefined; // while set, every stream waits here after its 38th delta
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -44,7 +45,10 @@ async function startStreamingVendor(): Promise<{ url: string; finished: () => nu
         const chunk = (o: object) => send(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', ...o })}\n\n`);
         await chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
         for (let i = 0; i < DELTAS; i++) {
-          if (i === DELTAS - 2 && gate) await gate;
+          if (i === DELTAS - 2 && gate) {
+            await gate;
+            if (die) return void res.destroy();
+          }
           await chunk({ choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: null }] });
           await pause();
         }
@@ -58,7 +62,7 @@ async function startStreamingVendor(): Promise<{ url: string; finished: () => nu
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, finished: () => finished, hold: (p) => (gate = p), close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return { url: `http://127.0.0.1:${port}`, finished: () => finished, hold: (p) => (gate = p), dieAfterHold: (v) => (die = v), close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
 /** Streams a chat completion over a raw socket, reads `keep` content deltas, then destroys the socket. */
@@ -148,4 +152,28 @@ describe('a stream the client cuts is paid for (#14 item 3)', () => {
       expect(used).toBe(logged); // the budget is charged what the log says was spent
     });
   }
+
+  it('when the drain fails too (the vendor cuts the connection before its usage), the request is charged at its output cap', async () => {
+    const ids = ['bound-cut-0', 'bound-cut-1'];
+    let open!: () => void;
+    vendor.hold(new Promise<void>((r) => (open = r)));
+    vendor.dieAfterHold(true);
+    try {
+      await Promise.all(ids.map((id) => readThenHangUp(gw.url, key, 'oai', 38, id)));
+      await expect.poll(() => new Promise<number>((r) => gw.app.server.getConnections((_e, n) => r(n))), { timeout: 10_000 }).toBe(0);
+      vendor.hold(undefined);
+      open();
+      await expect.poll(() => sink.records.filter((r) => ids.includes(r.requestId)).length, { timeout: 10_000 }).toBe(2);
+    } finally {
+      vendor.dieAfterHold(false);
+    }
+    for (const r of sink.records.filter((x) => ids.includes(x.requestId))) {
+      expect(r.error?.code).toBe('client_cancelled');
+      expect(r.error?.message).toMatch(/charged at its output cap/);
+      expect(r.tokens).toMatchObject({ output: 200, source: 'estimate' }); // max_tokens: 200
+      expect(r.cost.full).toBeGreaterThan(0);
+    }
+    const used = (await budgets.usage('acme')).find((u) => u.dimension === 'micros')!.used;
+    expect(used).toBe(sink.records.reduce((s, r) => s + r.cost.full, 0));
+  });
 });
