@@ -28,7 +28,7 @@ const REDIS_URL = `redis://127.0.0.1:${PORT}`;
 const PER_MODE = 400;
 const IN_FLIGHT = 8;
 const CAP_USD = 0.0005;
-const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 100 }] } };
+const tenants = { acme: { budgets: [{ window: 'month' as const, usd: 100 }], actions: [] } };
 
 let server: ChildProcess | undefined;
 let vendor: FakeVendor;
