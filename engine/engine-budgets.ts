@@ -54,7 +54,7 @@ export function engineReserveRequest(req: ReserveRequest): ReserveRequest {
  *   reuses a request id (x-request-id) can never be handed an earlier reservation or settle into one.
  * - **Settle and refund never fail the request**: a store_unavailable error queues the operation (both
  *   are idempotent in the store) and it is applied, in order, when the store answers again — retried
- *   every `retryIntervalMs` and before every later operation. The request's record says `budget:queued`.
+ *   every `retryIntervalMs` and before every later operation. The record says `budget:settle_queued`.
  * - **Reserve when the store is down**: `fail-closed` rethrows the typed `store_unavailable`;
  *   `fail-open` grants a local, unchecked reservation while this process's open spend stays under the
  *   cap, and queues the actual spend to be recorded in the store (`recordSpend`) when it returns.
