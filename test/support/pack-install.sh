@@ -37,3 +37,23 @@ const loaded = Object.keys((await import('node:module')).createRequire(import.me
 console.log(JSON.stringify({ importMs: Math.round(importMs), rssMB: Math.round(rssAfterImport / 2 ** 20), model: res.model, fullCostMicros: res.cost.full, heavy: loaded.filter((f) => /onnxruntime|lancedb|ioredis|bullmq|apache-arrow/.test(f)), native }));
 JS
 node route.mjs
+
+# The README's library snippet, as written, in this fresh project.
+node "$src/test/support/readme-snippet.mjs" "$src/README.md" > quickstart.mjs
+node quickstart.mjs >"$work/quickstart.log" && echo "README snippet: ran ($(head -1 "$work/quickstart.log"))"
+
+# Every subpath entry imports; the heavy ones fail only on first use, with the typed error.
+for sub in embeddings redis postgres observers classifiers trace simulation learning billing reporting gateway; do
+  node -e "import('tollgate/$sub').then(() => {}, (e) => { console.log('tollgate/$sub: ' + e.message); process.exitCode = 1; })"
+done
+node -e "import('tollgate/embeddings').then(({ createEmbedder }) => createEmbedder()).then(() => console.log('embedder loaded?!'), (e) => console.log('createEmbedder() without onnxruntime-node: ' + e.code + ': ' + e.message))"
+
+# The CLI from the install: version, and the playground serves its built page.
+npx tollgate --version
+npx tollgate playground --port 0 >"$work/playground.log" 2>&1 &
+pg=$!
+for _ in $(seq 1 40); do grep -Eo 'http://[0-9.:]+' "$work/playground.log" >/dev/null 2>&1 && break; sleep 0.25; done
+url=$(grep -Eo 'http://127.0.0.1:[0-9]+' "$work/playground.log" | head -1)
+echo "playground: GET $url/ -> $(curl -s -o /dev/null -w '%{http_code}' "$url/")"
+kill $pg 2>/dev/null || true
+
