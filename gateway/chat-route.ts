@@ -123,7 +123,7 @@ async function streamSse(
         await write(res, chunkEvent(o.id, created, r.model, {}, 'stop'));
         if (o.usage) await write(res, usageEvent(o.id, created, r));
         await write(res, DONE_EVENT);
-        res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: String(r.cost.full) });
+        res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: resultHeaders(r)[HEADER_COST]! }); // 0 for a replay, like the non-streamed header
         break;
       }
       step = await it.next();
