@@ -3,3 +3,7 @@ export { TollgateMetrics, metricsHandler, type TollgateMetricsOptions } from './
 export { AlertMonitor, type AlertMonitorOptions } from './alerts/alert-monitor.js';
 export { AlertDeliveryError, type AlertSink, type Alert, type AlertKind } from './alerts/alert-sink.js';
 export { CostAwareSampler, CostAwareSpanProcessor, SamplingDecision, type CostAwareSamplerOptions, type CostAwareProcessorOptions } from './otel-sampling.js';
+export type { AlertMonitorStats } from './alerts/alert-monitor.js';
+export type { MaintenanceWindow } from './alerts/maintenance.js';
+export type { GroupingOptions } from './alerts/grouping.js';
+export type { ObserveExtras } from './prometheus-metrics.js';
