@@ -102,4 +102,34 @@ describe('TollgateMetrics', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('exports what the shipped rules read: budgets, GPUs, policy version, pre-count vs vendor tokens, token histogram', async () => {
+    const now = Date.UTC(2030, 1, 10); // February 2030: 28 days
+    const policy = {
+      tenants: { acme: { budgets: [{ window: 'month' as const, usd: 28 }, { window: 'day' as const, usd: 2, tag: 'x' }], actions: [] } },
+      models: [{ id: 'local', infra: { gpus: 2, tokensPerSecond: 1000, gpuHourlyUsd: 3 } }, { id: 'gpt-4o-mini' }],
+    } as never;
+    const m = new TollgateMetrics({ policy, now: () => now });
+    m.observe(record({ tenant: 'acme' }), { precountedInputTokens: 90 });
+    m.observe(record({ tenant: 'acme', tokens: { input: 100, output: 50, cached: 0, source: 'tokenizer' } }), { precountedInputTokens: 100 }); // no vendor usage: not compared
+    m.observe(record({ tenant: 'acme', model: 'local', tier: 'local-gpu', tokens: { input: 1000, output: 800, cached: 0, source: 'vendor' } }));
+    m.observe(record({ tenant: 'acme', policy: { name: 'p', version: 'v2' } }));
+    const text = await m.metrics();
+    const fams = parsePrometheusTextFormat(text);
+    expect(value(family(fams, 'tollgate_budget_limit_microdollars'), { tenant: 'acme', window: 'month' })).toBe(28_000_000);
+    expect(family(fams, 'tollgate_budget_limit_microdollars').metrics).toHaveLength(1); // tagged budgets are not burn-rated
+    expect(value(family(fams, 'tollgate_budget_window_seconds'), { tenant: 'acme', window: 'month' })).toBe(28 * 86_400);
+    expect(value(family(fams, 'tollgate_gpus_provisioned'), { model: 'local' })).toBe(2);
+    // 1,800 tokens at 2 GPUs × 1,000 tokens/s: 1.8 s of 2 GPUs = 0.001 GPU-hours.
+    expect(value(family(fams, 'tollgate_gpu_hours_total'), { tenant: 'acme', model: 'local' })).toBeCloseTo(0.001, 9);
+    expect(value(family(fams, 'tollgate_input_tokens_precounted_total'), { tenant: 'acme', model: 'gpt-4o-mini' })).toBe(90);
+    expect(value(family(fams, 'tollgate_input_tokens_vendor_total'), { tenant: 'acme', model: 'gpt-4o-mini' })).toBe(100);
+    const info = family(fams, 'tollgate_policy_info');
+    expect(info.metrics.map((x) => x.labels)).toEqual([{ policy: 'p', version: 'v2' }]); // the old version's series is gone
+    // (the text-format parser drops histogram labels, so these read the exposition itself)
+    expect(family(fams, 'tollgate_request_tokens').type).toBe('HISTOGRAM');
+    expect(text).toContain('tollgate_request_tokens_count{direction="input"} 4');
+    expect(text).toContain('tollgate_request_tokens_sum{direction="output"} 950');
+    expect(text).toMatch(/tollgate_request_duration_seconds_count\{outcome="ok",model="local"\} 1/);
+  });
 });
