@@ -96,6 +96,37 @@ describe('reports from PostgreSQL equal those from the JSONL log', () => {
     expect(Number(after.rows[0].n)).toBe(1500);
   });
 
+  it('reconcile: the same comparison with a vendor export, discrepancies and explaining requests included', async () => {
+    const fix = join(import.meta.dirname, '..', '..', 'fixtures', 'reconcile');
+    const rschema = testSchema('tgrec');
+    try {
+      expect((await cli('db', 'import', join(fix, 'decisions.jsonl'), '--db', TEST_PG_URL, '--db-schema', rschema)).code).toBe(0);
+      for (const usage of [['usage-matching.csv', 'costs-matching.csv'], ['usage-planted.csv'], ['costs-price-change.csv']]) {
+        const args = ['--usage', ...usage.map((u) => join(fix, u)), '--format', 'json'];
+        const fromLog = await cli('reconcile', '--log', join(fix, 'decisions.jsonl'), ...args);
+        const fromDb = await cli('reconcile', '--db', TEST_PG_URL, '--db-schema', rschema, ...args);
+        expect(fromDb.code).toBe(fromLog.code);
+        expect(JSON.parse(fromDb.out)).toEqual(JSON.parse(fromLog.out));
+      }
+    } finally {
+      await dropSchema(admin, rschema);
+    }
+  });
+
+  it('db migrate: applies once, then has nothing to apply; refuses a newer schema', async () => {
+    const mschema = testSchema('tgmig');
+    try {
+      const first = await cli('db', 'migrate', '--db', TEST_PG_URL, '--db-schema', mschema);
+      expect(first.out).toMatch(new RegExp(`^schema ${mschema}: migrated 0 → 1 \\(applied 1\\)`));
+      expect((await cli('db', 'migrate', '--db', TEST_PG_URL, '--db-schema', mschema)).out).toBe(`schema ${mschema}: at version 1, nothing to apply\n`);
+      await admin.query(`INSERT INTO "${mschema}".schema_migrations (version, name) VALUES (99, 'future')`);
+      expectOneLineError(await cli('db', 'migrate', '--db', TEST_PG_URL, '--db-schema', mschema), /db_schema_too_new.*version 99, newer than this Tollgate supports \(1\)/);
+      expectOneLineError(await cli('report', '--db', TEST_PG_URL, '--db-schema', mschema), /db_schema_too_new/);
+    } finally {
+      await dropSchema(admin, mschema);
+    }
+  });
+
   it('bad input: one line, non-zero exit', async () => {
     expectOneLineError(await cli('report', '--db', 'postgres://postgres@127.0.0.1:1/test'), /^error \[db_unavailable\]: Cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
     expectOneLineError(await cli('report', '--db', TEST_PG_URL, '--db-schema', 'never_migrated_tg'), /db_schema_old.*run `tollgate db migrate`/);
