@@ -19,7 +19,9 @@ import { RedisIdempotencyStore } from './adapters/stores/redis-idempotency-store
 import { RedisRateLimiter } from './adapters/stores/redis-rate-limiter.js';
 import type { Redis } from 'ioredis';
 import { compilePolicy } from './engine/compiled-policy.js';
-import { createContainer, TOKENS } from './engine/container.js';
+import { Container, ContainerModule } from 'inversify';
+import { TOKENS } from './engine/container.js';
+import type { DecisionRecord } from './engine/decision-record.js';
 import type { BudgetStore } from './engine/seams/budget-store.js';
 import type { Cache } from './engine/seams/cache.js';
 import type { RequestClassifier } from './engine/seams/classifier.js';
@@ -28,9 +30,11 @@ import type { IdempotencyStore } from './engine/seams/idempotency-store.js';
 import type { ModelAdapter } from './engine/seams/model-adapter.js';
 import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
+import { TollgateError } from './engine/errors.js';
 import { Tollgate } from './engine/tollgate.js';
 import type { RecordObserver } from './engine/request-steps.js';
 import type { TollgateMetrics } from './adapters/observers/prometheus-metrics.js';
+import type { PostgresDecisionSinkOptions } from './adapters/postgres/postgres-decision-sink.js';
 import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
 import type { PolicyInput } from './policies/schema.js';
 
@@ -64,6 +68,18 @@ export interface TollgateOptions {
   redis?: { client: Redis; keyPrefix?: string; cache?: { ttlMs?: number; flightWaitMs?: number } };
   /** A JSONL path for the decision log, or any sink. Defaults to an in-memory sink. */
   decisionLog?: string | DecisionSink;
+  /**
+   * The PostgreSQL deployment profile: the decision log goes to `PostgresDecisionSink` (`tollgate/postgres`),
+   * bound lazily — the adapter and the `pg` package are loaded, and the schema migrated, on the first append.
+   * An explicit `decisionLog` wins over it.
+   */
+  postgres?: PostgresDecisionSinkOptions;
+  /**
+   * Last word on the bindings: called with the inversify container after the profile modules (memory, then
+   * Redis when `redis` is given, then PostgreSQL when `postgres` is), before the engine resolves anything.
+   * Rebind any seam by its token: `container: (c) => { c.rebind(TOKENS.Cache).toConstantValue(myCache); }`.
+   */
+  container?: (c: Container) => void;
   /** Seed of the simulated adapter. */
   seed?: number;
   /** Epoch-ms clock (tests, replays). */
@@ -81,39 +97,109 @@ export interface TollgateOptions {
 
 /** Builds an engine: validates and prices the policy, binds the seams, returns the Tollgate. */
 export function createTollgate(options: TollgateOptions): Tollgate {
+  return new Tollgate(tollgateContainer(options));
+}
+
+/**
+ * The container {@link createTollgate} builds the engine from: the deployment profiles as inversify
+ * container modules, loaded in order — `core` (policy, prices, classifier, adapters, clock, observers),
+ * `memory` (in-process stores, the in-memory or JSONL log), then `redis` when `options.redis` is given
+ * (budgets, rate limits, idempotency and the exact cache shared by a fleet) and `postgres` when
+ * `options.postgres` is (the decision log) — each later one rebinding what it provides. Explicit seam options
+ * (`budgetStore`, `cache`, `decisionLog`…) win over every profile; `options.container` runs last.
+ */
+export function tollgateContainer(options: TollgateOptions): Container {
   const loaded = toLoaded(options.policy);
-  const catalog = options.priceCatalog ?? new GenaiPricesCatalog();
-  const compiled = compilePolicy(loaded, catalog);
-  const adapters = new Map<string, ModelAdapter>([
-    ['openai-compatible', new OpenAICompatibleAdapter()],
-    ['anthropic', new AnthropicAdapter()],
-    ['simulated', new SimulatedAdapter(options.seed ?? 1)],
-  ]);
-  for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
-  const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
-  const clock = options.clock ?? Date.now;
-  const shared = options.redis;
-  const redisOpts = shared && { redis: shared.client, keyPrefix: shared.keyPrefix, clock };
-  const budgets = options.budgetStore ?? (redisOpts ? new RedisBudgetStore({ ...redisOpts, tenants: loaded.policy.tenants }) : new MemoryBudgetStore(loaded.policy.tenants, { clock }));
-  const container = createContainer({
-    [TOKENS.Policy]: compiled,
-    [TOKENS.PriceCatalog]: catalog,
-    [TOKENS.Classifier]: options.classifier ?? (artifactPath(loaded) ? new LazyClassifier(() => loadPolicyClassifier(loaded)) : new RulesClassifier()),
-    [TOKENS.ModelAdapters]: adapters,
-    [TOKENS.BudgetStore]: budgets,
-    [TOKENS.RateLimiter]: options.rateLimiter ?? (redisOpts ? new RedisRateLimiter({ ...redisOpts, policy: loaded.policy }) : new MemoryRateLimiter(loaded.policy, { clock })),
-    [TOKENS.Cache]: options.cache ?? (shared?.cache ? new RedisCache({ redis: shared.client, keyPrefix: shared.keyPrefix, ...shared.cache }) : undefined),
-    [TOKENS.DecisionSink]: sink,
-    [TOKENS.Clock]: clock,
-    [TOKENS.Sleep]: options.sleep,
-    [TOKENS.IdempotencyStore]:
-      options.idempotencyStore === false
-        ? undefined
-        : (options.idempotencyStore ?? (shared ? new RedisIdempotencyStore({ redis: shared.client, keyPrefix: shared.keyPrefix }) : new MemoryIdempotencyStore({ clock }))),
-    [TOKENS.IdempotencyRetentionMs]: options.idempotencyRetentionMs,
-    [TOKENS.Observers]: [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, budgets, budgetedTenants(loaded.policy))] : [])],
+  const c = new Container();
+  c.load(coreModule(options, loaded), memoryModule(options, loaded));
+  if (options.redis) c.load(redisModule(options, loaded, options.redis));
+  if (options.postgres && options.decisionLog === undefined) c.load(postgresModule(options.postgres));
+  options.container?.(c);
+  return c;
+}
+
+function coreModule(options: TollgateOptions, loaded: LoadedPolicy): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    const catalog = options.priceCatalog ?? new GenaiPricesCatalog();
+    const adapters = new Map<string, ModelAdapter>([
+      ['openai-compatible', new OpenAICompatibleAdapter()],
+      ['anthropic', new AnthropicAdapter()],
+      ['simulated', new SimulatedAdapter(options.seed ?? 1)],
+    ]);
+    for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
+    bind(TOKENS.PriceCatalog).toConstantValue(catalog);
+    bind(TOKENS.Policy).toConstantValue(compilePolicy(loaded, catalog));
+    bind(TOKENS.Classifier).toConstantValue(options.classifier ?? (artifactPath(loaded) ? new LazyClassifier(() => loadPolicyClassifier(loaded)) : new RulesClassifier()));
+    bind(TOKENS.ModelAdapters).toConstantValue(adapters);
+    bind(TOKENS.Clock).toConstantValue(options.clock ?? Date.now);
+    if (options.sleep) bind(TOKENS.Sleep).toConstantValue(options.sleep);
+    if (options.idempotencyRetentionMs !== undefined) bind(TOKENS.IdempotencyRetentionMs).toConstantValue(options.idempotencyRetentionMs);
+    // Resolved when the engine asks, so that metrics watch whichever BudgetStore the profiles ended with.
+    bind(TOKENS.Observers)
+      .toDynamicValue((ctx) => [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, ctx.get<BudgetStore>(TOKENS.BudgetStore), budgetedTenants(loaded.policy))] : [])])
+      .inSingletonScope();
   });
-  return new Tollgate(container);
+}
+
+/** The in-process profile: every store in memory, the decision log in memory or in a JSONL file. */
+function memoryModule(options: TollgateOptions, loaded: LoadedPolicy): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    const clock = options.clock ?? Date.now;
+    bind(TOKENS.BudgetStore).toConstantValue(options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock }));
+    bind(TOKENS.RateLimiter).toConstantValue(options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }));
+    if (options.cache) bind(TOKENS.Cache).toConstantValue(options.cache);
+    const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
+    bind(TOKENS.DecisionSink).toConstantValue(sink);
+    if (options.idempotencyStore !== false) bind(TOKENS.IdempotencyStore).toConstantValue(options.idempotencyStore ?? new MemoryIdempotencyStore({ clock }));
+  });
+}
+
+/** The fleet profile: budgets, rate limits, idempotency and (with `redis.cache`) the exact cache live in Redis. */
+function redisModule(options: TollgateOptions, loaded: LoadedPolicy, shared: NonNullable<TollgateOptions['redis']>): ContainerModule {
+  return new ContainerModule(({ bind, rebind }) => {
+    const redisOpts = { redis: shared.client, keyPrefix: shared.keyPrefix, clock: options.clock ?? Date.now };
+    if (!options.budgetStore) rebind(TOKENS.BudgetStore).toConstantValue(new RedisBudgetStore({ ...redisOpts, tenants: loaded.policy.tenants }));
+    if (!options.rateLimiter) rebind(TOKENS.RateLimiter).toConstantValue(new RedisRateLimiter({ ...redisOpts, policy: loaded.policy }));
+    if (!options.cache && shared.cache) bind(TOKENS.Cache).toConstantValue(new RedisCache({ redis: shared.client, keyPrefix: shared.keyPrefix, ...shared.cache }));
+    if (options.idempotencyStore === undefined) rebind(TOKENS.IdempotencyStore).toConstantValue(new RedisIdempotencyStore({ redis: shared.client, keyPrefix: shared.keyPrefix }));
+  });
+}
+
+/** The PostgreSQL profile: the decision log in PostgreSQL, opened on first use. */
+function postgresModule(pg: PostgresDecisionSinkOptions): ContainerModule {
+  return new ContainerModule(({ rebind }) => {
+    rebind(TOKENS.DecisionSink).toConstantValue(new LazyPostgresSink(pg));
+  });
+}
+
+/**
+ * Loads `tollgate/postgres` and opens the sink (connects, migrates) on the first append, so building an
+ * engine with the PostgreSQL profile loads no `pg` and opens no connection until a record is written.
+ */
+export class LazyPostgresSink implements DecisionSink {
+  readonly specificationVersion = 'v1' as const;
+  private sink?: Promise<DecisionSink>;
+  private closed = false;
+
+  constructor(private readonly options: PostgresDecisionSinkOptions) {}
+
+  /** Whether the PostgreSQL sink has been opened (by a first append). */
+  get opened(): boolean {
+    return this.sink !== undefined;
+  }
+
+  async append(record: DecisionRecord): Promise<void> {
+    if (this.closed) throw new TollgateError('sink_closed', 'Decision log (PostgreSQL) is closed');
+    this.sink ??= import('./adapters/postgres/index.js').then((m) => m.PostgresDecisionSink.open(this.options));
+    this.sink.catch(() => (this.sink = undefined)); // a failed open is retried by the next append
+    return (await this.sink).append(record);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const s = this.sink;
+    if (s) await (await s.catch(() => undefined))?.close();
+  }
 }
 
 /**

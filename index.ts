@@ -5,7 +5,8 @@
  * `tollgate/simulation`, `tollgate/learning`, `tollgate/billing`, `tollgate/reporting`, `tollgate/gateway`
  * (see docs/architecture.md).
  */
-export { createTollgate, type TollgateOptions } from './compose.js';
+export { createTollgate, tollgateContainer, LazyPostgresSink, type TollgateOptions } from './compose.js';
+export { TOKENS, type Token } from './engine/container.js';
 export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type CallOptions, type TollgateState } from './engine/tollgate.js';
 export { CircuitBreaker, circuitMachine, type CircuitSnapshot, type CircuitState, type CircuitTicket, type CallOutcome } from './engine/circuit-breaker.js';
 export { GuardBook, guardMachine, guardLevelOf, GUARD_STATES, type GuardSnapshot, type GuardState } from './engine/guard-state.js';

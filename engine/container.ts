@@ -1,8 +1,8 @@
-import { Container } from 'inversify';
-
 /**
- * Service identifiers for the seams. The engine asks the container for these and never imports a
- * concrete implementation; the composition root (compose.ts) is the only place that binds them.
+ * Service identifiers for the seams. The engine asks an inversify container for these and never imports a
+ * concrete implementation; the composition root (compose.ts) is the only place that binds them, as one
+ * container module per deployment profile (core, memory, redis, postgres). A backend rebinds a seam with
+ * `createTollgate({ container: (c) => { c.rebind(TOKENS.Cache).toConstantValue(myCache); } })`.
  */
 export const TOKENS = {
   Policy: Symbol.for('tollgate.CompiledPolicy'),
@@ -24,13 +24,3 @@ export const TOKENS = {
 } as const;
 
 export type Token = (typeof TOKENS)[keyof typeof TOKENS];
-
-/** A fresh container with the given constant bindings (undefined values are left unbound). */
-export function createContainer(bindings: Partial<Record<Token, unknown>>): Container {
-  const c = new Container();
-  for (const key of Object.getOwnPropertySymbols(bindings) as Token[]) {
-    const value = bindings[key];
-    if (value !== undefined) c.bind(key).toConstantValue(value);
-  }
-  return c;
-}
