@@ -61,7 +61,7 @@ describe('exact BPE on long adversarial pieces', () => {
     const ranks = loadBpeRanks('cl100k_base', cl100k);
     const ref = reference.cl100k_base;
     for (let i = 0; i < 400; i++) {
-      const len = 1 + rng.int(60);
+      const len = 1 + rng.int(i < 200 ? 60 : 400);
       const text = run(len, () => pick(i % 2 ? 'ab' : 'abcab c')); // tiny alphabets: many equal-rank ties
       const bytes = Buffer.from(text, 'utf8').toString('latin1');
       const out: number[] = [];
@@ -69,7 +69,7 @@ describe('exact BPE on long adversarial pieces', () => {
       // The whole text as one piece (no pre-tokenisation), against the reference loop on the same bytes.
       const expected = (ref as unknown as { rankMap: Map<string, number> }).rankMap.get([...Buffer.from(text)].join(','));
       if (expected !== undefined) expect(out).toEqual([expected]);
-      else expect(out.length).toBe(bytePairMergeReference(Buffer.from(text), ranks.ranks).length);
+      else expect(out).toEqual(bytePairMergeReference(Buffer.from(text), ranks.ranks));
     }
   });
 });
