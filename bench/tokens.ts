@@ -3,7 +3,8 @@ import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import * as gptO200k from 'gpt-tokenizer/encoding/o200k_base';
 import * as gptCl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens } from '../index.js';
+import { countTokens, createTollgate, MemoryDecisionSink } from '../index.js';
+import { startGateway } from '../gateway/index.js';
 import { Prng } from '../offline/trace/index.js';
 import { printTable, writeResult } from './stats.js';
 
@@ -100,8 +101,114 @@ export async function runTokensBench(outDir: string): Promise<Record<string, unk
       table.push({ encoding: name, counter: label, ms: p.ms, 'MB/s': row(p).mbPerSecond, tokens: p.tokens, 'vs gpt-tokenizer': `${row(p).vsGptTokenizer}×`, 'equal counts': equal ? 'yes' : 'NO' });
     }
   }
-  const result = { corpusBytes: bytes, corpus: 'prose, code, CJK, Cyrillic, Arabic and mixed documents (seeded)', encodings };
+  const adversarial = adversarialRuns();
+  const whileCounting = await latencyWhileCounting();
+  const result = { corpusBytes: bytes, corpus: 'prose, code, CJK, Cyrillic, Arabic and mixed documents (seeded)', encodings, adversarial, whileCounting };
   printTable(`tokens: ${mb.toFixed(1)} MB of mixed text, ${docs.length} documents`, table);
   writeResult(outDir, 'tokens', result);
+  return result;
+}
+
+/** 1 MiB (UTF-8) of one unbroken shape: the inputs that made the reference BPE loop quadratic (issue #14). */
+export function adversarialShapes(bytes = 1 << 20, seed = 'bench-adversarial'): Record<string, string> {
+  const rng = new Prng(seed);
+  const run = (n: number, f: () => string) => Array.from({ length: n }, f).join('');
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return {
+    'random letters': run(bytes, () => letters[rng.int(26)]!),
+    "'a' × N": 'a'.repeat(bytes),
+    'upper case': 'A'.repeat(bytes),
+    'random CJK': run(Math.floor(bytes / 3), () => String.fromCharCode(0x4e00 + rng.int(20_000))),
+    emoji: '😀'.repeat(bytes / 4),
+    punctuation: '!'.repeat(bytes),
+    whitespace: `${' '.repeat(bytes - 1)}x`,
+    digits: '7'.repeat(bytes),
+    mixed: run(bytes / 2, () => (rng.int(8) === 0 ? '😀' : rng.int(6) === 0 ? '東' : letters[rng.int(26)]!)),
+  };
+}
+
+/** Time to count each 1 MiB shape (wall and CPU ms), both encodings; target ≤ 1 s each. */
+export function adversarialRuns(): Record<string, Record<string, { ms: number; cpuMs: number; tokens: number }>> {
+  const shapes = adversarialShapes();
+  const out: Record<string, Record<string, { ms: number; cpuMs: number; tokens: number }>> = {};
+  const table: Record<string, string | number>[] = [];
+  for (const enc of ['o200k_base', 'cl100k_base'] as const) {
+    countTokens('warm up', enc);
+    for (const [shape, text] of Object.entries(shapes)) {
+      const p = pass([{ text }], (t) => countTokens(t, enc));
+      (out[shape] ??= {})[enc] = { ms: p.ms, cpuMs: p.cpuMs, tokens: p.tokens };
+      table.push({ encoding: enc, shape, bytes: Buffer.byteLength(text), ms: p.ms, 'cpu ms': p.cpuMs, tokens: p.tokens });
+    }
+  }
+  printTable('tokens: 1 MiB unbroken runs (exact heap BPE)', table);
+  return out;
+}
+
+/**
+ * Latency of other requests while 1 MiB prompts are counted: a gateway on the simulated adapter gets
+ * three 1 MiB unbroken prompts (counted on the token worker) while one client sends small chat requests
+ * back to back and a probe asks `/healthz`; reports their p50/p99 (target p99 < 50 ms), the big
+ * requests' wall time, and the same p99s over 3 s with nothing big in flight (the machine's noise).
+ */
+export async function latencyWhileCounting(): Promise<Record<string, number>> {
+  const models = [{ id: 'sim', tier: 'vendor' as const, adapter: 'simulated' as const, contextWindow: 4_000_000, prices: { inputPerM: 1, outputPerM: 2 } }];
+  const tollgate = createTollgate({ policy: { name: 'bench-tokens', models }, decisionLog: new MemoryDecisionSink() });
+  const gw = await startGateway({ tollgate, tenantForKey: () => 'bench', bodyLimit: 8 << 20 });
+  const post = async (content: string) => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }], max_tokens: 16 }) });
+    await res.text();
+    if (res.status !== 200) throw new Error(`bench request answered ${res.status}`);
+  };
+  await post('warm up the worker '.repeat(2_000));
+  const shapes = adversarialShapes();
+  const timed = async (into: number[], f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    into.push(performance.now() - t);
+  };
+  /** Small requests back to back and a /healthz probe every 5 ms while `work` runs. */
+  const measure = async (work: () => Promise<void>) => {
+    let busy = true;
+    const small: number[] = [];
+    const health: number[] = [];
+    const chatter = (async () => {
+      while (busy) await timed(small, () => post(`What is ${small.length} + 1?`));
+    })();
+    const probe = (async () => {
+      while (busy) {
+        await timed(health, () => fetch(`${gw.url}/healthz`).then((r) => r.text()));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const t0 = performance.now();
+    await work();
+    const ms = performance.now() - t0;
+    busy = false;
+    await Promise.all([chatter, probe]);
+    return { ms, small, health };
+  };
+  const base = await measure(() => new Promise((r) => setTimeout(r, 3_000)));
+  const { ms: bigMs, small, health } = await measure(async () => {
+    for (const shape of ['random letters', 'random CJK', 'punctuation']) await post(shapes[shape]!);
+  });
+  await gw.close();
+  const q = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return Math.round(s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! * 10) / 10;
+  };
+  const result = {
+    bigRequests: 3,
+    bigRequestsWallMs: Math.round(bigMs),
+    smallRequests: small.length,
+    smallP50Ms: q(small, 0.5),
+    smallP99Ms: q(small, 0.99),
+    healthzProbes: health.length,
+    healthzP50Ms: q(health, 0.5),
+    healthzP99Ms: q(health, 0.99),
+    // The same client and probe for 3 s with nothing big in flight: the machine's own noise.
+    baselineSmallP99Ms: q(base.small, 0.99),
+    baselineHealthzP99Ms: q(base.health, 0.99),
+  };
+  printTable('tokens: other requests while three 1 MiB prompts are counted (gateway, simulated model)', [result]);
   return result;
 }
