@@ -1,8 +1,8 @@
-// OpenAI's rank files (MIT, via js-tiktoken), vendored so an install does not carry js-tiktoken's 22 MB
-// of encodings; test/engine/vendored-ranks.test.ts checks they equal the js-tiktoken dev dependency's.
-import cl100k from './ranks/cl100k_base.json' with { type: 'json' };
-import o200k from './ranks/o200k_base.json' with { type: 'json' };
-import { type BpeRanks, bpePiece, loadBpeRanks } from './bpe.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { packageRoot } from '../policies/bundled-files.js';
+import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
 import type { ChatMessage } from './request.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
@@ -46,10 +46,18 @@ const PIECE_CACHE_LIMIT = 100_000;
 const PIECE_CACHE_MAX_CHARS = 64;
 const encoders = new Map<OpenAIEncoding, CountingEncoder>();
 
+/**
+ * OpenAI's rank files (MIT, via js-tiktoken), vendored gzipped in engine/ranks/ (1.6 MB instead of
+ * js-tiktoken's 22 MB of encodings in every install) and read on first use of an encoding;
+ * test/engine/vendored-ranks.test.ts checks they equal the js-tiktoken dev dependency's.
+ */
+const rankFile = (name: OpenAIEncoding): TiktokenRankFile =>
+  JSON.parse(gunzipSync(readFileSync(join(packageRoot(), 'engine', 'ranks', `${name}.json.gz`))).toString('utf8')) as TiktokenRankFile;
+
 function counting(name: OpenAIEncoding): CountingEncoder {
   let c = encoders.get(name);
   if (!c) {
-    const file = name === 'o200k_base' ? o200k : cl100k;
+    const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
     c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map() };

