@@ -118,6 +118,8 @@ export interface CircuitTicket {
  */
 export class CircuitBreaker {
   private readonly circuits = new Map<string, Actor<typeof circuitMachine>>();
+  /** Non-trial tickets hold no state of their own: one per model, reused (no allocation per call). */
+  private readonly plain = new Map<string, CircuitTicket>();
 
   constructor(
     private readonly failureThreshold: number,
@@ -128,9 +130,9 @@ export class CircuitBreaker {
   /** A ticket when a call to `model` may go ahead now (claiming the half-open trial when the cooldown is over), else `undefined`. */
   allow(model: string): CircuitTicket | undefined {
     const actor = this.circuits.get(model);
-    if (!actor) return this.ticket(model, false);
+    if (!actor) return this.plainTicket(model);
     const before = actor.getSnapshot().value;
-    if (before === 'closed') return this.ticket(model, false);
+    if (before === 'closed') return this.plainTicket(model);
     if (before === 'half-open') return undefined;
     actor.send({ type: 'REQUEST', now: this.now() });
     return actor.getSnapshot().value === 'half-open' ? this.ticket(model, true) : undefined;
@@ -162,6 +164,12 @@ export class CircuitBreaker {
       this.circuits.set(model, a);
     }
     return a;
+  }
+
+  private plainTicket(model: string): CircuitTicket {
+    let t = this.plain.get(model);
+    if (!t) this.plain.set(model, (t = this.ticket(model, false)));
+    return t;
   }
 
   private ticket(model: string, trial: boolean): CircuitTicket {

@@ -1,6 +1,6 @@
 import { type Actor, assign, createActor, setup } from 'xstate';
 import type { TenantSpec } from './budget-plan.js';
-import { bucketFor, isRolling, windowDurationMs, type BudgetWindow } from './budget-windows.js';
+import { calendarPeriod, isRolling, windowDurationMs, type BudgetWindow } from './budget-windows.js';
 import type { DecisionRecord } from './decision-record.js';
 import { limitActionKind } from './limit-actions.js';
 
@@ -33,17 +33,14 @@ interface GuardContext {
   /** The state's name, kept in context so that actions can tell a change from a confirmation. */
   level: GuardState;
   since: number;
-  lastAt: number;
-  lastAction?: string;
-  resetAt: number;
   transitions: number;
 }
 
 type GuardEvent =
   /** A request's reservation met budget pressure `level` at `at` (a lower level than the state: spend fell back). */
-  | { type: 'OBSERVE'; level: GuardState; at: number; action?: string; resetAt: number }
-  /** Time passed: at `at ≥ resetAt` the budget windows have turned. */
-  | { type: 'TICK'; at: number };
+  | { type: 'OBSERVE'; level: GuardState; at: number }
+  /** Time passed: at `at ≥ resetAt` the budget windows seen at the latest observation have turned. */
+  | { type: 'TICK'; at: number; resetAt: number };
 
 const toLevel = (level: GuardState) => ({
   guard: ({ event }: { event: GuardEvent }) => event.type === 'OBSERVE' && event.level === level,
@@ -66,27 +63,20 @@ const toLevel = (level: GuardState) => ({
 export const guardMachine = setup({
   types: { context: {} as GuardContext, events: {} as GuardEvent, input: {} as { at: number } },
   guards: {
-    windowTurned: ({ context, event }) => event.type === 'TICK' && event.at >= context.resetAt,
+    windowTurned: ({ event }) => event.type === 'TICK' && event.at >= event.resetAt,
   },
   actions: {
     observe: assign(({ context, event }) => {
       if (event.type !== 'OBSERVE') return {};
       const changed = context.level !== event.level;
-      return {
-        level: event.level,
-        since: changed ? event.at : context.since,
-        lastAt: event.at,
-        lastAction: event.action,
-        resetAt: event.resetAt,
-        transitions: context.transitions + (changed ? 1 : 0),
-      };
+      return { level: event.level, since: changed ? event.at : context.since, transitions: context.transitions + (changed ? 1 : 0) };
     }),
-    windowTurned: assign(({ context, event }) => ({ level: 'normal' as const, since: event.at, lastAt: event.at, lastAction: undefined, transitions: context.transitions + 1 })),
+    windowTurned: assign(({ context, event }) => ({ level: 'normal' as const, since: event.at, transitions: context.transitions + 1 })),
   },
 }).createMachine({
   id: 'guard',
   initial: 'normal',
-  context: ({ input }) => ({ level: 'normal' as GuardState, since: input.at, lastAt: input.at, resetAt: Infinity, transitions: 0 }),
+  context: ({ input }) => ({ level: 'normal' as GuardState, since: input.at, transitions: 0 }),
   on: { OBSERVE: GUARD_STATES.map(toLevel) },
   states: {
     normal: {},
@@ -123,7 +113,7 @@ export function guardLevelOf(r: Pick<DecisionRecord, 'actions' | 'outcome' | 'er
  * event. In-process state, like the breaker.
  */
 export class GuardBook {
-  private readonly guards = new Map<string, Actor<typeof guardMachine>>();
+  private readonly guards = new Map<string, { actor: Actor<typeof guardMachine>; lastAt: number; lastAction?: string; resetAt: number }>();
 
   constructor(private readonly tenants: Readonly<Record<string, TenantSpec>>) {}
 
@@ -138,10 +128,16 @@ export class GuardBook {
     let g = this.guards.get(tenant);
     if (!g) {
       if (level === 'normal') return; // nothing to remember
-      g = createActor(guardMachine, { input: { at } }).start();
+      g = { actor: createActor(guardMachine, { input: { at } }).start(), lastAt: at, resetAt: Infinity };
       this.guards.set(tenant, g);
-    } else if (level === 'normal' && g.getSnapshot().value === 'normal') return;
-    g.send({ type: 'OBSERVE', level, at, action, resetAt: this.resetAt(tenant, at) });
+    }
+    const current = g.actor.getSnapshot().value;
+    if (level === 'normal' && current === 'normal') return;
+    // A confirmation (same level) updates the facts beside the machine; only a change is an event.
+    g.lastAt = at;
+    g.lastAction = action;
+    g.resetAt = this.resetAt(tenant, at);
+    if (level !== current) g.actor.send({ type: 'OBSERVE', level, at });
   }
 
   /** Every tenant's guard at `at` (windows that turned by then fall back to normal first). */
@@ -152,16 +148,17 @@ export class GuardBook {
   describe(tenant: string, at: number): GuardSnapshot {
     const g = this.guards.get(tenant);
     if (!g) return { tenant, state: 'normal', since: at, lastAt: at, transitions: 0 };
-    g.send({ type: 'TICK', at });
-    const s = g.getSnapshot();
+    if (g.actor.getSnapshot().value !== 'normal') g.actor.send({ type: 'TICK', at, resetAt: g.resetAt });
+    const s = g.actor.getSnapshot();
     const c = s.context;
+    const turned = s.value === 'normal' && c.since > g.lastAt; // the window turned after the last request
     return {
       tenant,
       state: s.value as GuardState,
       since: c.since,
-      lastAt: c.lastAt,
-      ...(c.lastAction ? { lastAction: c.lastAction } : {}),
-      ...(s.value !== 'normal' && Number.isFinite(c.resetAt) ? { resetAt: c.resetAt } : {}),
+      lastAt: g.lastAt,
+      ...(g.lastAction && !turned ? { lastAction: g.lastAction } : {}),
+      ...(s.value !== 'normal' && Number.isFinite(g.resetAt) ? { resetAt: g.resetAt } : {}),
       transitions: c.transitions,
     };
   }
@@ -175,9 +172,17 @@ export class GuardBook {
     let latest = -Infinity;
     for (const b of this.tenants[tenant]?.budgets ?? []) {
       const w = b.window as BudgetWindow;
-      const end = isRolling(w) ? at + windowDurationMs(w, at) : bucketFor(w, at).windowEnd;
+      const end = isRolling(w) ? at + windowDurationMs(w, at) : this.periodEnd(w, at);
       if (end > latest) latest = end;
     }
     return Number.isFinite(latest) ? latest : Infinity;
+  }
+
+  /** End of the UTC day or month holding `at`, cached while `at` stays inside it (this runs per request of a guarded tenant). */
+  private readonly periods = new Map<'day' | 'month', { start: number; end: number }>();
+  private periodEnd(w: 'day' | 'month', at: number): number {
+    let p = this.periods.get(w);
+    if (!p || at < p.start || at >= p.end) this.periods.set(w, (p = calendarPeriod(w, at)));
+    return p.end;
   }
 }
