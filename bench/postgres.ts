@@ -4,7 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTollgate, JsonlDecisionSink, type DecisionRecord, type DecisionSink } from '../index.js';
 import { addKey, KeyStore, startGateway } from '../gateway/index.js';
-import { DECISION_COLUMNS, decisionRow, migrate, openPool, PostgresDecisionSink, type PgPool } from '../adapters/postgres/index.js';
+import { DECISION_COLUMNS, decisionRow, ensurePartitions, migrate, openPool, PostgresDecisionSink, type PgPool } from '../adapters/postgres/index.js';
 import { startFakeVendor } from '../test/support/fake-vendor-server.js';
 import { sampleRecord } from '../test/support/decision-records.js';
 import { printTable, writeResult } from './stats.js';
@@ -103,7 +103,6 @@ export async function runPostgresBench(outDir: string): Promise<unknown> {
     await migrate(pool, plainSchema);
     const sink = await PostgresDecisionSink.open({ url: PG_URL, schema: sinkSchema });
     await sink.append(sampleRecord(0, { requestId: 'warm' }));
-    const { ensurePartitions } = await import('../adapters/postgres/partitions.js');
     await ensurePartitions(pool, plainSchema, ['2026-03-01', '2026-03-02', '2026-03-03'], new Set());
     await ensurePartitions(sink.pool, sinkSchema, ['2026-03-01', '2026-03-02', '2026-03-03'], new Set());
     const plain: number[] = [];

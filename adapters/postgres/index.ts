@@ -8,3 +8,4 @@ export { assertSchemaCurrent } from './schema-check.js';
 export { DatabaseUnavailableError, SchemaTooNewError, InvalidDecisionRecordError, redactUrl } from './errors.js';
 export { openPool, loadPg, ident, type PgPool, type PoolOptions } from './pg-loader.js';
 export { COLUMNS as DECISION_COLUMNS, toRow as decisionRow } from './decision-rows.js';
+export { ensurePartitions } from './partitions.js';
