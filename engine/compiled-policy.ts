@@ -1,5 +1,6 @@
 import type { LoadedPolicy } from '../policies/loader.js';
 import type { ModelSpec, Policy, RuleSpec } from '../policies/schema.js';
+import { compileCapacity, gpuSecondsOf } from './capacity.js';
 import { type CostBasis, gpuHoursPerMillion, infraMicrosPerMillion, type PriceMicros } from './cost.js';
 import { usdToMicros } from './money.js';
 import type { PriceCatalog } from './seams/price-catalog.js';
@@ -66,12 +67,16 @@ function compileModel(spec: ModelSpec, order: number, policy: Policy, catalog: P
   const price: PriceMicros = spec.prices ? pricesFromSpec(spec.prices) : spec.tier === 'vendor' ? catalog.priceFor(spec) : zeroPrice();
   const ops = spec.ops ?? policy.ops ?? {};
   const infra = spec.infra;
+  const capacity = spec.capacity ? compileCapacity(spec) : undefined;
+  // A declared curve: GPU-hours per 1M tokens at its best throughput, for an even prompt/output mix.
+  const capGpuHoursPerM = capacity ? gpuSecondsOf(capacity, 500_000, 500_000) / 3600 : 0;
   const basis: CostBasis = {
     price,
-    infraPerM: infra ? infraMicrosPerMillion(infra.gpuHourlyUsd, infra.gpus, infra.tokensPerSecond) : 0,
-    gpuHoursPerM: infra ? gpuHoursPerMillion(infra.gpus, infra.tokensPerSecond) : 0,
+    infraPerM: capacity ? Math.round(capGpuHoursPerM * capacity.gpuHourlyMicros) : infra ? infraMicrosPerMillion(infra.gpuHourlyUsd, infra.gpus, infra.tokensPerSecond) : 0,
+    gpuHoursPerM: capacity ? capGpuHoursPerM : infra ? gpuHoursPerMillion(infra.gpus, infra.tokensPerSecond) : 0,
     opsBps: Math.round((ops.percent ?? 0) * 100),
     opsPerM: usdToMicros(ops.perMillionUsd ?? 0),
+    ...(capacity ? { capacity } : {}),
   };
   return { spec, id: spec.id, tier: spec.tier, encoding: spec.encoding, basis, order };
 }

@@ -1,3 +1,4 @@
+import { type CompiledCapacity, gpuSecondsMicros, gpuSecondsOf } from './capacity.js';
 import { type Micros, tokensCost } from './money.js';
 
 /** Integer micro-dollar prices per 1M tokens, with optional long-context tiers (highest matching wins). */
@@ -20,6 +21,12 @@ export interface CostBasis {
   opsBps: number;
   /** Fixed ops overhead per 1M tokens, micro-dollars. */
   opsPerM: number;
+  /**
+   * A model with a declared `capacity` (engine/capacity.ts): infra is then its provisional cost, the
+   * GPU-seconds of its prompt and output tokens at the curve's best throughput × $/GPU-second; the
+   * window's true-up (engine/capacity-cost.ts) adds the provisioned rest. Absent: `infraPerM` per token.
+   */
+  capacity?: CompiledCapacity;
 }
 
 export interface TokenUsage {
@@ -63,7 +70,8 @@ export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
 export function fullCost(basis: CostBasis, usage: TokenUsage): CostBreakdown {
   const vendor = vendorCost(basis.price, usage);
   const tokens = usage.inputTokens + usage.outputTokens;
-  const infra = tokensCost(tokens, basis.infraPerM);
+  const cap = basis.capacity;
+  const infra = cap ? (Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, usage.inputTokens, usage.outputTokens))) as Micros) : tokensCost(tokens, basis.infraPerM);
   const ops = (Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM)) as Micros;
   return { vendor, infra, ops, full: (vendor + infra + ops) as Micros };
 }

@@ -38,6 +38,11 @@ export const decisionRecordSchema = z.object({
   tokens: z.object({ input: int, output: int, cached: int, source: z.enum(['vendor', 'tokenizer', 'estimate']) }),
   predictedCostMicros: int.default(0),
   cost: z.object({ vendor: int, infra: int, ops: int, full: int }),
+  /**
+   * Self-hosted model with a declared `capacity`: GPU-seconds the answer used at the curve's best
+   * throughput; `cost.infra` is then provisional (the window's true-up is a ledger entry, docs/capacity.md).
+   */
+  gpuSeconds: z.number().nonnegative().optional(),
   cache: z.object({ hit: z.boolean(), match: z.enum(['exact', 'semantic']).optional(), savedMicros: int.default(0) }).optional(),
   quality: z.number().optional(),
   latencyMs: z.number().nonnegative(),

@@ -1,3 +1,4 @@
+import { gpuSecondsOf } from './capacity.js';
 import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
 import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
@@ -86,6 +87,7 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
     tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
     predictedCostMicros: d?.predictedCostMicros ?? 0,
     cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
+    gpuSeconds: a?.model.basis.capacity ? gpuSecondsOf(a.model.basis.capacity, usage.inputTokens, usage.outputTokens) : undefined,
     cache: x.cacheEnabled || hit ? { hit: !!hit, match: hit?.match, savedMicros: hit?.fullMicros ?? 0 } : undefined,
     quality: a?.response.quality,
     latencyMs: Math.max(0, x.now - f.startedAt),

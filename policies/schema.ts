@@ -39,6 +39,55 @@ export const infraSchema = z.strictObject({
   tokensPerSecond: z.number().finite().positive(),
 });
 
+/**
+ * One point of a self-hosted model's throughput curve, measured on its serving engine: the replica's
+ * aggregate prefill (prompt) and decode (output) tokens per second with `batch` requests in flight.
+ */
+export const throughputPointSchema = z.strictObject({
+  batch: positiveInt,
+  prefillTokensPerSecond: z.number().finite().positive(),
+  decodeTokensPerSecond: z.number().finite().positive(),
+});
+
+/**
+ * A self-hosted model's fleet (docs/capacity.md): replicas of `gpusPerReplica` GPUs at `gpuHourlyUsd`
+ * each, a fixed count or an autoscaled range, and the measured throughput curve (interpolated between
+ * points; batch sizes strictly increasing, aggregate throughput never falling as the batch grows).
+ * Infra cost is the provisioned GPU-hours × price per window (`windowMinutes`), allocated to the
+ * window's requests by GPU-seconds; idle capacity is spread over them or booked to an `idle` line.
+ */
+export const capacitySchema = z
+  .strictObject({
+    gpusPerReplica: positiveInt,
+    gpuHourlyUsd: nonNegative,
+    replicas: z.union([
+      positiveInt,
+      z
+        .strictObject({
+          min: positiveInt,
+          max: positiveInt,
+          /** Add a replica when this many requests wait in the queue. */
+          scaleUpQueue: positiveInt.default(1),
+          /** Remove a replica (down to `min`) after it has been idle this long. */
+          scaleDownIdleMinutes: z.number().finite().positive().default(10),
+        })
+        .refine((r) => r.min <= r.max, { message: 'min must be ≤ max', path: ['max'] }),
+    ]),
+    throughput: z.array(throughputPointSchema).min(1),
+    windowMinutes: z.number().finite().positive().default(60),
+    idleCost: z.enum(['spread', 'separate']).default('separate'),
+  })
+  .superRefine((c, ctx) => {
+    for (let i = 1; i < c.throughput.length; i++) {
+      const a = c.throughput[i - 1]!;
+      const b = c.throughput[i]!;
+      if (b.batch <= a.batch) ctx.addIssue({ code: 'custom', path: ['throughput', i, 'batch'], message: `batch sizes must increase (${b.batch} after ${a.batch})` });
+      for (const k of ['prefillTokensPerSecond', 'decodeTokensPerSecond'] as const) {
+        if (b[k] < a[k]) ctx.addIssue({ code: 'custom', path: ['throughput', i, k], message: `throughput must not fall as the batch grows (${b[k]} at batch ${b.batch} < ${a[k]} at batch ${a.batch})` });
+      }
+    }
+  });
+
 /** Ops overhead on top of vendor + infra: a percent of that sum, and/or a fixed amount per 1M tokens. */
 export const opsSchema = z.strictObject({
   percent: z.number().finite().min(0).max(1000).optional(),
@@ -66,6 +115,8 @@ export const modelSchema = z.strictObject({
   encoding: z.enum(ENCODINGS).default('o200k_base'),
   prices: priceSchema.optional(),
   infra: infraSchema.optional(),
+  /** Self-hosted fleet and throughput curve (supersedes `infra`, which is a one-point curve). */
+  capacity: capacitySchema.optional(),
   ops: opsSchema.optional(),
   /** Prior probability that this model's answer is good enough, used by the rules classifier. */
   quality: z.number().min(0).max(1).default(0.8),
@@ -225,3 +276,4 @@ export type RuleSpec = Policy['rules'][number];
 export type Tier = z.infer<typeof tierSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type PriceSpec = z.infer<typeof priceSchema>;
+export type CapacitySpec = z.infer<typeof capacitySchema>;

@@ -77,8 +77,9 @@ function crossFieldIssues(policy: Policy): FieldIssue[] {
     if (ids.has(m.id)) issues.push({ path: `models[${i}].id`, message: `duplicate model id "${m.id}"` });
     ids.add(m.id);
     if (m.adapter !== 'simulated' && !m.endpoint) issues.push({ path: `models[${i}].endpoint`, message: `required for adapter "${m.adapter}"` });
-    if (m.tier !== 'vendor' && !m.infra && !m.prices)
-      issues.push({ path: `models[${i}].infra`, message: `a ${m.tier} model needs infra (GPU $/hour, tokens/s) or explicit prices` });
+    if (m.tier !== 'vendor' && !m.infra && !m.capacity && !m.prices)
+      issues.push({ path: `models[${i}].infra`, message: `a ${m.tier} model needs capacity, infra (GPU $/hour, tokens/s) or explicit prices` });
+    if (m.infra && m.capacity) issues.push({ path: `models[${i}].capacity`, message: 'give capacity or infra, not both (infra is a one-point capacity curve)' });
   });
   const known = (id: string) => ids.has(id);
   policy.rules.forEach((r, i) =>

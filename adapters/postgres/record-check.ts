@@ -7,7 +7,7 @@
  */
 export const RECORD_KEYS = [
   'v', 'time', 'requestId', 'tenant', 'tags', 'policy', 'rule', 'classification', 'candidates', 'chosen', 'model', 'tier', 'fallbacks',
-  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback',
+  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'gpuSeconds', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback',
 ] as const;
 export const CANDIDATE_KEYS = ['model', 'tier', 'predictedCostMicros', 'predictedQuality', 'eligible', 'reason'] as const;
 
@@ -44,6 +44,7 @@ export function isPlainValidRecord(r: unknown): boolean {
   if (!exactly(r.tokens, ['input', 'output', 'cached', 'source'], (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string))) return false;
   if (!exactly(r.cost, ['vendor', 'infra', 'ops', 'full'], (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full))) return false;
   if (r.cache !== undefined && !exactly(r.cache, ['hit', 'match', 'savedMicros'], (c) => typeof c.hit === 'boolean' && (c.match === undefined || c.match === 'exact' || c.match === 'semantic') && count(c.savedMicros))) return false;
+  if (r.gpuSeconds !== undefined && !(num(r.gpuSeconds) && (r.gpuSeconds as number) >= 0)) return false;
   if (r.quality !== undefined && !num(r.quality)) return false;
   if (!num(r.latencyMs) || (r.latencyMs as number) < 0) return false;
   if (!OUTCOMES.has(r.outcome as string)) return false;
