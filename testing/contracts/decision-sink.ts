@@ -3,17 +3,17 @@ import { decisionRecordSchema, type DecisionRecord } from '../../engine/decision
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
 import { itSpeaksV1 } from './specification.js';
 
-/** A fresh sink, and how to read back what it made durable (after `close`). */
+/** A fresh sink, and how to read back what it made durable (after `close`; a database reads in `time` order). */
 export interface DecisionSinkFixture {
   sink: DecisionSink;
   read(): Promise<DecisionRecord[]>;
 }
 
-/** A valid decision record with the given request id. */
-export function sampleRecord(requestId: string, tenant = 'acme'): DecisionRecord {
+/** A valid decision record with the given request id (at `2030-01-01T00:00:00Z` + `offsetMs`). */
+export function sampleRecord(requestId: string, tenant = 'acme', offsetMs = 0): DecisionRecord {
   return decisionRecordSchema.parse({
     v: 1,
-    time: '2030-01-01T00:00:00.000Z',
+    time: new Date(Date.UTC(2030, 0, 1) + offsetMs).toISOString(),
     requestId,
     tenant,
     policy: { name: 'contract', version: 'v0' },
@@ -40,7 +40,7 @@ export function decisionSinkContract(name: string, make: () => Promise<DecisionS
     it('keeps every appended record, in order, once each', async () => {
       const f = await make();
       const ids = Array.from({ length: 25 }, (_, i) => `seq-${i}`);
-      for (const id of ids) await f.sink.append(sampleRecord(id));
+      for (const [i, id] of ids.entries()) await f.sink.append(sampleRecord(id, 'acme', i)); // 1 ms apart: a store may order by time
       await f.sink.close();
       expect((await f.read()).map((r) => r.requestId)).toEqual(ids);
     });
