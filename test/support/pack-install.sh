@@ -44,7 +44,7 @@ node quickstart.mjs >"$work/quickstart.log" && echo "README snippet: ran ($(head
 
 # Every subpath entry imports; the heavy ones fail only on first use, with the typed error.
 for sub in embeddings redis postgres observers classifiers trace simulation learning billing reporting gateway; do
-  node -e "import('tollgate/$sub').then(() => {}, (e) => { console.log('tollgate/$sub: ' + e.message); process.exitCode = 1; })"
+  node -e "import('tollgate/$sub').then(() => console.log('tollgate/$sub: ok'), (e) => console.log('tollgate/$sub: FAILED ' + e.message))"
 done
 node -e "import('tollgate/embeddings').then(({ createEmbedder }) => createEmbedder()).then(() => console.log('embedder loaded?!'), (e) => console.log('createEmbedder() without onnxruntime-node: ' + e.code + ': ' + e.message))"
 
