@@ -13,7 +13,7 @@ export { budgetStoreContract, ManualClock, type ContractStore } from './contract
 export { rateLimiterContract } from './contracts/rate-limiter.js';
 export { idempotencyStoreContract } from './contracts/idempotency-store.js';
 export { modelAdapterContract, type ModelAdapterFixture } from './contracts/model-adapter.js';
-export { cacheContract } from './contracts/cache.js';
+export { cacheContract, type CacheContractOptions } from './contracts/cache.js';
 export { decisionSinkContract, sampleRecord, type DecisionSinkFixture } from './contracts/decision-sink.js';
 export { vectorStoreContract } from './contracts/vector-store.js';
 export { itSpeaksV1 } from './contracts/specification.js';
