@@ -41,11 +41,11 @@ export interface PendingSpend {
 
 /**
  * The reservation the engine asks the store for: the request's, under the engine's own id
- * `<requestId>/<uuid>` (shared with the simulator's fast replay, which reserves on the memory store's
- * synchronous twin).
+ * `<requestId>/<unique>` — a fresh UUID, or `unique` from a caller that makes its ids unique by other
+ * means (the simulator's fast replay, reserving on the memory store's synchronous twin, counts).
  */
-export function engineReserveRequest(req: ReserveRequest): ReserveRequest {
-  return { ...req, requestId: `${req.requestId}/${randomUUID()}` };
+export function engineReserveRequest(req: ReserveRequest, unique: string = randomUUID()): ReserveRequest {
+  return { ...req, requestId: `${req.requestId}/${unique}` };
 }
 
 /**
