@@ -77,7 +77,7 @@ beforeAll(async () => {
   const [c1, c2, o1, o2] = await Promise.all([start('closed'), start('closed'), start('open'), start('open')]);
   replicas.closed.push(c1!, c2!);
   replicas.open.push(o1!, o2!);
-}, 90_000);
+}, 180_000); // four `serve` processes starting at once
 
 afterAll(async () => {
   const all = [...replicas.closed, ...replicas.open];
@@ -190,5 +190,5 @@ describe('Redis stopped mid-load under a fleet', () => {
       }
       expect(status).toBe(200);
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -55,7 +55,7 @@ beforeAll(async () => {
   serveArgs = ['--policy', policyPath, '--keys', keysPath, '--redis', TEST_REDIS_URL, '--redis-prefix', prefix, '--db', TEST_PG_URL, '--db-schema', schema];
   const env = { TOLLGATE_TEST_KEY: UPSTREAM_KEY };
   replicas.push(...(await Promise.all([0, 1, 2].map(() => startReplica(serveArgs, env)))));
-}, 60_000);
+}, 180_000); // three `serve` processes starting through jiti: ~10 s each on a quiet 2-core machine, far more under load
 
 afterAll(async () => {
   for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
@@ -145,7 +145,7 @@ describe('a fleet of 3 gateways with one Redis and one PostgreSQL', () => {
     }
     expect(cb.total.fullMicros).toBe(ok.reduce((a, o) => a + o.cost!, 0));
     expect(cb.total.requests).toBe(TOTAL);
-  }, 120_000);
+  }, 240_000);
 
   it('has every answered request in PostgreSQL after a replica is SIGKILLed mid-load and restarted', async () => {
     const ports = replicas.map((r) => r.port);
@@ -175,7 +175,7 @@ describe('a fleet of 3 gateways with one Redis and one PostgreSQL', () => {
     const o = await send(last.port, agent, keys.initech!, 'initech', 'after-restart-1');
     expect(answered(o) && o.status).toBe(200);
     expect((await inDb(['after-restart-1'])).get('after-restart-1')).toBe(1);
-  }, 120_000);
+  }, 240_000);
 
   it('refuses to start with an unreachable or wrong database URL: one clear line, non-zero exit', async () => {
     const base = serveArgs.slice(0, serveArgs.indexOf('--db'));
