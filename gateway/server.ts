@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { Tollgate } from '../index.js';
+import { countTokens, type Tollgate } from '../index.js';
 import { presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { clientErrorHandler, fail } from './http-errors.js';
@@ -154,6 +154,8 @@ export async function startGateway(o: GatewayOptions & { host?: string; port?: n
       if (shuttingDown && left === 0) s.end(); // a keep-alive connection must not hold the shutdown
     });
   });
+  // Load the policy's tokenizers now (their ranks take a moment to read): the first request must not wait on them.
+  for (const e of o.tollgate.policy.encodings) countTokens('warm up', e);
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
   const { port, address, family } = app.server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
