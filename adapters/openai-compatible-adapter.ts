@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../engine/errors.js';
-import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
+import type { ModelAdapter, ModelCallInput, ModelChoice, ModelResponse, StreamEvent, ToolCallDelta } from '../engine/seams/model-adapter.js';
+import type { ToolCall } from '../engine/request.js';
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
@@ -20,20 +21,41 @@ const usageSchema = z
     prompt_tokens: count,
     completion_tokens: count,
     prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
+    completion_tokens_details: z.object({ reasoning_tokens: count.nullish() }).nullish(),
   })
   .nullish();
 
+const toolCallSchema = z.object({ id: z.string(), type: z.literal('function').default('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
+
 const completionSchema = z.object({
   choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullish() }), finish_reason: z.string().nullish() }))
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish(), refusal: z.string().nullish() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
     .min(1),
   usage: usageSchema,
+  service_tier: z.string().nullish(),
+});
+
+const toolCallDeltaSchema = z.object({
+  index: z.number().int().nonnegative(),
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
 /** A stream chunk. `choices` is required but may be empty (the final usage chunk). */
 const chunkSchema = z.object({
-  choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() })),
+  choices: z.array(
+    z.object({
+      delta: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish(), refusal: z.string().nullish() }).nullish(),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
   usage: usageSchema,
+  service_tier: z.string().nullish(),
 });
 
 type WireUsage = z.infer<typeof usageSchema>;
@@ -43,8 +65,11 @@ type WireUsage = z.infer<typeof usageSchema>;
  * the protocol (vLLM, TGI, Ollama, llama.cpp), so it serves the `vendor`, `local-gpu` and `distilled` tiers.
  *
  * - POSTs `${endpoint}/chat/completions` (endpoint is the base URL including `/v1`; trailing slashes are
- *   ignored) with `{ model: upstreamModel ?? id, messages, max_tokens, temperature, top_p, stop, seed, stream }`
- *   (unset fields are left out). `max_tokens` rather than `max_completion_tokens` by default, because
+ *   ignored) with `{ model: upstreamModel ?? id, messages, max_tokens, temperature, top_p, stop, seed, tools,
+ *   tool_choice, parallel_tool_calls, response_format, reasoning_effort, service_tier, n, user, stream }`
+ *   (unset fields are left out) plus the request's `passthrough` fields unchanged. Messages go as the client
+ *   sent them (tool_calls, tool_call_id, content parts with images, refusal). Answers keep every choice's
+ *   tool calls and refusal; streamed `delta.tool_calls` pieces are passed on as they arrive. `max_tokens` rather than `max_completion_tokens` by default, because
  *   vLLM, TGI and Ollama read that name; a model with `maxTokensField: max_completion_tokens` (OpenAI's
  *   reasoning models) gets the other.
  * - Sends `Authorization: Bearer <key>` when the model names an `apiKeyEnv`.
@@ -67,17 +92,35 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
     const res = await postJson(this.upstreamPost(input, false));
     const parsed = completionSchema.safeParse(await readJson(res, id, input.signal));
     if (!parsed.success) throw badResponse(id, 'missing or invalid fields in chat completion');
-    const choice = parsed.data.choices[0];
-    return withUsage(choice.message.content ?? '', choice.finish_reason ?? 'unknown', toUsage(parsed.data.usage), this.counter, input.model);
+    const choices: ModelChoice[] = parsed.data.choices.map((c) => ({
+      text: c.message.content ?? '',
+      ...(c.message.tool_calls?.length && { toolCalls: c.message.tool_calls as ToolCall[] }),
+      ...(c.message.refusal && { refusal: c.message.refusal }),
+      finishReason: c.finish_reason ?? 'unknown',
+    }));
+    const first = choices[0]!;
+    const counted = choices.map((c) => c.text + (c.refusal ?? '') + (c.toolCalls ?? []).map((t) => t.function.name + t.function.arguments).join('')).join('');
+    const r = withUsage(counted, first.finishReason, toUsage(parsed.data.usage), this.counter, input.model);
+    return {
+      ...r,
+      text: first.text,
+      ...(first.toolCalls && { toolCalls: first.toolCalls }),
+      ...(first.refusal && { refusal: first.refusal }),
+      ...(choices.length > 1 && { choices }),
+      ...(parsed.data.service_tier && { serviceTier: parsed.data.service_tier }),
+    };
   }
 
   async *stream(input: ModelCallInput): AsyncIterable<StreamEvent> {
     const id = input.model.id;
     const res = await postJson(this.upstreamPost(input, true));
     let text = '';
+    let refusal = '';
     let finishReason = 'unknown';
     let usage: WireUsage;
+    let serviceTier: string | undefined;
     let sawDone = false;
+    const calls: ToolCall[] = [];
     for await (const event of readEvents(res, id, input.signal)) {
       if (event.data === '[DONE]') {
         sawDone = true;
@@ -92,14 +135,31 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       const choice = parsed.data.choices[0];
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (parsed.data.usage) usage = parsed.data.usage;
-      const delta = choice?.delta?.content;
-      if (delta) {
+      if (parsed.data.service_tier) serviceTier = parsed.data.service_tier;
+      if (choice?.delta?.refusal) refusal += choice.delta.refusal;
+      const delta = choice?.delta?.content ?? '';
+      const toolCalls: ToolCallDelta[] = [];
+      for (const t of choice?.delta?.tool_calls ?? []) {
+        const piece: ToolCallDelta = { index: t.index, ...(t.id && { id: t.id }), ...(t.function?.name && { name: t.function.name }), arguments: t.function?.arguments ?? '' };
+        const call = (calls[t.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
+        if (piece.id) call.id = piece.id;
+        if (piece.name) call.function.name += piece.name;
+        call.function.arguments += piece.arguments;
+        toolCalls.push(piece);
+      }
+      if (delta || toolCalls.length) {
         text += delta;
-        yield { type: 'delta', text: delta };
+        yield toolCalls.length ? { type: 'delta', text: delta, toolCalls } : { type: 'delta', text: delta };
       }
     }
     if (!sawDone) throw streamCut(id, '[DONE]');
-    yield { type: 'done', response: withUsage(text, finishReason, toUsage(usage), this.counter, input.model) };
+    const made = calls.filter(Boolean);
+    const counted = text + refusal + made.map((t) => t.function.name + t.function.arguments).join('');
+    const r = withUsage(counted, finishReason, toUsage(usage), this.counter, input.model);
+    yield {
+      type: 'done',
+      response: { ...r, text, ...(made.length && { toolCalls: made }), ...(refusal && { refusal }), ...(serviceTier && { serviceTier }) },
+    };
   }
 
   private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {
@@ -111,12 +171,21 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       headers: key ? { authorization: `Bearer ${key}` } : {},
       body: {
         model: model.upstreamModel ?? model.id,
+        ...input.passthrough,
         messages: input.messages,
         [model.maxTokensField ?? 'max_tokens']: input.maxOutputTokens,
         temperature: input.temperature,
         ...(input.topP !== undefined && { top_p: input.topP }),
         ...(input.stop && { stop: input.stop }),
         ...(input.seed !== undefined && { seed: input.seed }),
+        ...(input.tools && { tools: input.tools }),
+        ...(input.toolChoice !== undefined && { tool_choice: input.toolChoice }),
+        ...(input.parallelToolCalls !== undefined && { parallel_tool_calls: input.parallelToolCalls }),
+        ...(input.responseFormat && { response_format: input.responseFormat }),
+        ...(input.reasoningEffort && { reasoning_effort: input.reasoningEffort }),
+        ...(input.serviceTier && { service_tier: input.serviceTier }),
+        ...(input.n !== undefined && input.n !== 1 && { n: input.n }),
+        ...(input.user && { user: input.user }),
         stream,
         ...(stream && { stream_options: { include_usage: true } }),
       },
@@ -132,5 +201,6 @@ function toUsage(usage: WireUsage): ModelResponse['usage'] | undefined {
     inputTokens: usage.prompt_tokens,
     outputTokens: usage.completion_tokens,
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    ...(usage.completion_tokens_details?.reasoning_tokens && { reasoningTokens: usage.completion_tokens_details.reasoning_tokens }),
   };
 }

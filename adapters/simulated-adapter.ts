@@ -3,6 +3,7 @@ import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '.
 import { promptChars } from '../engine/prompt-size.js';
 import { countPromptOffThread, OFF_THREAD_CHARS } from '../engine/token-pool.js';
 import { countChatTokens } from '../engine/tokens.js';
+import { textMessages } from '../engine/message-tokens.js';
 import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simulated-draws.js';
 
 /**
@@ -28,9 +29,10 @@ export class SimulatedAdapter implements ModelAdapter {
     if (sim && sim.latencyMs > 0) await sleep(sim.latencyMs, input.signal, input.model.id);
     if (input.simulation?.promptTokens === undefined) {
       // A large prompt is counted on the token worker, as the engine counts it, not on the event loop.
-      const chars = promptChars(input.messages);
+      const messages = textMessages(input.messages);
+      const chars = promptChars(messages);
       if (chars >= OFF_THREAD_CHARS) {
-        const counted = await countPromptOffThread(input.messages, [input.model.encoding], chars);
+        const counted = await countPromptOffThread(messages, [input.model.encoding], chars);
         return this.callSync({ ...input, simulation: { ...input.simulation, promptTokens: counted.get(input.model.encoding)! } });
       }
     }
@@ -48,7 +50,7 @@ export class SimulatedAdapter implements ModelAdapter {
     if (sim && u[2]! < sim.failureRate) throw new ProviderError('server_error', input.model.id, `simulated failure of ${input.model.id}`, 500);
     const hint = input.simulation;
     const outputTokens = drawOutputTokens(u, hint, input.maxOutputTokens);
-    const inputTokens = hint?.promptTokens ?? countChatTokens(input.messages, input.model.encoding);
+    const inputTokens = hint?.promptTokens ?? countChatTokens(textMessages(input.messages), input.model.encoding);
     const quality = drawQuality(u, hint, input.model.id, input.model.quality);
     return {
       text: `[${input.model.id}] simulated answer of ${outputTokens} tokens`,

@@ -6,7 +6,7 @@ import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '.
 import { resolvePolicy } from '../index.js';
 import { printTable, summarize, timeAsync, timeSync, writeResult } from './stats.js';
 import { validateRequest } from '../index.js';
-import { countChatTokens } from '../index.js';
+import { countChatTokens, textMessages, textOf } from '../index.js';
 
 /** An adapter that answers at once with a fixed response: isolates the engine's own overhead. */
 class ZeroLatencyAdapter implements ModelAdapter {
@@ -49,13 +49,13 @@ export async function runCoreBench(outDir: string): Promise<Record<string, unkno
 
   // Pure rules-only decide(): facts and classification prepared as the engine prepares them.
   const valid = validateRequest(request);
-  const prompt = countChatTokens(valid.messages);
-  const classification = new RulesClassifier().classify({ request: valid, text: valid.messages[0]!.content, promptTokens: prompt }, POLICY.policy.models);
+  const prompt = countChatTokens(textMessages(valid.messages));
+  const classification = new RulesClassifier().classify({ request: valid, text: textOf(valid.messages[0]!), promptTokens: prompt }, POLICY.policy.models);
   const facts = { tenant: 'acme', tags: [], promptTokens: new Map([['o200k_base' as const, prompt]]) };
   const decideUs = summarize(timeSync(50_000, 5_000, () => decide(tg.policy, facts, classification)));
   const classifyDecideUs = summarize(
     timeSync(20_000, 2_000, () => {
-      const c = new RulesClassifier().classify({ request: valid, text: valid.messages[0]!.content, promptTokens: prompt }, POLICY.policy.models);
+      const c = new RulesClassifier().classify({ request: valid, text: textOf(valid.messages[0]!), promptTokens: prompt }, POLICY.policy.models);
       return decide(tg.policy, facts, c);
     }),
   );

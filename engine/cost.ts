@@ -36,6 +36,8 @@ export interface TokenUsage {
   cachedInputTokens: number;
   /** Prompt tokens written to the vendor's prompt cache (Anthropic). */
   cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning (a subset of outputTokens, billed as output; OpenAI `reasoning_tokens`). */
+  reasoningTokens?: number;
 }
 
 /** Cost split so chargeback can allocate each part. `full = vendor + infra + ops`. */

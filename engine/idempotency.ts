@@ -64,7 +64,7 @@ export function requestFingerprint(r: ValidRequest): string {
   const norm = {
     tenant: r.tenant,
     model: r.model ?? null,
-    messages: r.messages.map((m) => [m.role, m.name ?? null, m.content]),
+    messages: r.messages.map((m) => (m.tool_calls || m.tool_call_id || m.refusal != null ? [m.role, m.name ?? null, m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null, m.refusal ?? null] : [m.role, m.name ?? null, m.content])),
     maxOutputTokens: r.maxOutputTokens ?? null,
     temperature: r.temperature ?? null,
     topP: r.topP ?? null,
@@ -72,8 +72,18 @@ export function requestFingerprint(r: ValidRequest): string {
     seed: r.seed ?? null,
     tags: r.tags ? [...r.tags].sort() : [],
     task: r.task ?? null,
+    ...answerShape(r),
   };
   return createHash('sha256').update(JSON.stringify(norm)).digest('hex');
+}
+
+/** The request options that shape the answer beyond text (tools, formats, n…): only those set, so plain chat keeps its fingerprint. */
+export function answerShape(r: ValidRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'reasoningEffort', 'serviceTier', 'n', 'passthrough'] as const) {
+    if (r[k] !== undefined) out[k] = r[k];
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { TollgateError, ValidationError } from './errors.js';
-import type { ChatMessage } from './request.js';
+import type { TextMessage as ChatMessage } from './request.js';
 
 /**
  * Default policy bound on a prompt's size before any counting (`defaults.maxPromptChars`): 2 Mi UTF-16

@@ -4,6 +4,8 @@ import type { ValidRequest } from './request.js';
 import { checkOutputCap, checkPromptSize } from './prompt-size.js';
 import { countPromptOffThread } from './token-pool.js';
 import { countPromptByEncoding, type Encoding } from './tokens.js';
+import { hasExtras, requestExtraTokens, textMessages, textOf } from './message-tokens.js';
+import { answerShape } from './idempotency.js';
 
 /** What the engine knows about a request before any decision: computed once, read by every step. */
 export interface RequestFacts {
@@ -31,8 +33,12 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
     promptTokens = new Map();
     for (const e of policy.encodings) promptTokens.set(e, known);
   } else {
-    checkPromptSize(request.messages, policy.policy.defaults.maxPromptChars);
-    promptTokens = countPromptByEncoding(request.messages, policy.encodings);
+    const messages = textMessages(request.messages);
+    checkPromptSize(messages, policy.policy.defaults.maxPromptChars);
+    promptTokens = countPromptByEncoding(messages, policy.encodings);
+  }
+  if (known === undefined && hasExtras(request)) {
+    promptTokens = new Map([...promptTokens].map(([e, n]) => [e, n + requestExtraTokens(request, e)])); // never the caller's map
   }
   let max = 0;
   for (const v of promptTokens.values()) if (v > max) max = v;
@@ -54,14 +60,15 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
 export async function countedRequestFacts(policy: CompiledPolicy, request: ValidRequest, now: number): Promise<RequestFacts> {
   if (request.simulation?.promptTokens !== undefined) return requestFacts(policy, request, now);
   checkOutputCap(request.maxOutputTokens, policy.policy.models);
-  const chars = checkPromptSize(request.messages, policy.policy.defaults.maxPromptChars);
-  return requestFacts(policy, request, now, await countPromptOffThread(request.messages, policy.encodings, chars));
+  const messages = textMessages(request.messages);
+  const chars = checkPromptSize(messages, policy.policy.defaults.maxPromptChars);
+  return requestFacts(policy, request, now, await countPromptOffThread(messages, policy.encodings, chars));
 }
 
 /** The prompt text the classifier reads: the messages' contents joined by newlines. */
 export function messageText(request: Pick<ValidRequest, 'messages'>): string {
-  if (request.messages.length === 1) return request.messages[0]!.content;
-  return request.messages.map((m) => m.content).join('\n');
+  if (request.messages.length === 1) return textOf(request.messages[0]!);
+  return request.messages.map(textOf).join('\n');
 }
 
 /**
@@ -70,9 +77,17 @@ export function messageText(request: Pick<ValidRequest, 'messages'>): string {
  * The tenant is kept apart by the cache itself.
  */
 export function cacheIdentity(request: ValidRequest): { key: string; scope: string } {
-  const scope = createHash('sha256').update(`${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}${samplingScope(request)}`).digest('hex');
-  const norm = request.messages.map((m) => `${m.role}\u0001${m.name ?? ''}\u0001${m.content.trim().replace(/\s+/g, ' ')}`).join('\u0002');
+  const shape = answerShape(request);
+  const shaped = Object.keys(shape).length ? `\u0003${JSON.stringify(shape)}` : '';
+  const scope = createHash('sha256').update(`${request.model ?? ''}\u0003${request.maxOutputTokens ?? ''}\u0003${request.temperature ?? ''}${samplingScope(request)}${shaped}`).digest('hex');
+  const norm = request.messages.map((m) => `${m.role}\u0001${m.name ?? ''}\u0001${messageKey(m)}`).join('\u0002');
   return { scope, key: createHash('sha256').update(`${scope}\u0003${norm}`).digest('hex') };
+}
+
+/** A message's part of the cache key: normalised text, or the whole message when it has parts or tool fields. */
+function messageKey(m: ValidRequest['messages'][number]): string {
+  if (typeof m.content === 'string' && !m.tool_calls && !m.tool_call_id && m.refusal == null) return m.content.trim().replace(/\s+/g, ' ');
+  return JSON.stringify([m.content ?? null, m.tool_calls ?? null, m.tool_call_id ?? null, m.refusal ?? null]);
 }
 
 /** The scope's part for top-p, stop and seed: empty when none is set, so existing cache scopes keep their hashes. */

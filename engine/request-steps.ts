@@ -9,7 +9,7 @@ import type { BudgetStore, Reservation } from './seams/budget-store.js';
 import type { Cache, CachedAnswer, CacheHit, CacheQuery } from './seams/cache.js';
 import type { Classification, RequestClassifier } from './seams/classifier.js';
 import type { DecisionSink } from './seams/decision-sink.js';
-import type { ModelAdapter, ModelResponse } from './seams/model-adapter.js';
+import type { ModelAdapter, ModelResponse, ToolCallDelta } from './seams/model-adapter.js';
 import type { RateLimiter } from './seams/rate-limiter.js';
 import type { LoopDetector } from './loop-detector.js';
 import { type FlightResult, followerError, holdFailure, isFlightFailure } from './single-flight.js';
@@ -52,7 +52,7 @@ export type RecordObserver = (record: DecisionRecord, timing: { decisionMs?: num
 /** Per-request state carried through the machine. */
 export interface RequestContext {
   facts: RequestFacts;
-  stream?: (text: string) => void;
+  stream?: (text: string, toolCalls?: ToolCallDelta[]) => void;
   signal?: AbortSignal;
   cacheQuery?: CacheQuery;
   cacheHit?: CacheHit;
@@ -223,7 +223,7 @@ export async function afterLog(deps: EngineDeps, ctx: RequestContext, record: De
       // observers must not throw; one that does cannot undo the logged record
     }
   }
-  if (a && !ctx.error && deps.cache && ctx.cacheQuery) {
+  if (a && !ctx.error && deps.cache && ctx.cacheQuery && !a.response.toolCalls && !a.response.choices) { // the cache keeps text answers only
     ctx.cachedAnswer = { text: a.response.text, model: a.model.id, usage, fullMicros: cost.full };
     await deps.cache.store(ctx.cacheQuery, ctx.cachedAnswer).catch(() => undefined);
   }

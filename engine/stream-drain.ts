@@ -1,5 +1,5 @@
 import { ProviderError, StreamInterruptedError, TollgateError } from './errors.js';
-import type { ModelAdapter, ModelCallInput, ModelResponse } from './seams/model-adapter.js';
+import type { ModelAdapter, ModelCallInput, ModelResponse, ToolCallDelta } from './seams/model-adapter.js';
 
 /**
  * A client that goes away in the middle of a stream still costs what the vendor generated. Once text
@@ -56,7 +56,7 @@ export function streamCancellation(caller?: AbortSignal): StreamCancellation {
  * deltas go straight to the caller (until it cancels) and a later failure ends the stream with a typed
  * error (a fallback cannot un-send text).
  */
-export function streamAttempt(emit: (text: string) => void, cancel: StreamCancellation) {
+export function streamAttempt(emit: (text: string, toolCalls?: ToolCallDelta[]) => void, cancel: StreamCancellation) {
   return async (adapter: ModelAdapter, input: ModelCallInput): Promise<ModelResponse> => {
     const it = adapter.stream(input)[Symbol.asyncIterator]();
     let emitted = false;
@@ -65,8 +65,8 @@ export function streamAttempt(emit: (text: string) => void, cancel: StreamCancel
       for (;;) {
         if (ev.done) throw new ProviderError('bad_response', input.model.id, `${input.model.id} stream ended without a final event`);
         if (ev.value.type === 'done') return ev.value.response;
-        if (!cancel.cancelled) emit(ev.value.text);
-        if (ev.value.text.length > 0 && !emitted) {
+        if (!cancel.cancelled) emit(ev.value.text, ev.value.toolCalls);
+        if ((ev.value.text.length > 0 || ev.value.toolCalls?.length) && !emitted) {
           emitted = true;
           cancel.markEmitted();
         }

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { ChatMessage } from './request.js';
+import type { TextMessage as ChatMessage } from './request.js';
 import { countPromptByEncoding, type Encoding } from './tokens.js';
 
 /**

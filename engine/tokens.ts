@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { packageRoot } from '../policies/bundled-files.js';
 import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
-import type { ChatMessage } from './request.js';
+import type { TextMessage as ChatMessage } from './request.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
 

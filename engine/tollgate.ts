@@ -20,7 +20,8 @@ import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
 import type { Classification } from './seams/classifier.js';
 import type { IdempotencyStore } from './seams/idempotency-store.js';
-import type { ModelAdapter } from './seams/model-adapter.js';
+import type { ModelAdapter, ModelChoice, ToolCallDelta } from './seams/model-adapter.js';
+import type { ToolCall } from './request.js';
 
 /** The answer to `complete()`. Money is integer micro-dollars. */
 export interface CompletionResult {
@@ -35,6 +36,13 @@ export interface CompletionResult {
   record: DecisionRecord;
   /** True when this is the stored first answer to a request with the same id and body (no model call, no charge). */
   replayed?: boolean;
+  /** OpenAI finish reason (`stop`, `length`, `tool_calls`, `content_filter`…). */
+  finishReason: string;
+  /** Calls the model made. */
+  toolCalls?: ToolCall[];
+  refusal?: string;
+  /** Every choice when `n` > 1 (the first is the top-level answer). */
+  choices?: ModelChoice[];
 }
 
 /** The answer to `decide()`: what would happen, without calling any model or touching budgets. */
@@ -52,7 +60,8 @@ export interface DryRun {
   explanation: string;
 }
 
-export type StreamChunk = { type: 'delta'; text: string } | { type: 'done'; result: CompletionResult };
+/** A streamed piece (text and/or tool-call pieces, OpenAI-style), then the settled result. */
+export type StreamChunk = { type: 'delta'; text: string; toolCalls?: ToolCallDelta[] } | { type: 'done'; result: CompletionResult };
 
 /** What operators inspect (`GET /v1/tollgate/state`): each model's circuit and each tenant's guard, at `at`. */
 export interface TollgateState {
@@ -151,11 +160,11 @@ export class Tollgate {
    * Fallbacks apply until the first delta; a failure after that ends the stream with a TollgateError.
    */
   async *stream(request: TollgateRequest, options: CallOptions = {}): AsyncGenerator<StreamChunk> {
-    const queue: string[] = [];
+    const queue: { text: string; toolCalls?: ToolCallDelta[] }[] = [];
     let wake: (() => void) | undefined;
     const ctx = await this.context(request, options.signal);
-    ctx.stream = (text) => {
-      queue.push(text);
+    ctx.stream = (text, toolCalls) => {
+      queue.push(toolCalls?.length ? { text, toolCalls } : { text });
       wake?.();
     };
     let finished = false;
@@ -165,13 +174,13 @@ export class Tollgate {
     });
     result.catch(() => undefined);
     for (;;) {
-      while (queue.length) yield { type: 'delta', text: queue.shift()! };
+      while (queue.length) yield { type: 'delta', ...queue.shift()! };
       if (finished) break;
       await new Promise<void>((r) => (wake = r));
       wake = undefined;
     }
     const done = await result;
-    if (done.cached || done.replayed) yield { type: 'delta', text: done.text };
+    if (done.cached || done.replayed) yield { type: 'delta', text: done.text, ...(done.toolCalls && { toolCalls: done.toolCalls.map((c, index) => ({ index, id: c.id, name: c.function.name, arguments: c.function.arguments })) }) };
     yield { type: 'done', result: done };
   }
 
@@ -249,6 +258,10 @@ export class Tollgate {
       cost: record.cost as CostBreakdown,
       cached: !!hit,
       record,
+      finishReason: a?.response.finishReason ?? 'stop',
+      ...(a?.response.toolCalls && { toolCalls: a.response.toolCalls }),
+      ...(a?.response.refusal && { refusal: a.response.refusal }),
+      ...(a?.response.choices && { choices: a.response.choices }),
     };
   }
 }

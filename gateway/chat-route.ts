@@ -4,7 +4,7 @@ import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
 import { toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import {
-  chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, toTollgateRequest, usageEvent,
+  chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
 
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
@@ -117,10 +117,11 @@ async function streamSse(
       if (step.done) break;
       const c = step.value;
       if (c.type === 'delta') {
-        if (c.text) await write(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
+        if (c.toolCalls?.length) await write(res, chunkEvent(o.id, created, o.model, { ...(c.text && { content: c.text }), tool_calls: wireToolCalls(c.toolCalls) }, null));
+        else if (c.text) await write(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
       } else {
         const r = c.result;
-        await write(res, chunkEvent(o.id, created, r.model, {}, 'stop'));
+        await write(res, chunkEvent(o.id, created, r.model, {}, finishReasonOf(r.finishReason)));
         if (o.usage) await write(res, usageEvent(o.id, created, r));
         await write(res, DONE_EVENT);
         res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: resultHeaders(r)[HEADER_COST]! }); // 0 for a replay, like the non-streamed header

@@ -18,7 +18,17 @@ export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math
 const BUDGET_RETRY_FALLBACK_MS = 3_600_000;
 
 /** Engine request fields under the Chat Completions body names a client sent. */
-const BODY_FIELD: Record<string, string> = { maxOutputTokens: 'max_tokens', topP: 'top_p' };
+const BODY_FIELD: Record<string, string> = {
+  maxOutputTokens: 'max_tokens', topP: 'top_p', toolChoice: 'tool_choice', parallelToolCalls: 'parallel_tool_calls',
+  responseFormat: 'response_format', reasoningEffort: 'reasoning_effort', serviceTier: 'service_tier',
+};
+
+/** An engine field path in the body's names (`responseFormat.json_schema.schema` → `response_format.json_schema.schema`). */
+export function wirePath(path: string): string {
+  const m = /^[A-Za-z]+/.exec(path);
+  const head = m ? BODY_FIELD[m[0]] : undefined;
+  return head ? head + path.slice(m![0].length) : path;
+}
 
 /**
  * Maps an engine error to the gateway's HTTP answer. Codes are stable:
@@ -43,7 +53,7 @@ export function httpFailure(err: unknown): HttpFailure {
     case 'invalid_request': {
       const issues = err instanceof ValidationError ? err.issues : [];
       const path = issues[0]?.path;
-      return fail(400, 'invalid_request_error', 'invalid_request', msg, path === undefined ? null : (BODY_FIELD[path] ?? path));
+      return fail(400, 'invalid_request_error', 'invalid_request', msg, path === undefined ? null : wirePath(path));
     }
     case 'loop_detected':
       return fail(429, 'rate_limit_error', 'loop_detected', msg, null, { 'retry-after': retryAfterSeconds(Number(err.details.retryAfterMs) || 1000) });

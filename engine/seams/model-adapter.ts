@@ -1,7 +1,7 @@
 import type { ModelSpec } from '../../policies/schema.js';
 import type { TokenUsage } from '../cost.js';
 import type { ProviderFailureKind } from '../errors.js';
-import type { ChatMessage } from '../request.js';
+import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolDefinition, ValidRequest } from '../request.js';
 import type { SpecificationVersion } from './specification.js';
 
 /** What the engine hands an adapter for one attempt against one model. */
@@ -15,6 +15,19 @@ export interface ModelCallInput {
   stop?: readonly string[];
   /** Best-effort sampling seed; adapters whose vendor has none leave it out. */
   seed?: number;
+  /** Functions the model may call, and how (OpenAI shapes; adapters translate). */
+  tools?: readonly ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  reasoningEffort?: ValidRequest['reasoningEffort'];
+  serviceTier?: ValidRequest['serviceTier'];
+  /** Choices wanted (only models with `maxN` ≥ n are called with n > 1). */
+  n?: number;
+  /** Unmodelled Chat Completions fields, for OpenAI-compatible upstreams only (others are never routed such a request). */
+  passthrough?: Readonly<Record<string, unknown>>;
+  /** The end user (request metadata `user`): OpenAI `user`, Anthropic `metadata.user_id`. */
+  user?: string;
   requestId: string;
   /** Aborted when the attempt's timeout passes or the caller cancels; adapters must stop promptly. */
   signal: AbortSignal;
@@ -36,6 +49,14 @@ export interface SimulationHints {
  */
 export interface ModelResponse {
   text: string;
+  /** Calls the model made (finish reason `tool_calls`); `arguments` verbatim. */
+  toolCalls?: ToolCall[];
+  /** The model's refusal, when it gave one instead of content. */
+  refusal?: string;
+  /** Every choice when more than one was asked for (`n` > 1); the first is also the top-level answer. */
+  choices?: ModelChoice[];
+  /** The service tier the vendor reports it served (OpenAI `service_tier`, Anthropic `usage.service_tier`). */
+  serviceTier?: string;
   usage: Partial<TokenUsage> & { outputTokens: number };
   usageSource: 'vendor' | 'tokenizer' | 'estimate';
   finishReason: string;
@@ -43,7 +64,24 @@ export interface ModelResponse {
   quality?: number;
 }
 
-export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; response: ModelResponse };
+/** One choice of an answer. */
+export interface ModelChoice {
+  text: string;
+  toolCalls?: ToolCall[];
+  refusal?: string;
+  finishReason: string;
+}
+
+/** A piece of a streamed tool call, as OpenAI streams it: `id` and `name` on the first piece of call `index`, then `arguments` in pieces. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments: string;
+}
+
+/** A streamed piece: text, and/or pieces of tool calls. */
+export type StreamEvent = { type: 'delta'; text: string; toolCalls?: ToolCallDelta[] } | { type: 'done'; response: ModelResponse };
 
 /**
  * Error codes a ModelAdapter throws, each a {@link ProviderError} with `code = provider_<kind>`:

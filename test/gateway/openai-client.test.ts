@@ -30,13 +30,13 @@ describe('gateway with the official openai client', () => {
     expect(record.tenant).toBe('acme');
   });
 
-  it('passes top_p, stop and seed to the model; refuses a JSON response_format with a 400 naming it', async () => {
+  it('passes top_p, stop and seed to the model; refuses an unknown response_format type with a 400 naming it', async () => {
     await h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], top_p: 0.5, stop: ['END'], seed: 11 });
     expect(h.vendor.requests.at(-1)!.body).toMatchObject({ top_p: 0.5, stop: ['END'], seed: 11 });
     const before = h.vendor.requests.length;
-    const refused = h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], response_format: { type: 'json_object' } });
+    const refused = h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: Q }], response_format: { type: 'yaml' } as never });
     await expect(refused).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
-    expect(h.vendor.requests.length).toBe(before); // refused before any model call
+    expect(h.vendor.requests.length).toBe(before); // refused before any model call (JSON modes: test/gateway/tools.test.ts)
   });
 
   it('streams OpenAI chunks and a final usage chunk with include_usage', async () => {

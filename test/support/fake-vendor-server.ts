@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicWire, fakeAnswer, openaiWire } from './fake-vendor-protocols.js';
+import { anthropicToolMessage, anthropicToolStream, fakeToolCalls, openaiToolCompletion, openaiToolStream } from './fake-vendor-tools.js';
 
 export { fakeAnswer, fakeAnswerText, fakeCacheSplit, fakeTokenCount } from './fake-vendor-protocols.js';
 
@@ -143,9 +144,14 @@ async function answer(
   const model = typeof body.model === 'string' ? body.model : 'fake';
   const a = fakeAnswer(body);
   const usage = behaviour === 'no-usage' ? undefined : wire.usage(a, behaviour === 'cache');
-  if (body.stream === true) return streamAnswer(protocol, behaviour, model, a, usage, res, options.chunkDelayMs ?? 0);
+  const calls = fakeToolCalls(body, protocol);
+  if (body.stream === true) return streamAnswer(protocol, behaviour, model, a, usage, res, options.chunkDelayMs ?? 0, calls);
   if (behaviour === 'hang') return; // the client's abort closes the socket
-  const full = JSON.stringify(protocol === 'openai' ? openaiWire.completion(model, a, usage) : anthropicWire.message(model, a, usage));
+  const full = JSON.stringify(
+    calls
+      ? protocol === 'openai' ? openaiToolCompletion(model, calls, usage) : anthropicToolMessage(model, calls, usage)
+      : protocol === 'openai' ? openaiWire.completion(model, a, usage) : anthropicWire.message(model, a, usage),
+  );
   if (behaviour === 'malformed') return sendRaw(res, 200, '{"choices": [ not json');
   if (behaviour === 'bad-shape') return sendRaw(res, 200, '{"unexpected": true}');
   if (behaviour === 'early-eof') return sendRaw(res, 200, full.slice(0, full.length >> 1));
@@ -166,11 +172,13 @@ async function streamAnswer(
   usage: ReturnType<typeof openaiWire.usage> | ReturnType<typeof anthropicWire.usage> | undefined,
   res: ServerResponse,
   delayMs: number,
+  calls?: ReturnType<typeof fakeToolCalls>,
 ): Promise<void> {
+  const anthropicUsage = usage as ReturnType<typeof anthropicWire.usage> | undefined;
   const events: string[] =
     protocol === 'openai'
-      ? openaiWire.stream(model, a, usage).map((d) => `data: ${d}\n\n`)
-      : anthropicWire.stream(model, a, usage as ReturnType<typeof anthropicWire.usage> | undefined).map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`);
+      ? (calls ? openaiToolStream(model, calls, usage) : openaiWire.stream(model, a, usage)).map((d) => `data: ${d}\n\n`)
+      : (calls ? anthropicToolStream(model, calls, anthropicUsage) : anthropicWire.stream(model, a, anthropicUsage)).map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`);
   const faults: Partial<Record<FakeBehaviour, string>> = {
     malformed: 'data: {not json\n\n',
     'bad-shape': protocol === 'openai' ? 'data: {"choices": "nope"}\n\n' : 'event: content_block_delta\ndata: {"type": "content_block_delta"}\n\n',
