@@ -1,3 +1,4 @@
 /** `tollgate/gateway`: the OpenAI-compatible HTTP gateway (fastify) in front of a Tollgate. */
 export { KeyStore, addKey, readKeyFile } from './api-keys.js';
 export { DEFAULT_BODY_LIMIT, startGateway, buildGateway, type GatewayOptions, type RunningGateway } from './server.js';
+export { revokeKeys } from './api-keys.js';

@@ -27,6 +27,7 @@ function curveJson(c: CurveSummary) {
 function routerJson(r: RouterSummary) {
   return {
     classifier: r.classifier,
+    outOfFold: r.outOfFold,
     ...curveJson(r),
     gapRecovered: r4(r.gapRecovered),
     gapRecoveredCi: iv(r.ciPaired.gapRecovered),
@@ -124,7 +125,8 @@ export function registerEval(program: Command, io: CliIo): void {
       io.out(`target: 95% of the best single model (${e.bestModel}, quality ${(e.target / 0.95).toFixed(3)}) = ${e.target.toFixed(3)}; intervals: 95% bootstrap (${e.bootstrap} resamples)\n\n`);
       const rows: string[][] = [['', 'quality', 'cost µ$/req', 'cost at 95% [95% CI]', 'AIQ [95% CI]']];
       const curveRow = (name: string, c: CurveSummary) => [name, c.maxQuality.toFixed(3) + ' (max)', '', `${fmtCost(c.costAt95)} ${fmtIv(c.ci.costAt95, fmtCost)}`, `${c.aiq.toFixed(3)} ${fmtIv(c.ci.aiq, (x) => (x === null ? '-' : x.toFixed(3)))}`];
-      for (const [name, r] of Object.entries(e.routers)) rows.push(curveRow(`${name} (${r.classifier})`, r));
+      for (const [name, r] of Object.entries(e.routers)) rows.push(curveRow(`${name} (${r.classifier}${r.outOfFold ? ', out-of-fold' : ''})`, r));
+      for (const [name, r] of Object.entries(e.routers)) if (r.outOfFold) io.out(`${name}: this is the classifier's own training data — its out-of-fold predictions are replayed (each row predicted by a model that never saw it)\n`);
       rows.push(curveRow('zero router', e.zeroRouter));
       rows.push(curveRow('oracle', e.oracle));
       rows.push(['random (uniform)', e.random.quality.toFixed(3), e.random.cost.toFixed(1), '', '']);

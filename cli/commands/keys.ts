@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { addKey, readKeyFile, revokeKeys } from '../../gateway/api-keys.js';
-import { TollgateError } from '../../engine/errors.js';
+import { addKey, readKeyFile, revokeKeys } from '../../gateway/index.js';
+import { TollgateError } from '../../index.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_KEYS_FILE } from './serve.js';
 

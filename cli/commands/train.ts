@@ -13,7 +13,7 @@ export function registerTrain(program: Command, io: CliIo): void {
     .description('Train a learned quality classifier (kNN over LanceDB and/or an ONNX logistic-regression head) from labeled prompts.')
     .requiredOption('--data <files>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score); several files comma-separated (same models)')
     .requiredOption('--out <dir>', 'artefact directory to write (replaced)')
-    .option('--method <method>', 'knn | logreg | both (both: keep the better on a held-out split)', 'both')
+    .option('--method <method>', 'knn | logreg | both (both: keep the better out-of-fold)', 'both')
     .option('--seed <n>', 'seed of the validation split', '1')
     .option('--models <ids>', 'comma-separated model columns (default: every column of labels; cost-like names excluded)')
     .option('--scale <min-max>', 'range of graded scores, e.g. 1-10 (rescaled to [0, 1])')
@@ -61,7 +61,7 @@ export function registerTrain(program: Command, io: CliIo): void {
       const v = manifest.metrics.validation;
       for (const [method, m] of Object.entries(v)) {
         const nModel = m.aiq !== undefined ? `  AIQ ${m.aiq.toFixed(4)} (zero router ${m.zeroAiq!.toFixed(4)}, oracle ${m.oracleAiq!.toFixed(4)}; gap recovered ${m.score!.toFixed(3)})` : '';
-        io.out(`${method.padEnd(7)} validation (${manifest.training.validationRows} held-out rows, ${manifest.training.split} split, view ${m.view ?? 'full'}): APGR ${m.apgr.toFixed(3)} (weakest → strongest)${nModel}  params ${JSON.stringify(m.params)}\n`);
+        io.out(`${method.padEnd(7)} out-of-fold (${manifest.training.validationRows} rows, ${manifest.calibration?.folds ?? 5} ${manifest.training.split} folds), best of ${(manifest.metrics.candidates ?? []).filter((c) => ('k' in c.params) === (method === 'knn')).length} candidates, view ${m.view ?? 'full'}: APGR ${m.apgr.toFixed(3)} (weakest → strongest)${nModel}  params ${JSON.stringify(m.params)}\n`);
       }
       if (manifest.calibration) io.out(`calibration: out-of-fold predictions for all ${manifest.training.rows} rows (${manifest.calibration.folds} ${manifest.calibration.by} folds), used by tune on this data and by the traffic-rank scale\n`);
       io.out(`wrote ${o.out}: method ${manifest.method}${manifest.textView ? `, embeds the last ${manifest.textView.chars} characters of long prompts` : ''}${manifest.costs ? ', mean training costs per model' : ''}, version ${manifest.version}, models ${manifest.models.join(', ')}${manifest.outputLength ? `, output lengths for ${Object.keys(manifest.outputLength.byTask).length} tasks` : ''}\n`);

@@ -10,12 +10,12 @@
  * Refuses ({@link RoutingEvaluationError}, `routing_eval_unscorable`) what labels cannot score: a rule
  * candidate without a label column, or no prompt with every candidate labeled.
  */
-import type { CompiledPolicy, CompiledRule } from '../../engine/compiled-policy.js';
-import { decide } from '../../engine/router.js';
-import type { RequestClassifier } from '../../engine/seams/classifier.js';
+import type { CompiledPolicy, CompiledRule } from '../../index.js';
+import { decide } from '../../index.js';
+import type { RequestClassifier } from '../../index.js';
 import { RoutingEvaluationError } from './errors.js';
-import { completeRows, type LabeledData } from './labeled-csv.js';
-import { buildReplayItems } from './evaluate.js';
+import type { LabeledData } from './labeled-csv.js';
+import { buildReplayItems, replaysOutOfFold } from './evaluate.js';
 import { costAtQuality, curveFigures, type FrontierPoint, oracleChoices, pointOf, qualityAtCost, upperHull } from './frontier.js';
 import { apgr, closeCurve, cpt, firstShareReaching, type CurvePoint } from './metrics.js';
 import type { ReplayItem } from './replay.js';
@@ -53,6 +53,8 @@ export interface PairSummary {
 
 export interface RouterSummary extends CurveSummary {
   classifier: string;
+  /** True when the data is the classifier's own training data and its out-of-fold predictions were replayed. */
+  outOfFold: boolean;
   /**
    * Share of the zero router → oracle AIQ gap the router recovers, (AIQ − AIQ_zero) / (AIQ_oracle −
    * AIQ_zero), computed within each resample (0: no better than mixing single models; 1: the oracle).
@@ -188,17 +190,24 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
   const ids = rule.candidates.map((c) => c.id);
   const missing = ids.filter((id) => !data.models.includes(id));
   if (missing.length) throw new RoutingEvaluationError(`rule "${rule.name}" can route to ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} no label column in ${data.file} (labeled: ${data.models.join(', ')}); an answer of an unlabeled model cannot be scored`, { missing });
-  const { data: scored, dropped } = completeRows({ ...data, models: ids }, ids);
+  const complete = data.rows.map((r, i) => (ids.every((id) => r.scores[id] !== undefined) ? i : -1)).filter((i) => i >= 0);
+  const scored = { ...data, models: ids, rows: complete.map((i) => data.rows[i]!) };
+  const dropped = data.rows.length - complete.length;
+  // Classified on the file as given (so a classifier trained on exactly this file replays its out-of-fold predictions), then narrowed to the scorable rows.
+  const asGiven = { ...data, models: data.models.filter((m) => policy.byId.has(m)) };
   if (!scored.rows.length) throw new RoutingEvaluationError(`no row of ${data.file} has a label for every candidate of rule "${rule.name}" (${ids.join(', ')})`);
   const n = scored.rows.length;
   const quality = scored.rows.map((r) => ids.map((id) => r.scores[id]!));
   const costSource: 'data' | 'policy' = scored.rows.every((r) => ids.every((id) => r.costs?.[id] !== undefined)) ? 'data' : 'policy';
   const maxFloors = o.maxFloors ?? 200;
   const routers: Record<string, RouterSummary> = {};
+  const outOfFold: Record<string, boolean> = {};
   const runs: { name: string; items: ReplayItem[]; choices: Int32Array[]; grid: number[]; pair?: PairCurve }[] = [];
   let cost: number[][] | undefined;
   for (const [name, classifier] of Object.entries(classifiers)) {
-    const items = await buildReplayItems(policy, scored, classifier);
+    const every = await buildReplayItems(policy, asGiven, classifier);
+    const items = complete.map((i) => every[i]!);
+    outOfFold[name] = replaysOutOfFold(classifier, asGiven);
     if (!cost) {
       cost = costSource === 'data'
         ? scored.rows.map((r) => ids.map((id) => r.costs![id]!))
@@ -271,6 +280,7 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
     const shareOf = (ch: Int32Array) => Object.fromEntries(ids.map((id, m) => [id, ch.reduce((s, x) => s + (x === m ? 1 : 0), 0) / n]));
     routers[r.name] = {
       classifier: r.items[0]?.classification.source ?? r.name,
+      outOfFold: outOfFold[r.name] ?? false,
       ...summary(f, (s) => s.routers[k]!),
       ...paired(full, k),
       ciPaired: { gapRecovered: ci((s) => paired(s, k).gapRecovered), aiqOverZero: ci((s) => paired(s, k).aiqOverZero), costAt95VsZero: ci((s) => paired(s, k).costAt95VsZero) },

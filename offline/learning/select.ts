@@ -9,7 +9,7 @@
  * Costs: the data's real costs when it has them, else a stand-in that orders models by prior success
  * (1, 2, …, M in increasing prior), stated in the manifest.
  */
-import type { ValidationMetrics } from '../../adapters/classifiers/learned/artifact.js';
+import type { ValidationMetrics } from '../../index.js';
 import { curveFigures, lambdaGrid, oracleChoices, pointOf, utilityChoice } from './frontier.js';
 import { scorePredictions } from './validation.js';
 

@@ -1,10 +1,11 @@
 /**
  * Trains a learned classifier artefact from labeled routing data with any number of models (see
  * `tollgate train`): embeds every prompt (whole, and its tail when prompts are long: see
- * learned/text-view.ts), holds out a validation split of the training data (whole subjects/tasks when
- * there are ≥ 5), and chooses the text view, the method (kNN: k; logreg: L2 strength) and its
- * hyper-parameters by held-out routing quality (select.ts: APGR for two models, else the share of the
- * zero-router → oracle gap recovered by the utility router) — never by training fit. All candidates are
+ * learned/text-view.ts), cuts the rows into folds (whole subjects/tasks when there are ≥ 5), and chooses
+ * the text view, the method (kNN: k; logreg: L2 strength, with or without prompt features) and its
+ * hyper-parameters by out-of-fold routing quality over all rows (select.ts: APGR for two models, else
+ * the share of the zero-router → oracle gap recovered by the utility router) — never by training fit.
+ * The winner's out-of-fold predictions are stored as the calibration data. All candidates are
  * reported in the manifest. The winner is refitted on all rows and written as the versioned artefact
  * directory, with the models' mean training costs when the data has cost columns. Empty label cells are
  * filled with the model's mean (prior). Deterministic in `seed` (split) — no other randomness is used.
@@ -20,13 +21,12 @@ import { fitLogReg, gramMatrix, type LogRegModel, predictLogReg } from './logreg
 import type { OutputLengthModelData } from '../../index.js';
 import { HEAD_FILE, KNN_DIR, KNN_LABELS, KNN_TENANT } from '../../adapters/classifiers/index.js';
 import { CALIBRATION_FILE, labeledDataSha256 } from '../../index.js';
-import { outOfFold } from './folds.js';
-import { splitRows } from './validation.js';
+import { foldOf } from './folds.js';
 import { costMatrix, scoreRouting } from './select.js';
-import { featureNames, FEATURES_V1, promptFeatures, withFeatures } from '../../adapters/classifiers/learned/features.js';
-import { RulesClassifier } from '../../adapters/classifiers/rules-classifier.js';
-import { countTokens } from '../../engine/tokens.js';
-import { DEFAULT_TAIL_CHARS, type TextView, viewText } from '../../adapters/classifiers/learned/text-view.js';
+import { featureNames, FEATURES_V1, promptFeatures, withFeatures } from '../../index.js';
+import { RulesClassifier } from '../../index.js';
+import { countTokens } from '../../index.js';
+import { DEFAULT_TAIL_CHARS, type TextView, viewText } from '../../index.js';
 
 export interface TrainOptions {
   data: LabeledData;
@@ -34,7 +34,7 @@ export interface TrainOptions {
   embedder: Embedder;
   method?: LearnedMethod | 'both';
   seed?: number;
-  /** Fraction of rows held out for validation. Default 0.2. */
+  /** Unused since selection became out-of-fold (kept so callers compile). */
   validationFraction?: number;
   /** Per-task output-length model (from a decision log) to store in the artefact. */
   outputLength?: OutputLengthModelData;
@@ -85,18 +85,29 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   const groupCandidates = [groupsOf('subject'), groupsOf('task'), groupsOf('eval_name'), groupsOf('category')];
   // Whole groups are held out only when there are enough of them to leave a representative remainder.
   const subjects = groupCandidates.find((g) => g && new Set(g).size >= 5);
-  const split = splitRows(data.rows.length, o.validationFraction ?? 0.2, seed, subjects);
   const methods: LearnedMethod[] = o.method === 'knn' ? ['knn'] : o.method === 'logreg' ? ['logreg'] : ['knn', 'logreg'];
-  const valLabels = split.validation.map((i) => labels[i]!);
-  const valCost = split.validation.map((i) => cost[i]!);
+  // Selection is out-of-fold: every candidate (view × method × hyper-parameters) predicts every training
+  // row from a model fitted on the other folds (whole subjects/tasks when there are ≥ 5), and is scored
+  // on all rows. The winner's out-of-fold predictions are the calibration data.
+  const folds = o.calibrationFolds ?? 5;
+  const { fold, by } = foldOf(data.rows.length, folds, seed, subjects);
+  const foldRows = Array.from({ length: folds }, (_, f) => {
+    const fit: number[] = [];
+    const held: number[] = [];
+    fold.forEach((x, i) => (x === f ? held : fit).push(i));
+    return { fit, held };
+  }).filter((x) => x.fit.length && x.held.length);
+  const split = { validation: all, by };
   const validation: Partial<Record<LearnedMethod, ValidationMetrics>> = {};
   const candidates: ValidationMetrics[] = [];
+  const oofOf = new Map<ValidationMetrics, number[][]>();
   let bestView = views[0]!;
-  const consider = (method: LearnedMethod, view: TextView, m: ValidationMetrics) => {
-    const tagged = { ...m, view: viewName(view) };
-    candidates.push({ ...tagged, params: { ...m.params } });
+  const consider = (method: LearnedMethod, view: TextView, probs: number[][], params: Record<string, number>) => {
+    const m = { ...scoreRouting(probs, labels, cost, weak, strong, params), view: viewName(view) };
+    candidates.push({ ...m, params: { ...m.params } });
+    oofOf.set(m, probs);
     const cur = validation[method];
-    if (!cur || tagged.score! > cur.score!) validation[method] = tagged;
+    if (!cur || m.score! > cur.score!) validation[method] = m;
   };
   /** kNN fitted on `rows`: their vectors packed once, their labels and priors. */
   const knnFit = (vectors: Float32Array[], rows: readonly number[]) => {
@@ -126,31 +137,38 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
     if (!a) augmentedCache.set(name, (a = embedded.get(name)!.map((v, i) => withFeatures(v, feats![i]!))));
     return a;
   };
+  const n = data.rows.length;
+  const minFit = Math.min(...foldRows.map((f) => f.fit.length));
   for (const view of views) {
     const vectors = embedded.get(viewName(view))!;
     if (methods.includes('knn')) {
-      const grid = (o.knnK ?? [10, 30, 100, 200]).filter((k, _, a) => k <= Math.max(a[0]!, split.train.length / 4));
-      const fitted = knnFit(vectors, split.train);
+      const grid = (o.knnK ?? [10, 30, 100, 200]).filter((k, _, a) => k <= Math.max(a[0]!, minFit / 4));
       const kMax = Math.max(...grid);
-      const neighbours = split.validation.map((i) => fitted.neighbours(i, kMax));
-      for (const [n, k] of grid.entries()) {
-        const params = { ...DEFAULT_KNN, k };
-        const probs = neighbours.map((nb) => fitted.estimate(nb.slice(0, k), params));
-        consider('knn', view, scoreRouting(probs, valLabels, valCost, weak, strong, { k, temperature: params.temperature, smoothing: params.smoothing }));
-        progress(`tune knn ${viewName(view)}`, n + 1, grid.length);
+      const probs = grid.map(() => new Array<number[]>(n));
+      for (const [f, { fit, held }] of foldRows.entries()) {
+        const fitted = knnFit(vectors, fit);
+        for (const i of held) {
+          const nb = fitted.neighbours(i, kMax);
+          grid.forEach((k, g) => (probs[g]![i] = fitted.estimate(nb.slice(0, k), { ...DEFAULT_KNN, k })));
+        }
+        progress(`tune knn ${viewName(view)}`, f + 1, foldRows.length);
       }
+      grid.forEach((k, g) => consider('knn', view, probs[g]!, { k, temperature: DEFAULT_KNN.temperature, smoothing: DEFAULT_KNN.smoothing }));
     }
     if (methods.includes('logreg')) {
       const grid = o.logregL2 ?? [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
       for (const withF of feats ? [0, 1] : [0]) {
         const xs = withF ? augmented(viewName(view)) : vectors;
-        const gram = gramMatrix(split.train.map((i) => xs[i]!));
-        for (const [n, l2] of grid.entries()) {
-          const heads = fitHeads(xs, split.train, l2, gram);
-          const probs = split.validation.map((i) => heads.map((h) => predictLogReg(h, xs[i]!)));
-          consider('logreg', view, scoreRouting(probs, valLabels, valCost, weak, strong, { l2, features: withF }));
-          progress(`tune logreg ${viewName(view)}${withF ? ' +features' : ''}`, n + 1, grid.length);
+        const probs = grid.map(() => new Array<number[]>(n));
+        for (const [f, { fit, held }] of foldRows.entries()) {
+          const gram = gramMatrix(fit.map((i) => xs[i]!));
+          grid.forEach((l2, g) => {
+            const heads = fitHeads(xs, fit, l2, gram);
+            for (const i of held) probs[g]![i] = heads.map((h) => predictLogReg(h, xs[i]!));
+          });
+          progress(`tune logreg ${viewName(view)}${withF ? ' +features' : ''}`, f + 1, foldRows.length);
         }
+        grid.forEach((l2, g) => consider('logreg', view, probs[g]!, { l2, features: withF }));
       }
     }
   }
@@ -159,16 +177,7 @@ export async function trainClassifier(o: TrainOptions): Promise<ArtifactManifest
   const params = validation[selected]!.params;
   const useFeatures = selected === 'logreg' && params.features === 1;
   const vectors = useFeatures ? augmented(viewName(bestView)) : embedded.get(viewName(bestView))!;
-  const folds = o.calibrationFolds ?? 5;
-  const calibration = outOfFold(vectors.length, folds, seed, (fit, held) => {
-    if (selected === 'knn') {
-      const fitted = knnFit(vectors, fit);
-      const knnParams = { k: params.k!, temperature: params.temperature!, smoothing: params.smoothing! };
-      return held.map((i) => fitted.estimate(fitted.neighbours(i, knnParams.k), knnParams));
-    }
-    const heads = fitHeads(vectors, fit, params.l2!);
-    return held.map((i) => heads.map((h) => predictLogReg(h, vectors[i]!)));
-  }, subjects);
+  const calibration = { folds, by, probabilities: oofOf.get(validation[selected]!)!.map((p) => p.map(round6)) };
   progress('calibrate', 1, 1);
   rmSync(o.outDir, { recursive: true, force: true });
   mkdirSync(o.outDir, { recursive: true });

@@ -1,5 +1,5 @@
 import { reconcile, type ReconcileReport, type VendorUsageRow } from '../billing/index.js';
-import type { ReconcileOptions } from '../billing/reconcile.js';
+import type { ReconcileOptions } from '../billing/index.js';
 import type { DecisionQueries } from './decision-queries.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type ChargebackOptions, type ChargebackReport, type ChargebackRow, ALLOCATION_RULE, UNASSIGNED } from '../billing/chargeback.js';
+import { type ChargebackOptions, type ChargebackReport, type ChargebackRow, ALLOCATION_RULE, UNASSIGNED } from '../billing/index.js';
 import type { LedgerDimension } from '../../index.js';
 import type { DecisionQueries, RollupRow } from './decision-queries.js';
 import { driverOrder, ledgerRowOf, ledgerRows, groupTotals, emptyTotals } from './rollup-ledger.js';

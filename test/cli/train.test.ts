@@ -16,7 +16,7 @@ describe('tollgate train', () => {
     expect(ma.metrics.validation.logreg.apgr).toBeTypeOf('number');
     expect(Object.keys(ma.files).sort()).toEqual(['calibration.json', 'head.onnx']);
     expect(ma.calibration).toEqual({ folds: 5, by: 'subject' });
-  });
+  }, 180_000);
 
   it('bad inputs: one-line errors', async () => {
     expectOneLineError(await cli('train', '--data', 'nope.csv', '--out', '/tmp/x'), /routing_data_invalid.*file not found/);

@@ -38,19 +38,26 @@ async function gainAuc(artifact: string): Promise<number> {
 describe('learned classifier', () => {
   it('training is deterministic: same seed → same manifest version (both methods)', async () => {
     for (const method of ['logreg', 'knn'] as const) {
-      const a = await trainClassifier({ data: train, outDir: join(dir, `${method}-a`), embedder, method, seed: 3 });
-      const b = await trainClassifier({ data: train, outDir: join(dir, `${method}-b`), embedder, method, seed: 3 });
+      // Small grids keep this fast; determinism does not depend on their size.
+      const grids = { views: [{ kind: 'full' as const }], knnK: [30, 100], logregL2: [0.1, 0.3] };
+      const a = await trainClassifier({ data: train, outDir: join(dir, `${method}-a`), embedder, method, seed: 3, ...grids });
+      const b = await trainClassifier({ data: train, outDir: join(dir, `${method}-b`), embedder, method, seed: 3, ...grids });
       expect(a.version).toBe(b.version);
       expect(readFileSync(join(dir, `${method}-a`, 'manifest.json'), 'utf8')).toBe(readFileSync(join(dir, `${method}-b`, 'manifest.json'), 'utf8'));
       expect(a.method).toBe(method);
     }
   });
 
-  it('--method both keeps the method with the better held-out APGR and reports both', async () => {
+  it('--method both keeps the method with the better out-of-fold APGR and reports every candidate', async () => {
     const m = await trainClassifier({ data: train, outDir: join(dir, 'both'), embedder, method: 'both', seed: 3 });
     const v = m.metrics.validation;
     expect(v.knn && v.logreg).toBeTruthy();
     expect(m.method).toBe(v.knn!.apgr >= v.logreg!.apgr ? 'knn' : 'logreg');
+    // Every candidate scored on all rows, out of fold: views × (the k that fit + 7 L2 × with/without features).
+    const views = new Set(m.metrics.candidates!.map((c) => c.view));
+    expect(m.metrics.candidates!.length).toBeGreaterThanOrEqual(views.size * (1 + 14));
+    expect(m.training.validationRows).toBe(train.rows.length);
+    for (const c of m.metrics.candidates!) expect(c.score).toBeLessThanOrEqual(Math.max(v.knn!.score!, v.logreg!.score!));
   });
 
   it('beats chance on unseen subjects: AUC of predicted gain vs actual gain > 0.5 (logreg and kNN)', async () => {
