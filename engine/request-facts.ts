@@ -26,7 +26,7 @@ export interface RequestFacts {
  */
 export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>): RequestFacts {
   const known = request.simulation?.promptTokens;
-  checkOutputCap(request.maxOutputTokens, policy.policy.models);
+  if (known === undefined) checkOutputCap(request.maxOutputTokens, policy.policy.models); // trace replays keep their rows
   let promptTokens: Map<Encoding, number>;
   if (counted) promptTokens = counted;
   else if (known !== undefined) {
