@@ -1,5 +1,6 @@
 import type * as Pg from 'pg';
 import { TollgateError } from '../../engine/errors.js';
+import { importOptional } from '../../engine/optional-dependency.js';
 import { DatabaseUnavailableError } from './errors.js';
 
 export type PgModule = typeof Pg;
@@ -10,11 +11,12 @@ let loading: Promise<PgModule> | undefined;
 
 /** Loads `pg` on first use (an optional peer dependency: the root `tollgate` entry never loads it). */
 export function loadPg(): Promise<PgModule> {
-  loading ??= import('pg')
+  // Not installed: OptionalDependencyMissingError (optional_dependency_missing) naming `npm install pg`.
+  loading ??= importOptional('pg', 'The PostgreSQL adapter', () => import('pg'))
     .then((m) => ((m as unknown as { default?: PgModule }).default ?? m) as PgModule)
     .catch((err: unknown) => {
       loading = undefined;
-      throw new TollgateError('missing_dependency', 'The PostgreSQL adapter needs the `pg` package: npm install pg', {}, { cause: err });
+      throw err;
     });
   return loading;
 }
