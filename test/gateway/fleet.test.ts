@@ -183,5 +183,8 @@ describe('a fleet of 3 gateways with one Redis and one PostgreSQL', () => {
     const wrong = await cli('serve', '--port', '0', ...base, '--db', 'postgres://postgres:sekret@127.0.0.1:5432/no_such_db_fleet');
     expectOneLineError(wrong, /db_unavailable.*no_such_db_fleet/);
     expect(wrong.err).not.toContain('sekret');
+    const bare = [...serveArgs.slice(0, serveArgs.indexOf('--redis')), '--log', join(dir, 'never.jsonl')];
+    expectOneLineError(await cli('serve', '--port', '0', ...bare, '--cache-ttl', '60'), /--cache-ttl needs --redis/);
+    expectOneLineError(await cli('serve', '--port', '0', ...base, '--db', TEST_PG_URL, '--db-schema', 'bad-name!'), /Invalid PostgreSQL schema name/);
   });
 });
