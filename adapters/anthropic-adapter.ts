@@ -5,6 +5,9 @@ import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '.
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
+import { anthropicMessages, anthropicOptions, toolCallsOf } from './anthropic-translate.js';
+import type { ToolCall } from '../engine/request.js';
+import type { ToolCallDelta } from '../engine/seams/model-adapter.js';
 
 /** Base URL used when a model declares no `endpoint`. */
 export const ANTHROPIC_DEFAULT_ENDPOINT = 'https://api.anthropic.com';
@@ -31,22 +34,24 @@ const usageSchema = z.object({
   output_tokens: count.nullish(),
   cache_read_input_tokens: count.nullish(),
   cache_creation_input_tokens: count.nullish(),
+  service_tier: z.string().nullish(),
 });
 type WireUsage = z.infer<typeof usageSchema>;
 
 const messageSchema = z.object({
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional(), id: z.string().optional(), name: z.string().optional(), input: z.unknown().optional() })),
   stop_reason: z.string().nullish(),
   usage: usageSchema.nullish(),
 });
 
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message_start'), message: z.object({ usage: usageSchema.nullish() }) }),
-  z.object({ type: z.literal('content_block_delta'), delta: z.looseObject({ type: z.string(), text: z.string().optional() }) }),
+  z.object({ type: z.literal('content_block_delta'), index: z.number().int().nonnegative().optional(), delta: z.looseObject({ type: z.string(), text: z.string().optional(), partial_json: z.string().optional() }) }),
+  z.object({ type: z.literal('content_block_start'), index: z.number().int().nonnegative().optional(), content_block: z.looseObject({ type: z.string(), id: z.string().optional(), name: z.string().optional() }) }),
   z.object({ type: z.literal('message_delta'), delta: z.object({ stop_reason: z.string().nullish() }), usage: usageSchema.nullish() }),
   z.object({ type: z.literal('message_stop') }),
   z.object({ type: z.literal('error'), error: z.object({ type: z.string() }) }),
-  z.object({ type: z.enum(['ping', 'content_block_start', 'content_block_stop']) }),
+  z.object({ type: z.enum(['ping', 'content_block_stop']) }),
 ]);
 
 /** Every event type above; others are skipped so that protocol additions do not break streams. */
@@ -78,8 +83,11 @@ const ERROR_KINDS: Record<string, ProviderFailureKind> = {
  *
  * - `endpoint` is the base URL (`https://api.anthropic.com`); a trailing `/v1` or slash is tolerated.
  * - Headers: `x-api-key` (when the model names an `apiKeyEnv`), `anthropic-version: 2023-06-01`.
- * - `system` and `developer` messages are joined into the top-level `system` field; `tool` messages are
- *   sent as `user` turns (Anthropic merges consecutive same-role turns).
+ * - Messages, tools, images, structured output, reasoning and service tier are translated as
+ *   `anthropic-translate.ts` documents (system/developer → `system`, tool calls ↔ `tool_use`, tool
+ *   messages → `tool_result`, images → `image` blocks, json_schema → `output_config.format`).
+ * - Answers: `tool_use` blocks become OpenAI tool calls; streamed `tool_use` starts and
+ *   `input_json_delta` pieces become tool-call deltas (`id` and `name` first, then `arguments` pieces).
  * - Usage: `inputTokens` is the whole prompt (`input_tokens + cache_read + cache_creation`),
  *   `cachedInputTokens` the cache read, `cacheWriteTokens` the cache creation.
  * - Streaming requires `message_stop`; an `error` event becomes a ProviderError (`overloaded_error` →
@@ -102,7 +110,11 @@ export class AnthropicAdapter implements ModelAdapter {
     const parsed = messageSchema.safeParse(await readJson(res, id, input.signal));
     if (!parsed.success) throw badResponse(id, 'missing or invalid fields in message');
     const text = parsed.data.content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
-    return withUsage(text, finishReason(parsed.data.stop_reason), toUsage(parsed.data.usage ?? {}), this.counter, input.model);
+    const toolCalls = toolCallsOf(parsed.data.content);
+    const counted = text + (toolCalls ?? []).map((c) => c.function.name + c.function.arguments).join('');
+    const r = withUsage(counted, finishReason(parsed.data.stop_reason), toUsage(parsed.data.usage ?? {}), this.counter, input.model);
+    const tier = parsed.data.usage?.service_tier;
+    return { ...r, text, ...(toolCalls && { toolCalls }), ...(tier && { serviceTier: tier }) };
   }
 
   async *stream(input: ModelCallInput): AsyncIterable<StreamEvent> {
@@ -112,6 +124,9 @@ export class AnthropicAdapter implements ModelAdapter {
     let stopReason: string | null | undefined;
     let usage: WireUsage = {};
     let stopped = false;
+    const calls: ToolCall[] = [];
+    /** Content block index → tool call index (OpenAI numbers calls 0, 1, … apart from text blocks). */
+    const toolIndex = new Map<number, number>();
     for await (const raw of readEvents(res, id, input.signal)) {
       const json = parseEventData(id, raw.data);
       const type = (json as { type?: unknown } | null)?.type;
@@ -123,6 +138,17 @@ export class AnthropicAdapter implements ModelAdapter {
       else if (event.type === 'message_delta') {
         stopReason = event.delta.stop_reason ?? stopReason;
         usage = { ...usage, ...defined(event.usage) };
+      } else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
+        const index = calls.length;
+        toolIndex.set(event.index ?? index, index);
+        calls.push({ id: event.content_block.id ?? '', type: 'function', function: { name: event.content_block.name ?? '', arguments: '' } });
+        const piece: ToolCallDelta = { index, id: calls[index]!.id, name: calls[index]!.function.name, arguments: '' };
+        yield { type: 'delta', text: '', toolCalls: [piece] };
+      } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta' && event.delta.partial_json) {
+        const index = toolIndex.get(event.index ?? -1);
+        if (index === undefined) throw badResponse(id, 'input_json_delta outside a tool_use block');
+        calls[index]!.function.arguments += event.delta.partial_json;
+        yield { type: 'delta', text: '', toolCalls: [{ index, arguments: event.delta.partial_json }] };
       } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text) {
         text += event.delta.text;
         yield { type: 'delta', text: event.delta.text };
@@ -135,19 +161,18 @@ export class AnthropicAdapter implements ModelAdapter {
       }
     }
     if (!stopped) throw streamCut(id, 'message_stop');
-    yield { type: 'done', response: withUsage(text, finishReason(stopReason), toUsage(usage), this.counter, input.model) };
+    for (const c of calls) if (c.function.arguments === '') c.function.arguments = '{}'; // a call without input streams no delta
+    const counted = text + calls.map((c) => c.function.name + c.function.arguments).join('');
+    const r = withUsage(counted, finishReason(stopReason), toUsage(usage), this.counter, input.model);
+    yield { type: 'done', response: { ...r, text, ...(calls.length && { toolCalls: calls }), ...(usage.service_tier && { serviceTier: usage.service_tier }) } };
   }
 
   private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {
     const { model } = input;
     const key = apiKeyFor(model);
-    const system = input.messages
-      .filter((m) => m.role === 'system' || m.role === 'developer')
-      .map((m) => m.content)
-      .join('\n\n');
-    const messages = input.messages
-      .filter((m) => m.role !== 'system' && m.role !== 'developer')
-      .map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content }));
+    const { system: base, messages } = anthropicMessages(input.messages, model.id);
+    const { fields, systemExtra, thinking } = anthropicOptions(input);
+    const system = [base, systemExtra].filter(Boolean).join('\n\n');
     return {
       modelId: model.id,
       url: endpointUrl(model.id, model.endpoint ?? ANTHROPIC_DEFAULT_ENDPOINT, '/v1/messages', '/v1'),
@@ -157,9 +182,10 @@ export class AnthropicAdapter implements ModelAdapter {
         max_tokens: input.maxOutputTokens,
         messages,
         ...(system && { system }),
-        temperature: input.temperature,
-        ...(input.topP !== undefined && { top_p: input.topP }),
+        ...(!thinking && { temperature: input.temperature }),
+        ...(!thinking && input.topP !== undefined && { top_p: input.topP }),
         ...(input.stop && { stop_sequences: input.stop }), // Anthropic has no seed: `input.seed` is not sent
+        ...fields,
         ...(stream && { stream: true }),
       },
       signal: input.signal,

@@ -13,8 +13,14 @@ export interface RouteFacts {
   promptTokens: ReadonlyMap<Encoding, number>;
   /** A model pinned by the caller (skips rule selection). */
   pinnedModel?: string;
-  /** Models to skip (open circuit, downgraded tiers…), with the reason. */
+  /** Models to skip (open circuit, downgraded tiers, lacking a capability…), with the reason. */
   excluded?: ReadonlyMap<string, string>;
+  /** What the request needs (rule condition `needs`; engine/capabilities.ts). */
+  needs?: ReadonlySet<string>;
+  /** Non-system messages (rule condition `turns`). */
+  turns?: number;
+  /** Tool-result tokens in the history (rule condition `toolResultTokens`). */
+  toolResultTokens?: number;
 }
 
 export interface Decision {
@@ -39,6 +45,9 @@ export function matchRule(policy: CompiledPolicy, facts: RouteFacts, c: Classifi
     const w = rule.spec.when ?? {};
     if (w.complexity && !inRange(c.complexity, w.complexity)) continue;
     if (w.promptTokens && !inRange(maxTokens(facts.promptTokens), w.promptTokens)) continue;
+    if (w.needs && !w.needs.every((n) => facts.needs?.has(n))) continue;
+    if (w.turns && !inRange(facts.turns ?? 0, w.turns)) continue;
+    if (w.toolResultTokens && !inRange(facts.toolResultTokens ?? 0, w.toolResultTokens)) continue;
     return rule;
   }
   return policy.defaultRule;

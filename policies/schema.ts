@@ -94,6 +94,10 @@ export const opsSchema = z.strictObject({
   perMillionUsd: nonNegative.optional(),
 });
 
+/** What a model can do beyond plain chat; a request needing one is never routed to a model without it (engine/capabilities.ts). */
+export const CAPABILITIES = ['tools', 'vision', 'jsonSchema', 'reasoning', 'embeddings'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 export const modelSchema = z.strictObject({
   id: z.string().min(1).regex(/^[\w.:/@-]+$/, 'use letters, digits and . : / @ - _ only'),
   tier: tierSchema,
@@ -120,6 +124,10 @@ export const modelSchema = z.strictObject({
   ops: opsSchema.optional(),
   /** Prior probability that this model's answer is good enough, used by the rules classifier. */
   quality: z.number().min(0).max(1).default(0.8),
+  /** What the model can do (replaces the defaults of engine/capabilities.ts when given). */
+  capabilities: z.array(z.enum(CAPABILITIES)).optional(),
+  /** Most choices (`n`) one call may ask for; default 128 for OpenAI-compatible, 1 otherwise. */
+  maxN: positiveInt.max(128).optional(),
   /** Per-task quality overrides for the rules classifier. */
   taskQuality: z.partialRecord(taskSchema, z.number().min(0).max(1)).optional(),
   /** Simulated adapter only: mean latency and output-length behaviour. */
@@ -145,6 +153,12 @@ export const ruleSchema = z.strictObject({
       tasks: z.array(taskSchema).optional(),
       complexity: range.optional(),
       promptTokens: range.optional(),
+      /** The request needs every one of these (tools: tools or tool calls in the history; vision: images…). */
+      needs: z.array(z.enum(CAPABILITIES)).min(1).optional(),
+      /** Messages in the conversation other than system/developer ones. */
+      turns: range.optional(),
+      /** Tokens of the tool results in the history (o200k_base). */
+      toolResultTokens: range.optional(),
     })
     .default({}),
   /** Candidate model ids for this rule; all models when omitted. */

@@ -3,7 +3,8 @@ import { RateLimitedError } from '../errors.js';
 import { chooseLimitAction, formatLimitAction, LimitActionRefusedError } from '../limit-actions.js';
 import type { RequestFacts } from '../request-facts.js';
 import { downgradeExclusions, reservationSize } from '../reservation-size.js';
-import { decide, type Decision } from '../router.js';
+import { decide, type Decision, type RouteFacts } from '../router.js';
+import { capabilityExclusions, requestNeeds, toolResultTokens, turnCount } from '../capabilities.js';
 import type { Reservation, ReserveRequest } from '../seams/budget-store.js';
 import type { Classification, ClassifierInput } from '../seams/classifier.js';
 import type { RateLimitRequest, RateLimitResult } from '../seams/rate-limiter.js';
@@ -21,9 +22,30 @@ export function classifierInput(facts: RequestFacts): ClassifierInput {
   return { request: facts.request, text: facts.text, promptTokens: facts.maxPromptTokens };
 }
 
-/** Routes the request (`decide()`): pinned model, tenant, tags and prompt counts from its facts; `excluded` models skipped. */
+/**
+ * Routes the request (`decide()`): pinned model, tenant, tags and prompt counts from its facts; `excluded`
+ * models skipped, and so are models lacking what the request needs (engine/capabilities.ts; a pinned
+ * model lacking it is a ValidationError).
+ */
 export function routeRequest(policy: CompiledPolicy, facts: RequestFacts, classification: Classification, excluded?: ReadonlyMap<string, string>): Decision {
-  return decide(policy, { tenant: facts.request.tenant, tags: facts.tags, promptTokens: facts.promptTokens, pinnedModel: facts.request.model, excluded }, classification);
+  const r = facts.request;
+  const pinned = r.model !== undefined ? policy.byId.get(r.model) : undefined;
+  const gaps = capabilityExclusions(policy.models, r, pinned);
+  const skip = gaps ? (excluded ? new Map([...gaps, ...excluded]) : gaps) : excluded;
+  return decide(policy, { tenant: r.tenant, tags: facts.tags, promptTokens: facts.promptTokens, pinnedModel: r.model, excluded: skip, ...ruleFacts(policy, r) }, classification);
+}
+
+/** The request facts rule conditions read (needs, turns, tool-result tokens), computed only when a rule asks. */
+function ruleFacts(policy: CompiledPolicy, r: RequestFacts['request']): Pick<RouteFacts, 'needs' | 'turns' | 'toolResultTokens'> {
+  const out: Pick<RouteFacts, 'needs' | 'turns' | 'toolResultTokens'> = {};
+  for (const rule of policy.rules) {
+    const w = rule.spec.when;
+    if (!w) continue;
+    if (w.needs && !out.needs) out.needs = requestNeeds(r);
+    if (w.turns && out.turns === undefined) out.turns = turnCount(r);
+    if (w.toolResultTokens && out.toolResultTokens === undefined) out.toolResultTokens = toolResultTokens(r);
+  }
+  return out;
 }
 
 /** The output cap sent to the model (and so the reservation's output size): the request's, else the policy default. */

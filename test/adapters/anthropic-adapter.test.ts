@@ -153,17 +153,18 @@ describe('AnthropicAdapter', () => {
     expect(response).toMatchObject({ text: res.text, usage: { outputTokens: estimate }, usageSource: 'estimate' });
   });
 
-  it('sends tool turns as user turns', async () => {
+  it('sends tool calls as tool_use blocks and tool messages as tool_result blocks in one user turn', async () => {
     const messages = [
       { role: 'user' as const, content: 'a' },
-      { role: 'assistant' as const, content: 'b' },
-      { role: 'tool' as const, content: 'c' },
+      { role: 'assistant' as const, content: 'b', tool_calls: [{ id: 't1', type: 'function' as const, function: { name: 'f', arguments: '{"x":1}' } }, { id: 't2', type: 'function' as const, function: { name: 'g', arguments: '' } }] },
+      { role: 'tool' as const, tool_call_id: 't1', content: 'c' },
+      { role: 'tool' as const, tool_call_id: 't2', content: 'd' },
     ];
     await adapter.call(callInput(model('ok'), { messages }));
     expect((vendor.requests.at(-1)!.body as { messages: unknown }).messages).toEqual([
       { role: 'user', content: 'a' },
-      { role: 'assistant', content: 'b' },
-      { role: 'user', content: 'c' },
+      { role: 'assistant', content: [{ type: 'text', text: 'b' }, { type: 'tool_use', id: 't1', name: 'f', input: { x: 1 } }, { type: 'tool_use', id: 't2', name: 'g', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'c' }, { type: 'tool_result', tool_use_id: 't2', content: 'd' }] },
     ]);
   });
 });

@@ -36,7 +36,7 @@ export interface Harness {
  */
 export async function startHarness(
   upstream: Record<string, string>,
-  o: { policy?: Partial<PolicyInput>; vendor?: FakeVendorOptions; sink?: DecisionSink; bodyLimit?: number; metrics?: MetricsSource & { observe(r: DecisionRecord): void } } = {},
+  o: { policy?: Partial<PolicyInput> | ((vendorUrl: string) => Partial<PolicyInput>); vendor?: FakeVendorOptions; sink?: DecisionSink; bodyLimit?: number; metrics?: MetricsSource & { observe(r: DecisionRecord): void } } = {},
 ): Promise<Harness> {
   const vendor = await startFakeVendor({ apiKey: UPSTREAM_KEY, ...o.vendor });
   const dir = mkdtempSync(join(tmpdir(), 'tg-gw-'));
@@ -44,7 +44,7 @@ export async function startHarness(
   const key = addKey(keysPath, 'acme');
   const keys = new KeyStore(keysPath);
   const sink = o.sink ? undefined : new MemoryDecisionSink();
-  const tollgate = createTollgate({ policy: httpPolicy(vendor.url, upstream, o.policy), decisionLog: o.sink ?? sink, observers: o.metrics ? [(r) => o.metrics!.observe(r)] : [] });
+  const tollgate = createTollgate({ policy: httpPolicy(vendor.url, upstream, typeof o.policy === 'function' ? o.policy(vendor.url) : o.policy), decisionLog: o.sink ?? sink, observers: o.metrics ? [(r) => o.metrics!.observe(r)] : [] });
   const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), bodyLimit: o.bodyLimit, metrics: o.metrics });
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   return {

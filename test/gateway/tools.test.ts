@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpPolicy } from '../support/policies.js';
 import { type Harness, post, startHarness } from './harness.js';
 
 /** Tools, tool-result round trips, structured outputs and passthrough fields with the official openai client (#15). */
@@ -20,7 +21,9 @@ const ask = 'Weather and time in Paris?';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ primary: 'ok', backup: 'ok' });
+  const upstream = { primary: 'ok', backup: 'ok' };
+  // 'ok' is no reasoning model by name: declare what the fake's models can do.
+  h = await startHarness(upstream, { policy: (url) => ({ models: httpPolicy(url, upstream).models.map((m) => ({ ...m, capabilities: ['tools', 'vision', 'jsonSchema', 'reasoning'] as const })) }) });
 });
 afterAll(() => h.close());
 
