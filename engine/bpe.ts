@@ -4,7 +4,7 @@
  * adjacent pair of parts whose concatenation has the lowest rank, the leftmost one on ties, until no
  * adjacent pair is a token. The reference rescans every pair after every merge (quadratic in the
  * piece: 8,000 × `a` took 7 s); here the candidate pairs sit in a 4-ary min-heap keyed by
- * rank × 2^23 + start of the left part — exactly "lowest rank, leftmost on ties" — and a merge pushes
+ * rank × 2^32 + start of the left part — exactly "lowest rank, leftmost on ties" — and a merge pushes
  * only the two pairs it creates. Entries made stale by a merge are recognised when popped (the pair
  * now at that start has another rank) and dropped. Pair ranks come from a table of the tokens' bytes
  * and hashes ({@link pairRank}), not from substrings. See docs/tokens.md.
@@ -72,6 +72,7 @@ export function loadBpeRanks(name: string, file: TiktokenRankFile): BpeRanks {
       totalBytes += bytes.length;
     }
   }
+  if (maxRank >= 2 ** 21) throw new Error(`${name}: ranks up to ${maxRank} do not fit the heap keys (2^21)`);
   const byteRank = new Int32Array(256).fill(-1);
   for (let b = 0; b < 256; b++) byteRank[b] = ranks.get(String.fromCharCode(b)) ?? -1;
   return { name, ranks, maxTokenBytes, special: file.special_tokens, patStr: file.pat_str, byteRank, table: tokenTable(ranks, maxRank, totalBytes, maxTokenBytes) };
@@ -134,8 +135,10 @@ export function pairRank(r: BpeRanks, a: number, b: number): number {
   }
 }
 
-/** Rank × 2^23 + start packs both heap keys exactly into a double while ranks < 2^29 and pieces < 8 MiB. */
-const START_BITS = 2 ** 23;
+/** Rank × 2^32 + start packs both heap keys exactly into a double while ranks < 2^21 and pieces < 4 GiB. */
+const START_BITS = 2 ** 32;
+/** Scratch arrays grown past this many bytes are dropped after the piece (a 6 MiB piece needs ~200 MB). */
+const RETAIN_BYTES = 1 << 20;
 /** Pieces at or under this many bytes use the reference's scan (no allocation; faster when tiny). */
 const SMALL_PIECE = 12;
 
@@ -148,7 +151,7 @@ let heap = new Float64Array(0);
 
 function ensure(n: number): void {
   if (n <= cap) return;
-  cap = Math.max(n, cap * 2, 64);
+  cap = Math.max(n, Math.min(cap * 2, RETAIN_BYTES), 64);
   nextA = new Int32Array(cap + 1);
   prevA = new Int32Array(cap + 1);
   rankA = new Int32Array(cap + 1);
@@ -160,13 +163,24 @@ function ensure(n: number): void {
  * pushes the token ids onto `out` when given. Bytes absent from the ranks (impossible for byte-level
  * encodings, which rank every single byte) are skipped, as the reference does.
  *
- * The heap (4-ary, one double per entry: rank × 2^23 + left start) may hold entries made stale by
+ * The heap (4-ary, one double per entry: rank × 2^32 + left start) may hold entries made stale by
  * earlier merges. A popped entry is applied only if the pair now at its left start still has its
  * rank: then it is a current pair with the lowest rank, leftmost among equals — the reference's
  * choice. (A stale entry equal to a current pair is that pair; its own entry is dropped later, as the
  * pair there has changed by then: a merged part's next pair is a longer string, so another rank.)
  */
 export function bpePiece(bytes: string, r: BpeRanks, out?: number[]): number {
+  if (bytes.length <= RETAIN_BYTES) return mergePiece(bytes, r, out);
+  try {
+    return mergePiece(bytes, r, out);
+  } finally {
+    cap = 0;
+    nextA = prevA = rankA = new Int32Array(0);
+    heap = new Float64Array(0);
+  }
+}
+
+function mergePiece(bytes: string, r: BpeRanks, out?: number[]): number {
   const whole = r.ranks.get(bytes);
   if (whole !== undefined) {
     out?.push(whole);
