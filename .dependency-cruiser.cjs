@@ -2,7 +2,7 @@
  * Tollgate's dependency rules (docs/architecture.md), checked by `npm run lint:deps` in .ci/run.
  * Paths are relative to the repository root. Type-only imports count (tsPreCompilationDeps).
  */
-const OURS = '^(policies|engine|adapters|embeddings|offline|cli|gateway|playground|bench|examples)/|^(compose|index)[.]ts$';
+const OURS = '^(policies|engine|adapters|embeddings|offline|cli|gateway|playground|bench|examples|testing)/|^(compose|index)[.]ts$';
 /** The public entry points (package.json `exports`), plus the playground server's own entry for the CLI. */
 const ENTRIES = [
   '^index[.]ts$',
@@ -11,6 +11,7 @@ const ENTRIES = [
   '^offline/[^/]+/index[.]ts$',
   '^gateway/index[.]ts$',
   '^playground/server/index[.]ts$',
+  '^testing/index[.]ts$',
 ];
 
 module.exports = {
@@ -51,6 +52,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^embeddings/' },
       to: { path: OURS, pathNot: '^(embeddings|engine|policies)/' },
+    },
+    {
+      name: 'testing-uses-seams',
+      comment: 'testing/ (the contract suites, tollgate/testing) tests seams: it imports engine/, policies/ and the embeddings seams, never an implementation.',
+      severity: 'error',
+      from: { path: '^testing/' },
+      to: { path: OURS, pathNot: ['^(testing|engine|policies)/', '^embeddings/vector-store[.]ts$', '^embeddings/embedder[.]ts$'] },
     },
     {
       name: 'one-composition-root',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const config = args[0] === '--config' ? (args.shift(), args.shift()) : '.dependency-cruiser.cjs';
-const paths = args.length ? args : ['index.ts', 'compose.ts', 'policies', 'engine', 'adapters', 'embeddings', 'offline', 'cli', 'gateway', 'bench', 'playground/server', 'playground/web/src'];
+const paths = args.length ? args : ['index.ts', 'compose.ts', 'policies', 'engine', 'adapters', 'embeddings', 'offline', 'cli', 'gateway', 'bench', 'playground/server', 'playground/web/src', 'testing'];
 const out = join(mkdtempSync(join(tmpdir(), 'tollgate-deps-')), 'cruise.json');
 try {
   const bin = fileURLToPath(new URL('../node_modules/dependency-cruiser/bin/dependency-cruise.mjs', import.meta.url));
@@ -27,7 +27,7 @@ for (const v of result.summary.violations) {
 
 /** The folder a module belongs to, for the no-folder-cycles rule. */
 const folder = (p) => {
-  const m = /^(offline\/[^/]+|playground\/(?:server|web)|adapters|policies|engine|embeddings|cli|gateway|bench|examples|test)\//.exec(p);
+  const m = /^(offline\/[^/]+|playground\/(?:server|web)|adapters|policies|engine|embeddings|cli|gateway|bench|examples|testing|test)\//.exec(p);
   if (m) return m[1];
   return /^(index|compose)\.ts$/.test(p) ? '(root entry)' : undefined;
 };
