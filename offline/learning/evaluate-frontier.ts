@@ -16,7 +16,7 @@ import type { RequestClassifier } from '../../index.js';
 import { RoutingEvaluationError } from './errors.js';
 import type { LabeledData } from './labeled-csv.js';
 import { buildReplayItems, replaysOutOfFold } from './evaluate.js';
-import { costAtQuality, curveFigures, type FrontierPoint, oracleChoices, pointOf, qualityAtCost, upperHull } from './frontier.js';
+import { curveFigures, type FrontierPoint, oracleChoices, pointOf, qualityAtCost } from './frontier.js';
 import { apgr, closeCurve, cpt, firstShareReaching, type CurvePoint } from './metrics.js';
 import type { ReplayItem } from './replay.js';
 import { separatingRule } from './replay.js';
@@ -310,6 +310,3 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
     routers,
   };
 }
-
-/** Least cost of the zero router at the target (re-exported for callers that only have single points). */
-export const zeroRouterCostAt = (singles: readonly FrontierPoint[], target: number): number | null => costAtQuality(upperHull(singles), target);
