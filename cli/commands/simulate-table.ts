@@ -25,6 +25,7 @@ export function formatSimulationTable(report: SimulationReport): string {
     row('full cost', (p) => usd(p.fullCostMicros)),
     row('  vendor', (p) => usd(p.vendorCostMicros)),
     row('  infra', (p) => usd(p.infraCostMicros)),
+    row('    of which idle GPUs', (p) => usd(p.idleCostMicros)),
     row('  ops', (p) => usd(p.opsCostMicros)),
     row('full cost / 1M tokens', (p) => usd(p.fullPerMillionMicros)),
     row('vendor cost / 1M tokens', (p) => usd(p.vendorPerMillionMicros)),
@@ -40,6 +41,21 @@ export function formatSimulationTable(report: SimulationReport): string {
   for (const t of keysOf(ps, (p) => p.byTier)) rows.push(row(`  ${t}`, (p) => share(p.byTier[t]?.share)));
   rows.push('share of requests per model');
   for (const m of keysOf(ps, (p) => p.byModel)) rows.push(row(`  ${m}`, (p) => share(p.byModel[m]?.share)));
+  const selfHosted = keysOf(ps, (p) => Object.fromEntries(Object.entries(p.byModel).filter(([, m]) => m.capacity)));
+  if (selfHosted.length) {
+    rows.push('self-hosted fleets (provisioned GPU-hours, docs/capacity.md)');
+    for (const m of selfHosted) {
+      const cell = (f: (c: NonNullable<PolicySimulation['byModel'][string]['capacity']>, s: PolicySimulation['byModel'][string]) => string) => (p: PolicySimulation) => {
+        const s = p.byModel[m];
+        return s?.capacity ? f(s.capacity, s) : '—';
+      };
+      rows.push(row(`  ${m} utilization`, cell((c) => pct(c.utilization))));
+      rows.push(row(`  ${m} GPU-hours`, cell((c) => `${c.provisionedGpuHours.toFixed(1)} (${c.busyGpuHours.toFixed(2)} busy)`)));
+      rows.push(row(`  ${m} infra / idle`, cell((_c, s) => `${usd(s.infraCostMicros)} / ${usd(s.idleCostMicros)}`)));
+      rows.push(row(`  ${m} latency p50/p99`, cell((_c, s) => (s.latencyP50Ms === undefined ? '—' : `${ms(s.latencyP50Ms)} / ${ms(s.latencyP99Ms!)}`))));
+      rows.push(row(`  ${m} break-even`, cell((c) => (c.breakEven?.requestsPerHour === undefined ? '—' : `${int(Math.round(c.breakEven.requestsPerHour))} req/h vs ${c.breakEven.vendorModel} (now ${int(Math.round(c.breakEven.observedRequestsPerHour))}, fleet max ${int(Math.round(c.breakEven.capacityRequestsPerHour))})`))));
+    }
+  }
   rows.push('full cost per tenant');
   for (const t of keysOf(ps, (p) => p.byTenant)) {
     rows.push(
@@ -59,6 +75,8 @@ function savings(base: PolicySimulation, p: PolicySimulation): string {
   const frac = base.fullCostMicros ? saved / base.fullCostMicros : 0;
   return `${usd(saved)} (${pct(frac)})`;
 }
+
+const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(0)} s` : x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
 
 const share = (x: number | undefined): string => (x === undefined ? '—' : pct(x));
 

@@ -1,6 +1,8 @@
 import { costPerMillion } from '../../index.js';
 import type { DecisionRecord } from '../../index.js';
 import type { ModelShare, PolicySimulation, TenantSpend, TierShare, TimelinePoint } from './types.js';
+import { LatencyHistogram } from './capacity-latency.js';
+import type { CapacityTracker } from './capacity-windows.js';
 
 /** How many decision records a report keeps verbatim (for a debug view). */
 export const SAMPLE_DECISIONS = 50;
@@ -40,6 +42,9 @@ export class SimulationAccumulator {
   private readonly byTenant = new Map<string, TenantSpend>();
   private readonly timeline = new Map<number, Bucket>();
   private readonly samples: DecisionRecord[] = [];
+  /** Per-model latency: the record's, or queue + service from the capacity model for a self-hosted model. */
+  private readonly latency = new Map<string, LatencyHistogram>();
+  private capacityDone = false;
 
   /**
    * @param bucketMs timeline bucket width in trace time.
@@ -48,6 +53,8 @@ export class SimulationAccumulator {
   constructor(
     private readonly bucketMs: number,
     private readonly budgets: ReadonlyMap<string, number> = new Map(),
+    /** The policy's self-hosted fleets (docs/capacity.md): queue model, provisioned GPU-hours, true-ups. */
+    private readonly capacity?: CapacityTracker,
   ) {}
 
   /** Adds one settled record; `atMs` is the trace time of its request (the record's `time`). */
@@ -85,7 +92,22 @@ export class SimulationAccumulator {
     }
     const model = r.model ?? '(none)';
     let m = this.byModel.get(model);
-    if (!m) this.byModel.set(model, (m = { requests: 0, inputTokens: 0, outputTokens: 0, fullCostMicros: 0, vendorCostMicros: 0, share: 0 }));
+    if (!m) this.byModel.set(model, (m = newShare()));
+    m.infraCostMicros += c.infra;
+    if (r.model !== undefined) {
+      let latency = r.latencyMs;
+      const cap = this.capacity;
+      if (cap?.active) {
+        cap.observe(atMs);
+        if (r.outcome === 'ok' && !r.cache?.hit && cap.has(model)) {
+          const s = cap.serve(model, atMs, input, output, c.infra)!;
+          latency += s.queueMs + s.serviceMs;
+        }
+      }
+      let h = this.latency.get(model);
+      if (!h) this.latency.set(model, (h = new LatencyHistogram()));
+      h.add(latency);
+    } else this.capacity?.observe(atMs);
     m.requests++;
     m.inputTokens += input;
     m.outputTokens += output;
@@ -122,8 +144,12 @@ export class SimulationAccumulator {
     const n = this.requests;
     const share = (k: number) => (n ? k / n : 0);
     const tokens = this.inputTokens + this.outputTokens;
+    const extra = this.closeCapacity();
     const byModel: Record<string, ModelShare> = {};
-    for (const [k, v] of sortByCost(this.byModel)) byModel[k] = { ...v, share: share(v.requests) };
+    for (const [k, v] of sortByCost(this.byModel)) {
+      const h = this.latency.get(k);
+      byModel[k] = { ...v, share: share(v.requests), ...(h && h.count > 0 ? { latencyP50Ms: h.quantile(0.5), latencyP99Ms: h.quantile(0.99) } : {}) };
+    }
     const byTier: Record<string, TierShare> = {};
     for (const [k, v] of sortByCost(this.byTier)) byTier[k] = { ...v, share: share(v.requests) };
     const byTenant: Record<string, TenantSpend> = {};
@@ -137,11 +163,14 @@ export class SimulationAccumulator {
       requests: n,
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
-      fullCostMicros: this.full,
+      fullCostMicros: this.full + extra,
       vendorCostMicros: this.vendor,
-      infraCostMicros: this.infra,
+      infraCostMicros: this.infra + extra,
       opsCostMicros: this.ops,
-      fullPerMillionMicros: costPerMillion(this.full, tokens),
+      idleCostMicros: this.idle,
+      capacityTrueUpMicros: extra,
+      ...(this.capacity?.active ? { capacityWindows: this.capacity.models().flatMap((m) => [...this.capacity!.trueUps(m)]) } : {}),
+      fullPerMillionMicros: costPerMillion(this.full + extra, tokens),
       vendorPerMillionMicros: costPerMillion(this.vendor, tokens),
       byModel,
       byTier,
@@ -158,6 +187,38 @@ export class SimulationAccumulator {
     };
   }
 
+  private idle = 0;
+  private extra = 0;
+
+  /**
+   * Closes the self-hosted fleets' last windows (once) and books each model's true-ups and idle line
+   * into its `byModel` entry (created for a fleet that served nothing: it was provisioned all the same).
+   * Returns what the windows add on top of the records (Σ true-up + idle lines), micro-dollars.
+   */
+  private closeCapacity(): number {
+    const cap = this.capacity;
+    if (!cap?.active) return 0;
+    if (this.capacityDone) return this.extra;
+    this.capacityDone = true;
+    cap.finish();
+    for (const model of cap.models()) {
+      const rep = cap.report(model)!;
+      let m = this.byModel.get(model);
+      if (!m) this.byModel.set(model, (m = newShare()));
+      const add = rep.trueUpMicros + rep.idleMicros;
+      m.fullCostMicros += add;
+      m.infraCostMicros += add;
+      let economicIdle = 0;
+      for (const w of cap.trueUps(model)) economicIdle += w.provisionedMicros - w.busyMicros;
+      m.idleCostMicros = economicIdle;
+      m.utilization = rep.utilization;
+      m.capacity = rep;
+      this.idle += economicIdle;
+      this.extra += add;
+    }
+    return this.extra;
+  }
+
   private newTenant(tenant: string): TenantSpend {
     const budget = this.budgets.get(tenant);
     const t: TenantSpend = { requests: 0, fullCostMicros: 0, vendorCostMicros: 0, refused: 0 };
@@ -165,6 +226,8 @@ export class SimulationAccumulator {
     return t;
   }
 }
+
+const newShare = (): ModelShare => ({ requests: 0, inputTokens: 0, outputTokens: 0, fullCostMicros: 0, vendorCostMicros: 0, infraCostMicros: 0, idleCostMicros: 0, share: 0 });
 
 function sortByCost<T extends { fullCostMicros: number }>(m: Map<string, T>): [string, T][] {
   return [...m.entries()].sort((a, b) => b[1].fullCostMicros - a[1].fullCostMicros || (a[0] < b[0] ? -1 : 1));

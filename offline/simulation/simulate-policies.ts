@@ -14,6 +14,8 @@ import type { DecisionSink } from '../../index.js';
 import type { Tollgate } from '../../index.js';
 import { openTrace, TraceEmptyError, type TraceReadStats, type TraceRequest, type TraceSource } from '../trace/index.js';
 import { SimulationAccumulator } from './accumulator.js';
+import { CapacityTracker } from './capacity-windows.js';
+import { compilePolicy } from '../../index.js';
 import { estimateTraceRows } from './count-rows.js';
 import { FastReplay, fastReplayBlocker } from './fast-replay.js';
 import { traceRowToRequest } from './trace-request.js';
@@ -78,7 +80,8 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
   const mode = options.engine ?? 'auto';
   const runs: Run[] = loaded.map((policy, i) => {
     const name = names[i]!;
-    const acc = new SimulationAccumulator(bucketMs, tenantBudgets(policy.policy));
+    const capacity = new CapacityTracker(compilePolicy(policy, catalog), { queueModel: options.queueModel ?? true });
+    const acc = new SimulationAccumulator(bucketMs, tenantBudgets(policy.policy), capacity.active ? capacity : undefined);
     const logFile = options.outDir ? join(options.outDir, `${fileSafe(name)}.decisions.jsonl`) : undefined;
     const blocker = mode === 'full' ? 'full engine requested' : fastReplayBlocker(policy);
     if (blocker === undefined) {

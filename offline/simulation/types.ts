@@ -1,6 +1,8 @@
 import type { DecisionRecord } from '../../index.js';
 import type { OpenTraceOptions, TraceRequest, TraceRowError } from '../trace/index.js';
 import type { LoadedPolicy } from '../../index.js';
+import type { ModelCapacityReport } from './capacity-windows.js';
+import type { CapacityTrueUp } from '../../index.js';
 
 /** Progress of one policy's run, reported every few thousand rows and once at the end. */
 export interface SimulationProgress {
@@ -46,6 +48,13 @@ export interface SimulateOptions {
    * `worker`): `auto` (default) for files of 8 MiB or more. Same report either way.
    */
   traceWorker?: boolean | 'auto';
+  /**
+   * The queue model of self-hosted fleets (docs/capacity.md): `true` (default) queues requests when a
+   * fleet's slots are full, serves them at the curve's rate for their batch size and autoscales;
+   * `false` serves every request at once at the curve's best throughput on a fixed `min` fleet.
+   * Provisioned GPU-hours are attributed either way.
+   */
+  queueModel?: boolean;
 }
 
 /** One model's share of a policy's traffic. Money in integer micro-dollars. */
@@ -55,6 +64,20 @@ export interface ModelShare {
   outputTokens: number;
   fullCostMicros: number;
   vendorCostMicros: number;
+  /**
+   * Infra cost. A self-hosted model (docs/capacity.md): its provisioned GPU-hours × price over the
+   * trace's span, idle time included (records' provisional cost + the windows' true-ups + the idle line).
+   */
+  infraCostMicros: number;
+  /** Self-hosted: the cost of provisioned GPU time no request used (spread into requests or a separate line per `idleCost`). */
+  idleCostMicros: number;
+  /** Self-hosted: busy ÷ provisioned GPU-hours, 0–1. */
+  utilization?: number;
+  /** Latency p50/p99 (ms): queue + service from the capacity model for a self-hosted model, else the records'. */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  /** Self-hosted: GPU-hours, utilization, idle, true-ups, GPU-hours and infra per 1M tokens, break-even rate. */
+  capacity?: ModelCapacityReport;
   /** Fraction of the policy's requests answered by this model. */
   share: number;
 }
@@ -95,8 +118,19 @@ export interface PolicySimulation {
   outputTokens: number;
   fullCostMicros: number;
   vendorCostMicros: number;
+  /** Records' infra cost plus the self-hosted windows' true-ups and idle lines (docs/capacity.md). */
   infraCostMicros: number;
   opsCostMicros: number;
+  /** Cost of provisioned self-hosted GPU time no request used (included in `infraCostMicros`). */
+  idleCostMicros: number;
+  /**
+   * What closing the self-hosted windows added on top of the records (Σ true-ups + idle lines; included
+   * in `fullCostMicros` and `infraCostMicros`). The records, `byTenant` and `timeline` keep the
+   * records' provisional cost: records are never rewritten.
+   */
+  capacityTrueUpMicros: number;
+  /** Self-hosted windows closed (with `outDir`, also written to `<outDir>/<policy>.capacity.jsonl`). */
+  capacityWindows?: CapacityTrueUp[];
   /** Full cost per 1M tokens (input + output). */
   fullPerMillionMicros: number;
   vendorPerMillionMicros: number;

@@ -36,13 +36,15 @@ describe('simulatePolicies', () => {
       const ledger = new CostLedger(['total', 'model', 'tenant']);
       for await (const r of readDecisionLog(join(outDir, `${p.name}.decisions.jsonl`))) ledger.record(r);
       const t = ledger.total();
-      expect([t.requests, t.inputTokens, t.outputTokens, t.fullMicros, t.vendorMicros]).toEqual([p.requests, p.inputTokens, p.outputTokens, p.fullCostMicros, p.vendorCostMicros]);
-      for (const row of ledger.rows('model')) expect(p.byModel[row.key]).toMatchObject({ requests: row.requests, fullCostMicros: row.fullMicros });
+      // The records plus the self-hosted windows' true-ups (ledger entries, docs/capacity.md).
+      expect([t.requests, t.inputTokens, t.outputTokens, t.fullMicros + p.capacityTrueUpMicros, t.vendorMicros]).toEqual([p.requests, p.inputTokens, p.outputTokens, p.fullCostMicros, p.vendorCostMicros]);
+      const trueUp = (model: string) => (p.capacityWindows ?? []).filter((w) => w.model === model).reduce((a, w) => a + w.trueUpMicros + w.idleMicros, 0);
+      for (const row of ledger.rows('model')) expect(p.byModel[row.key]).toMatchObject({ requests: row.requests, fullCostMicros: row.fullMicros + trueUp(row.key) });
       for (const row of ledger.rows('tenant')) expect(p.byTenant[row.key]).toMatchObject({ requests: row.requests, fullCostMicros: row.fullMicros });
       const shares = Object.values(p.byModel).reduce((a, m) => a + m.share, 0);
       expect(shares).toBeCloseTo(1, 9);
       expect(p.timeline.reduce((a, b) => a + b.requests, 0)).toBe(500);
-      expect(p.timeline.reduce((a, b) => a + b.fullCostMicros, 0)).toBe(p.fullCostMicros);
+      expect(p.timeline.reduce((a, b) => a + b.fullCostMicros, 0)).toBe(p.fullCostMicros - p.capacityTrueUpMicros);
       expect(p.sampleDecisions).toHaveLength(50);
       expect(p.quality.predictedMean).toBeGreaterThan(0.5);
     }
