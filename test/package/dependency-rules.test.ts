@@ -16,7 +16,7 @@ function lintTree(files: Record<string, string>): { status: number | null; outpu
     writeFileSync(join(dir, file), text);
   }
   const paths = [...new Set(Object.keys(files).map((f) => f.split('/')[0]!))];
-  const r = spawnSync(process.execPath, [join(root, '.ci/lint-deps.mjs'), '--config', join(root, '.dependency-cruiser.cjs'), ...paths], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(root, '.ci/lint-deps.mjs'), '--config', join(root, '.dependency-cruiser.cjs'), ...paths], { cwd: dir, encoding: 'utf8', timeout: 170_000 });
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
