@@ -31,7 +31,7 @@ interface ChildRun {
 }
 
 /** Runs one measurement in a fresh node process (bench/simulate-child.ts). */
-async function child(file: string, mode: 'fast' | 'full' | 'read'): Promise<ChildRun> {
+async function child(file: string, mode: 'fast' | 'fast-noqueue' | 'full' | 'read'): Promise<ChildRun> {
   const script = fileURLToPath(new URL('./simulate-child.js', import.meta.url));
   const { stdout } = await run(process.execPath, [script, file, mode], { maxBuffer: 64 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildRun;
@@ -77,6 +77,8 @@ export async function runSimulateBench(outDir: string): Promise<Record<string, u
     }
     const small = medianByRss(smalls);
     const large = medianByRss(larges);
+    // The same large trace with the self-hosted queue model off (#18: the default runs above have it on).
+    const noQueue = await child(files.large, 'fast-noqueue');
     const read = await child(files.large, 'read');
     const engineFull = await child(files.engine, 'full');
     const engineFast = await child(files.engine, 'fast');
@@ -104,6 +106,8 @@ export async function runSimulateBench(outDir: string): Promise<Record<string, u
         rssRatioLargeToSmall: Math.round((large.maxRssKiB / small.maxRssKiB) * 100) / 100,
         runs: { [SMALL]: smalls.map(brief), [LARGE]: larges.map(brief) },
         fullCostMicros: { [SMALL]: small.policy!.fullCostMicros, [LARGE]: large.policy!.fullCostMicros },
+        /** The self-hosted queue model (docs/capacity.md) on (the runs above) and off, same trace, same process run. */
+        queueModel: { on: figures(large), off: figures(noQueue), wallRatioOnToOff: Math.round((large.wallMs / noQueue.wallMs) * 100) / 100 },
       },
       readOnly: { rows: read.rows, ...figures(read) },
       engineComparison: {
@@ -126,6 +130,7 @@ export async function runSimulateBench(outDir: string): Promise<Record<string, u
     printTable(`simulate: cost-aware, token-count trace (load ${result.loadAverage.join(' ')})`, [
       row(`fast ${SMALL.toLocaleString('en-US')}`, small),
       row(`fast ${LARGE.toLocaleString('en-US')}`, large),
+      row(`fast ${LARGE.toLocaleString('en-US')}, queue model off`, noQueue),
       row(`read only ${LARGE.toLocaleString('en-US')}`, read),
       row(`engine ${ENGINE_ROWS.toLocaleString('en-US')}`, engineFull),
       row(`fast ${ENGINE_ROWS.toLocaleString('en-US')}`, engineFast),

@@ -6,12 +6,12 @@ const GROWTH = Math.log(1.01);
 const MAX_BUCKET = 3_000; // 1.01^3000 ms ≈ 10^13 ms: far beyond any queue
 
 export class LatencyHistogram {
-  private readonly counts = new Map<number, number>();
+  /** counts[0]: exactly 0 ms; counts[1]: (0, 1] ms; counts[b + 1]: (1.01^(b-1), 1.01^b] ms. */
+  private readonly counts = new Uint32Array(MAX_BUCKET + 2);
   private n = 0;
 
   add(ms: number): void {
-    const b = ms <= 0 ? -1 : ms <= 1 ? 0 : Math.min(MAX_BUCKET, Math.ceil(Math.log(ms) / GROWTH));
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    this.counts[ms <= 0 ? 0 : ms <= 1 ? 1 : Math.min(MAX_BUCKET, Math.ceil(Math.log(ms) / GROWTH)) + 1]!++;
     this.n++;
   }
 
@@ -24,9 +24,9 @@ export class LatencyHistogram {
     if (this.n === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * this.n));
     let seen = 0;
-    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
-      seen += this.counts.get(b)!;
-      if (seen >= rank) return b < 0 ? 0 : b === 0 ? 1 : Math.round(Math.exp(b * GROWTH) * 10) / 10;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]!;
+      if (seen >= rank) return i === 0 ? 0 : i === 1 ? 1 : Math.round(Math.exp((i - 1) * GROWTH) * 10) / 10;
     }
     return 0;
   }
