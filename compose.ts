@@ -8,7 +8,7 @@ import { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
 import { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
 import { OpenAICompatibleAdapter } from './adapters/openai-compatible-adapter.js';
 import { SimulatedAdapter } from './adapters/simulated-adapter.js';
-import { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
+import { type Durability, JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
 import { MemoryDecisionSink } from './adapters/sinks/memory-decision-sink.js';
 import { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
 import { MemoryIdempotencyStore } from './adapters/stores/memory-idempotency-store.js';
@@ -68,6 +68,11 @@ export interface TollgateOptions {
   redis?: { client: Redis; keyPrefix?: string; cache?: { ttlMs?: number; flightWaitMs?: number } };
   /** A JSONL path for the decision log, or any sink. Defaults to an in-memory sink. */
   decisionLog?: string | DecisionSink;
+  /**
+   * When an answer may go out for a JSONL `decisionLog` path: `fsync` (after fdatasync), `write` (default:
+   * after write(2); fdatasync at most every 100 ms) or `none` (benchmarks only). docs/gateway.md, "Durability".
+   */
+  durability?: Durability;
   /**
    * The PostgreSQL deployment profile: the decision log goes to `PostgresDecisionSink` (`tollgate/postgres`),
    * bound lazily — the adapter and the `pg` package are loaded, and the schema migrated, on the first append.
@@ -148,7 +153,7 @@ function memoryModule(options: TollgateOptions, loaded: LoadedPolicy): Container
     bind(TOKENS.BudgetStore).toConstantValue(options.budgetStore ?? new MemoryBudgetStore(loaded.policy.tenants, { clock }));
     bind(TOKENS.RateLimiter).toConstantValue(options.rateLimiter ?? new MemoryRateLimiter(loaded.policy, { clock }));
     if (options.cache) bind(TOKENS.Cache).toConstantValue(options.cache);
-    const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog) : (options.decisionLog ?? new MemoryDecisionSink());
+    const sink = typeof options.decisionLog === 'string' ? new JsonlDecisionSink(options.decisionLog, { durability: options.durability }) : (options.decisionLog ?? new MemoryDecisionSink());
     bind(TOKENS.DecisionSink).toConstantValue(sink);
     if (options.idempotencyStore !== false) bind(TOKENS.IdempotencyStore).toConstantValue(options.idempotencyStore ?? new MemoryIdempotencyStore({ clock }));
   });

@@ -41,7 +41,7 @@ export { OpenAICompatibleAdapter } from './adapters/openai-compatible-adapter.js
 export { AnthropicAdapter } from './adapters/anthropic-adapter.js';
 export { RulesClassifier } from './adapters/classifiers/rules-classifier.js';
 export { GenaiPricesCatalog } from './adapters/genai-prices-catalog.js';
-export { JsonlDecisionSink } from './adapters/sinks/jsonl-decision-sink.js';
+export { DEFAULT_DURABILITY, DURABILITY_MODES, type Durability, JsonlDecisionSink, type JsonlDecisionSinkOptions, repairTornTail, WRITE_SYNC_INTERVAL_MS } from './adapters/sinks/jsonl-decision-sink.js';
 export { MemoryDecisionSink, NullDecisionSink } from './adapters/sinks/memory-decision-sink.js';
 export { MemoryBudgetStore } from './adapters/stores/memory-budget-store.js';
 export { MemoryRateLimiter } from './adapters/stores/memory-rate-limiter.js';

@@ -27,6 +27,8 @@ export interface PoolOptions {
   /** How long to wait for a connection before failing (default 5 s). */
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** The session's `synchronous_commit` (server default when absent); `off`: a COMMIT returns before its WAL is flushed. */
+  synchronousCommit?: 'on' | 'off';
 }
 
 /**
@@ -37,7 +39,7 @@ export async function openPool(url: string, options: PoolOptions = {}): Promise<
   const pg = await loadPg();
   let pool: PgPool;
   try {
-    pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, application_name: options.applicationName ?? 'tollgate' });
+    pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, application_name: options.applicationName ?? 'tollgate', ...(options.synchronousCommit ? { options: `-c synchronous_commit=${options.synchronousCommit}` } : {}) });
   } catch (err) {
     throw new DatabaseUnavailableError(url, err);
   }

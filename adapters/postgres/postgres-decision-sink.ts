@@ -23,6 +23,14 @@ export interface PostgresDecisionSinkOptions {
   /** Apply migrations on open (default true; `false` only checks the version). */
   migrate?: boolean;
   applicationName?: string;
+  /**
+   * When an append resolves, as for the JSONL sink (docs/gateway.md, "Durability"): `fsync` (default) after a
+   * COMMIT with `synchronous_commit = on` (the WAL flushed); `write` and `none` after a COMMIT with
+   * `synchronous_commit = off`: in the server's memory, so it survives a crash of the gateway, and the WAL
+   * writer flushes it within 3 × `wal_writer_delay` (600 ms by default) — what a crash of the PostgreSQL
+   * server or a power loss can lose. PostgreSQL has no "written to the OS" level on a lone server.
+   */
+  durability?: 'fsync' | 'write' | 'none';
 }
 
 interface Pending {
@@ -63,7 +71,7 @@ export class PostgresDecisionSink implements DecisionSink {
   static async open(options: PostgresDecisionSinkOptions): Promise<PostgresDecisionSink> {
     const schema = options.schema ?? 'tollgate';
     ident(schema);
-    const pool = await openPool(options.url, { max: (options.concurrency ?? 2) + 1, applicationName: options.applicationName ?? 'tollgate-sink' });
+    const pool = await openPool(options.url, { max: (options.concurrency ?? 2) + 1, applicationName: options.applicationName ?? 'tollgate-sink', synchronousCommit: (options.durability ?? 'fsync') === 'fsync' ? 'on' : 'off' });
     try {
       if (options.migrate !== false) await migrate(pool, schema);
       else {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { bundled } from '../bundled.js';
 import { untilSignal } from '../until-signal.js';
-import { createTollgate } from '../../index.js';
+import { createTollgate, JsonlDecisionSink, DEFAULT_DURABILITY, DURABILITY_MODES, type Durability, repairTornTail } from '../../index.js';
 import { TollgateMetrics } from '../../adapters/observers/index.js';
 import { loadPolicy } from '../../index.js';
 import { KeyStore } from '../../gateway/index.js';
-import { DEFAULT_BODY_LIMIT, startGateway } from '../../gateway/index.js';
+import { DEFAULT_BODY_LIMIT, isClusterWorker, reportListening, runPrimary, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
 import { createRedisClient } from '../../adapters/redis/index.js';
@@ -26,6 +26,8 @@ interface ServeOptions {
   cacheTtl: string;
   db?: string;
   dbSchema: string;
+  durability: string;
+  workers: string;
 }
 
 /**
@@ -40,7 +42,9 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (0: any free port)', '8787')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--keys <file>', 'API key file (SHA-256 hashes; see `tollgate keys add`)', DEFAULT_KEYS_FILE)
-    .option('--log <file>', 'decision log (JSONL, fdatasync before each response)', DEFAULT_LOG_FILE)
+    .option('--log <file>', 'decision log (JSONL; see --durability)', DEFAULT_LOG_FILE)
+    .option('--durability <mode>', `when an answer may go out: fsync (after fdatasync: survives power loss), write (after write(2): survives a crash of the process; fdatasync at most every 100 ms), none (benchmarks only); PostgreSQL: fsync = synchronous_commit on, else off`, DEFAULT_DURABILITY)
+    .option('--workers <n>', 'worker processes behind the one port (node:cluster); without --redis each keeps its own budgets and limits (docs/gateway.md)', '1')
     .option('--body-limit <bytes>', 'largest request body accepted (413 above)', String(DEFAULT_BODY_LIMIT))
     .option('--redis <url>', 'share budgets, rate limits and the exact cache with other replicas through Redis (redis://host:6379)')
     .option('--redis-prefix <p>', 'prefix of every Redis key this fleet writes', 'tollgate:')
@@ -59,20 +63,40 @@ export function registerServe(program: Command, io: CliIo): void {
       const cacheTtl = Number(opts.cacheTtl);
       if (!Number.isFinite(cacheTtl) || cacheTtl < 0) throw new CliUsageError(`--cache-ttl must be a number of seconds >= 0, got "${opts.cacheTtl}"`);
       if (cacheTtl > 0 && !opts.redis) throw new CliUsageError('--cache-ttl needs --redis (the exact cache lives in Redis)');
+      if (!DURABILITY_MODES.includes(opts.durability as Durability)) throw new CliUsageError(`--durability must be one of ${DURABILITY_MODES.join(', ')}, got "${opts.durability}"`);
+      const durability = opts.durability as Durability;
+      const workers = Number(opts.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new CliUsageError(`--workers must be an integer 1-256, got "${opts.workers}"`);
+      const worker = isClusterWorker();
+      if (!worker && durability === 'none') io.err('WARNING: --durability none: answers go out before their decision record is written; a crash loses records. FOR BENCHMARKS ONLY, never in production.\n');
+      if (workers > 1 && !worker) {
+        if (!opts.redis) io.err(`note: ${workers} workers without --redis: budgets, rate limits, idempotency, loop detection, breakers and guard state are per worker (docs/gateway.md, "Workers")\n`);
+        await runPrimary({
+          workers,
+          beforeFork: () => (opts.db ? Promise.resolve() : repairTornTail(opts.log)),
+          onListening: (url) => io.out(`tollgate gateway listening on ${url} (${workers} workers, policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}, durability ${durability}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`),
+          onWorkerExit: (m) => io.err(`${m}\n`),
+          untilStop: untilSignal,
+        });
+        io.out('tollgate gateway stopped\n');
+        return;
+      }
       const metrics = new TollgateMetrics({ policy: loaded.policy });
-      const sink = opts.db ? await PostgresDecisionSink.open({ url: opts.db, schema: opts.dbSchema, applicationName: 'tollgate-gateway' }) : undefined;
+      const sink = opts.db ? await PostgresDecisionSink.open({ url: opts.db, schema: opts.dbSchema, applicationName: 'tollgate-gateway', durability }) : undefined;
       const redis = opts.redis ? await createRedisClient(opts.redis) : undefined;
       const tollgate = createTollgate({
         policy: loaded,
-        decisionLog: sink ?? opts.log,
+        decisionLog: sink ?? (worker ? new JsonlDecisionSink(opts.log, { durability, skipRepair: true }) : opts.log),
+        durability,
         metrics,
         redis: redis && { client: redis, keyPrefix: opts.redisPrefix, cache: cacheTtl > 0 ? { ttlMs: cacheTtl * 1000 } : undefined },
       });
       const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics });
-      io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`);
+      if (worker) reportListening(gw.url);
+      else io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}, durability ${durability}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`);
       await untilSignal();
       await gw.close();
       await redis?.quit().catch(() => undefined);
-      io.out('tollgate gateway stopped\n');
+      if (!worker) io.out('tollgate gateway stopped\n');
     });
 }

@@ -28,7 +28,6 @@ let vendor: FakeVendor;
 let dir: string;
 let policyPath: string;
 let keysPath: string;
-let logPath: string;
 let key: string;
 const children: ChildProcess[] = [];
 
@@ -37,7 +36,6 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tg-kill-'));
   policyPath = join(dir, 'policy.json');
   keysPath = join(dir, 'keys.json');
-  logPath = join(dir, 'decisions.jsonl');
   writeFileSync(policyPath, JSON.stringify(httpPolicy(vendor.url, { primary: 'ok' }, { retry: { maxAttempts: 1, timeoutMs: 5000 } })));
   key = addKey(keysPath, 'acme');
 });
@@ -48,9 +46,9 @@ afterAll(async () => {
 });
 
 /** Starts `tollgate serve` as a child process on an ephemeral port; resolves with its URL. */
-function startChild(): Promise<{ child: ChildProcess; port: number }> {
+function startChild(durability: string, logPath: string): Promise<{ child: ChildProcess; port: number }> {
   process.env.TOLLGATE_TEST_KEY = UPSTREAM_KEY;
-  const args = ['--import', 'jiti/register', 'cli/main.ts', 'serve', '--policy', policyPath, '--port', '0', '--keys', keysPath, '--log', logPath];
+  const args = ['--import', 'jiti/register', 'cli/main.ts', 'serve', '--policy', policyPath, '--port', '0', '--keys', keysPath, '--log', logPath, '--durability', durability];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, TOLLGATE_TEST_KEY: UPSTREAM_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -85,9 +83,11 @@ function send(port: number, agent: Agent, id: string): Promise<Outcome> {
   });
 }
 
-describe('gateway durability under SIGKILL', () => {
+// `write` (the default: answer after write(2)) and `fsync` (answer after fdatasync) both survive a SIGKILL.
+describe.each(['write', 'fsync'])('gateway durability under SIGKILL (--durability %s)', (durability) => {
   it('has every acknowledged request in the decision log after a SIGKILL mid-load and a restart', async () => {
-    const first = await startChild();
+    const logPath = join(dir, `decisions-${durability}.jsonl`);
+    const first = await startChild(durability, logPath);
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const outcomes: Outcome[] = [];
     let next = 0;
@@ -139,6 +139,6 @@ describe('gateway durability under SIGKILL', () => {
     for (const o of after) expect(logged.has(o.id)).toBe(true);
     expect(torn).toEqual([]); // the restart repaired any torn tail before appending
     // Logged but unanswered (in flight at the kill) is allowed; answered but not logged is not.
-    console.log(`sigkill: ${answered.length} answered before the kill, ${failed.length} failed, ${ids.length - after.length} logged before the restart`);
+    console.log(`sigkill (${durability}): ${answered.length} answered before the kill, ${failed.length} failed, ${ids.length - after.length} logged before the restart`);
   }, 90_000);
 });
