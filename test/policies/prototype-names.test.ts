@@ -3,6 +3,7 @@ import { MemoryDecisionSink } from '../../adapters/sinks/memory-decision-sink.js
 import { createTollgate } from '../../compose.js';
 import { PolicyError } from '../../policies/errors.js';
 import { resolvePolicy } from '../../policies/loader.js';
+import type { PolicyInput } from '../../policies/schema.js';
 import { simPolicy } from '../support/policies.js';
 
 const ask = (tenant: string) => ({ tenant, messages: [{ role: 'user' as const, content: 'hello there' }], maxOutputTokens: 50 });
@@ -10,7 +11,9 @@ const ask = (tenant: string) => ({ tenant, messages: [{ role: 'user' as const, c
 describe('prototype names as tenants (issue #14, item 6)', () => {
   it('serves tenants named constructor, toString, hasOwnProperty, valueOf and __proto__ like any other', async () => {
     const sink = new MemoryDecisionSink();
-    const policy = simPolicy({ tenants: { constructor: { budgets: [{ window: 'day', usd: 1 }] }, toString: { actions: [{ atFraction: 0.5, action: 'warn' }] } } });
+    // As a policy file would give them (an object literal's `constructor` key confuses TypeScript, not Tollgate).
+    const tenants = JSON.parse('{"constructor":{"budgets":[{"window":"day","usd":1}]},"toString":{"actions":[{"atFraction":0.5,"action":"warn"}]}}') as PolicyInput['tenants'];
+    const policy = simPolicy({ tenants });
     const tg = createTollgate({ policy, decisionLog: sink });
     for (const t of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'prototype']) {
       const r = await tg.complete(ask(t));
@@ -36,7 +39,7 @@ describe('prototype names as tenants (issue #14, item 6)', () => {
 
   it('keeps constructor as a declared tenant and nothing else from the prototype', () => {
     const { policy } = resolvePolicy(simPolicy({ tenants: { constructor: { costCenter: 'cc' } } }));
-    expect(policy.tenants.constructor?.costCenter).toBe('cc');
+    expect(policy.tenants['constructor' as string]?.costCenter).toBe('cc');
     expect(policy.tenants.toString).toBeUndefined();
     expect(policy.fallbacks.valueOf).toBeUndefined();
   });
