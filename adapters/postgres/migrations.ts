@@ -49,7 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (day, request_id)
       ) PARTITION BY RANGE (day);
       CREATE INDEX decisions_request_id ON ${s}.decisions (request_id);
-      CREATE INDEX decisions_tenant_time ON ${s}.decisions (tenant, time);
+      CREATE INDEX decisions_time ON ${s}.decisions (time);
       CREATE TABLE ${s}.daily_rollup (
         day date NOT NULL,
         tenant text NOT NULL,
