@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelChoice, ModelResponse, StreamEvent, ToolCallDelta } from '../engine/seams/model-adapter.js';
 import type { ToolCall } from '../engine/request.js';
+import type { EmbedCallInput, EmbedResponse } from '../engine/embed.js';
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
@@ -59,6 +60,11 @@ const chunkSchema = z.object({
 });
 
 type WireUsage = z.infer<typeof usageSchema>;
+
+const embeddingsSchema = z.object({
+  data: z.array(z.object({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
+  usage: z.object({ prompt_tokens: count }).nullish(),
+});
 
 /**
  * OpenAI-compatible chat completions over HTTP — OpenAI itself and the self-hosted servers that speak
@@ -160,6 +166,23 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       type: 'done',
       response: { ...r, text, ...(made.length && { toolCalls: made }), ...(refusal && { refusal }), ...(serviceTier && { serviceTier }) },
     };
+  }
+
+  /** `POST ${endpoint}/embeddings` with `{ model, input, dimensions?, encoding_format: 'float' }`; vectors in input order. */
+  async embed(input: EmbedCallInput): Promise<EmbedResponse> {
+    const { model } = input;
+    const key = apiKeyFor(model);
+    const res = await postJson({
+      modelId: model.id,
+      url: endpointUrl(model.id, model.endpoint ?? OPENAI_DEFAULT_ENDPOINT, '/embeddings'),
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+      body: { model: model.upstreamModel ?? model.id, input: input.input, encoding_format: 'float', ...(input.dimensions !== undefined && { dimensions: input.dimensions }) },
+      signal: input.signal,
+    });
+    const parsed = embeddingsSchema.safeParse(await readJson(res, model.id, input.signal));
+    if (!parsed.success) throw badResponse(model.id, 'missing or invalid fields in embeddings response');
+    const byIndex = [...parsed.data.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    return { embeddings: byIndex, ...(parsed.data.usage && { usage: { inputTokens: parsed.data.usage.prompt_tokens } }) };
   }
 
   private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {

@@ -101,18 +101,32 @@ export function capabilityGap(m: CompiledModel, r: ValidRequest, needs: Readonly
 
 /** Models that lack what the request needs, with the reason; a pinned model that lacks it is a ValidationError. */
 export function capabilityExclusions(models: readonly CompiledModel[], r: ValidRequest, pinned?: CompiledModel): Map<string, string> | undefined {
-  if (r.n === undefined && !r.passthrough && !r.tools?.length && !r.responseFormat && !r.reasoningEffort && !hasRichMessages(r)) return undefined;
+  const embedOnly = embeddingsOnly(models);
+  if (pinned?.spec.operation === 'embeddings') throw new ValidationError('request', [{ path: 'model', message: `${pinned.id} is an embeddings model (use /v1/embeddings or embed())` }]);
+  if (r.n === undefined && !r.passthrough && !r.tools?.length && !r.responseFormat && !r.reasoningEffort && !hasRichMessages(r)) return embedOnly;
   const needs = requestNeeds(r);
   if (pinned) {
     const gap = capabilityGap(pinned, r, needs);
     if (gap) throw new ValidationError('request', [{ path: gap.field, message: `model ${pinned.id} ${gap.reason}` }]);
     return undefined;
   }
-  let out: Map<string, string> | undefined;
+  let out: Map<string, string> | undefined = embedOnly && new Map(embedOnly);
   for (const m of models) {
+    if (out?.has(m.id)) continue;
     const gap = capabilityGap(m, r, needs);
     if (gap) (out ??= new Map()).set(m.id, gap.reason);
   }
+  return out;
+}
+
+const embedCache = new WeakMap<readonly CompiledModel[], Map<string, string> | undefined>();
+
+/** Models that serve embeddings only (`operation: embeddings`): never candidates for a chat request. */
+function embeddingsOnly(models: readonly CompiledModel[]): Map<string, string> | undefined {
+  if (embedCache.has(models)) return embedCache.get(models);
+  let out: Map<string, string> | undefined;
+  for (const m of models) if (m.spec.operation === 'embeddings') (out ??= new Map()).set(m.id, 'embeddings model');
+  embedCache.set(models, out);
   return out;
 }
 

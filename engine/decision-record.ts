@@ -51,6 +51,8 @@ export const decisionRecordSchema = z.object({
   /** Budget / rate-limit actions applied (warn, downgrade, throttle, refuse). */
   actions: z.array(z.string()).optional(),
   feedback: z.number().min(0).max(1).optional(),
+  /** `embeddings` for an embeddings request (engine/embed.ts); absent for chat completions. */
+  operation: z.enum(['chat', 'embeddings']).optional(),
 });
 
 export type DecisionRecord = z.infer<typeof decisionRecordSchema>;

@@ -18,6 +18,7 @@ import { answerExtras, genAiSpanName, recordDecisionOnSpan, withRequestSpan } fr
 import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
 import { explainDecision } from './router.js';
+import { type EmbedRequest, type EmbedResult, runEmbed } from './embed.js';
 import type { Classification } from './seams/classifier.js';
 import type { IdempotencyStore } from './seams/idempotency-store.js';
 import type { ModelAdapter, ModelChoice, ToolCallDelta } from './seams/model-adapter.js';
@@ -127,6 +128,15 @@ export class Tollgate {
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });
     }
+  }
+
+  /**
+   * Embeddings (engine/embed.ts): counted, routed to the cheapest embeddings model (or the pinned one),
+   * rate-limited, budgeted, priced input-only, deduplicated per tenant by content hash, logged with
+   * `operation: "embeddings"`.
+   */
+  embed(request: EmbedRequest, options: CallOptions = {}): Promise<EmbedResult> {
+    return runEmbed(this.deps, request, options.signal);
   }
 
   /** Dry run: validates, counts, classifies and routes. Calls no model; reserves nothing. */

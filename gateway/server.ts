@@ -5,6 +5,7 @@ import { countTokens, type Tollgate } from '../index.js';
 import { presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { messagesHandler } from './messages-route.js';
+import { embeddingsHandler } from './embeddings-route.js';
 import { clientErrorHandler, fail } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
 
@@ -107,6 +108,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
 
   app.post('/v1/chat/completions', { config: KEY }, chatHandler(o.tollgate, inflight));
   app.post('/v1/messages', { config: KEY }, messagesHandler(o.tollgate, inflight));
+  app.post('/v1/embeddings', { config: KEY }, embeddingsHandler(o.tollgate, inflight));
   app.get('/v1/models', { config: KEY }, async () => ({
     object: 'list',
     data: [

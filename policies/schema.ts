@@ -126,6 +126,8 @@ export const modelSchema = z.strictObject({
   quality: z.number().min(0).max(1).default(0.8),
   /** What the model can do (replaces the defaults of engine/capabilities.ts when given). */
   capabilities: z.array(z.enum(CAPABILITIES)).optional(),
+  /** `embeddings`: the model serves embeddings only (engine/embed.ts); chat requests never go to it. */
+  operation: z.enum(['chat', 'embeddings']).optional(),
   /** Most choices (`n`) one call may ask for; default 128 for OpenAI-compatible, 1 otherwise. */
   maxN: positiveInt.max(128).optional(),
   /** Per-task quality overrides for the rules classifier. */

@@ -7,7 +7,7 @@
  */
 export const RECORD_KEYS = [
   'v', 'time', 'requestId', 'tenant', 'tags', 'policy', 'rule', 'classification', 'candidates', 'chosen', 'model', 'tier', 'fallbacks',
-  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'gpuSeconds', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback',
+  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'gpuSeconds', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback', 'operation',
 ] as const;
 export const CANDIDATE_KEYS = ['model', 'tier', 'predictedCostMicros', 'predictedQuality', 'eligible', 'reason'] as const;
 
@@ -50,6 +50,7 @@ export function isPlainValidRecord(r: unknown): boolean {
   if (!OUTCOMES.has(r.outcome as string)) return false;
   if (r.error !== undefined && !exactly(r.error, ['code', 'message'], (e) => str(e.code) && str(e.message))) return false;
   if (r.actions !== undefined && !(Array.isArray(r.actions) && r.actions.every(str))) return false;
+  if (r.operation !== undefined && r.operation !== 'chat' && r.operation !== 'embeddings') return false;
   if (r.feedback !== undefined && !(num(r.feedback) && (r.feedback as number) >= 0 && (r.feedback as number) <= 1)) return false;
   return true;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicWire, fakeAnswer, openaiWire } from './fake-vendor-protocols.js';
+import { fakeEmbeddings } from './fake-vendor-embeddings.js';
 import { anthropicToolMessage, anthropicToolStream, fakeToolCalls, openaiToolCompletion, openaiToolStream } from './fake-vendor-tools.js';
 
 export { fakeAnswer, fakeAnswerText, fakeCacheSplit, fakeTokenCount } from './fake-vendor-protocols.js';
@@ -84,6 +85,7 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
           ? override(body)
           : (override ?? (isBehaviour(body.model) ? body.model : 'ok'));
       requests.push({ method: req.method ?? '', path, headers: req.headers, body, behaviour });
+      if (req.method === 'POST' && path === '/v1/embeddings') return sendJson(res, 200, fakeEmbeddings(body));
       const protocol = path === '/v1/messages' ? 'anthropic' : path === '/v1/chat/completions' || path === '/chat/completions' ? 'openai' : undefined;
       if (req.method !== 'POST' || !protocol) return sendJson(res, 404, openaiWire.error('not_found', 'no such route'));
       // No timer without latency: setTimeout(0) adds ~1 ms of timer-granularity jitter to every answer,
