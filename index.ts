@@ -77,7 +77,7 @@ export { buildDecisionRecord, settledUsage, type SettledAnswer } from './engine/
 export { checkRateLimit, classifierInput, limitActionStep, outputCap, rateLimitRequest, reserveRequest, routeRequest, type LimitStep } from './engine/steps/admission.js';
 export { modelCallBase, modelChain, type ModelCallBase } from './engine/steps/model-call.js';
 export { planSettlement, settledRecord, type BudgetRelease, type RecordContext, type Settlement } from './engine/steps/settlement.js';
-export { LoopDetector, loopStep, LoopDetectedError, type LoopStepContext } from './engine/loop-detector.js';
+export { LoopDetector, loopStep, LoopDetectedError, METADATA_KEY_ID, type LoopStepContext } from './engine/loop-detector.js';
 export type { RequestFacts } from './engine/request-facts.js';
 export { countPromptByEncoding } from './engine/tokens.js';
 export { BufferedJsonlDecisionSink } from './adapters/sinks/buffered-jsonl-sink.js';

@@ -5,7 +5,10 @@ import { TollgateError } from './errors.js';
 /** The policy's `loopDetection` section (defaults applied). */
 export type LoopDetectionSpec = NonNullable<Policy['loopDetection']>;
 
-/** Most (tenant, user, prompt) streams tracked at once; the least recently seen are dropped beyond it. */
+/** Request metadata naming the API key a request came with (set by the gateway: a short hash, never the key). */
+export const METADATA_KEY_ID = 'tollgate.key';
+
+/** Most (tenant, key, user, prompt) streams tracked at once; the least recently seen are dropped beyond it. */
 export const LOOP_TRACKED_KEYS = 10_000;
 
 /**
@@ -35,7 +38,8 @@ export interface LoopVerdict {
 
 /**
  * Detects agent loops and runaway clients (the seed's "malformed client SDK loops and resends long
- * prompts"): per tenant and end user (`metadata.user`), it counts the requests whose prompt has at least
+ * prompts"): per tenant, API key (`metadata['tollgate.key']`, set by the gateway) and end user
+ * (`metadata.user`), it counts the requests whose prompt has at least
  * `minPromptChars` characters and the same fingerprint — the whole prompt (`match: exact`) or its first
  * `prefixChars` characters (`match: prefix`) — within a sliding `windowMs` on the engine clock. Past
  * `maxRepeats`, each further repeat gets the policy's action: `warn` (recorded, alerted), `throttle`
@@ -57,22 +61,22 @@ export class LoopDetector {
   }
 
   /** Counts one request; returns a verdict once the same prompt is past `maxRepeats` in the window. */
-  observe(tenant: string, user: string | undefined, text: string, now: number): LoopVerdict | undefined {
+  observe(tenant: string, user: string | undefined, text: string, now: number, key?: string): LoopVerdict | undefined {
     const s = this.spec;
     if (text.length < s.minPromptChars) return undefined;
     const hash = createHash('sha256')
       .update(s.match === 'prefix' ? text.slice(0, s.prefixChars) : text)
       .digest('hex');
-    const key = `${tenant}\u0000${user ?? ''}\u0000${hash}`;
-    const times = this.seen.get(key) ?? [];
-    this.seen.delete(key); // re-insert: the map's order is least recently seen first
+    const stream = `${tenant}\u0000${key ?? ''}\u0000${user ?? ''}\u0000${hash}`;
+    const times = this.seen.get(stream) ?? [];
+    this.seen.delete(stream); // re-insert: the map's order is least recently seen first
     const from = now - s.windowMs;
     let drop = 0;
     while (drop < times.length && times[drop]! <= from) drop++;
     if (drop) times.splice(0, drop);
     times.push(now);
     if (times.length > s.maxRepeats + 1) times.shift();
-    this.seen.set(key, times);
+    this.seen.set(stream, times);
     if (this.seen.size > LOOP_TRACKED_KEYS) this.seen.delete(this.seen.keys().next().value!);
     if (times.length <= s.maxRepeats) return undefined;
     return { action: s.action, repeats: times.length, fingerprint: hash.slice(0, 8), retryAfterMs: Math.max(1, times[0]! + s.windowMs - now) };
@@ -105,7 +109,7 @@ export async function checkLoop(deps: { loops?: LoopDetector; now: () => number;
 export function loopStep(detector: LoopDetector | undefined, ctx: LoopStepContext, now: number): number | undefined {
   if (!detector) return undefined;
   const req = ctx.facts.request;
-  const v = detector.observe(req.tenant, req.metadata?.user, ctx.facts.text, now);
+  const v = detector.observe(req.tenant, req.metadata?.user, ctx.facts.text, now, req.metadata?.[METADATA_KEY_ID]);
   if (!v) return undefined;
   ctx.actions.push(formatLoopAction(v));
   if (v.action === 'refuse') throw new LoopDetectedError(req.tenant, v.repeats, detector.windowMs, v.retryAfterMs);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
-import { toFieldIssues } from '../index.js';
+import { METADATA_KEY_ID, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import {
   chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
@@ -70,6 +70,7 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     const body = parsed.data;
     const request = toTollgateRequest(body, req.tenant!, id, tagsOf(req));
     if (!req.clientRequestId) request.idempotencyKey = false; // a gateway-made id is no idempotency key
+    if (req.apiKeyId) request.metadata = { ...request.metadata, [METADATA_KEY_ID]: req.apiKeyId }; // per-key loop detection
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();

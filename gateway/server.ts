@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { countTokens, type Tollgate } from '../index.js';
-import { presentedKey } from './api-keys.js';
+import { hashKey, presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { messagesHandler } from './messages-route.js';
 import { embeddingsHandler } from './embeddings-route.js';
@@ -17,6 +17,8 @@ declare module 'fastify' {
     tollgateRequestId: string;
     /** The client's own `x-request-id` when it sent an acceptable one: the request's idempotency key. */
     clientRequestId?: string;
+    /** A short id of the presented API key (first 12 hex digits of its SHA-256), for per-key accounting such as loop detection. */
+    apiKeyId?: string;
   }
 }
 
@@ -72,6 +74,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
   app.decorateRequest('clientRequestId', undefined);
+  app.decorateRequest('apiKeyId', undefined);
 
   // Every route declares who may call it (`config.auth`); a route without one is a startup error, not an open door.
   app.addHook('onRoute', (route) => {
@@ -93,6 +96,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
     if (tenant === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'));
     if (auth === 'admin' && !o.isAdminKey?.(key)) return sendFailure(reply, fail(403, 'invalid_request_error', 'admin_key_required', 'This route needs an admin key.'));
     req.tenant = tenant;
+    req.apiKeyId = hashKey(key).slice(0, 12);
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {

@@ -4,6 +4,7 @@ import { AlertMonitor } from '../../adapters/observers/alerts/alert-monitor.js';
 import { createTollgate } from '../../compose.js';
 import { LoopDetectedError } from '../../engine/loop-detector.js';
 import { simPolicy } from '../support/policies.js';
+import { addKey } from '../../gateway/api-keys.js';
 import { type Harness, post, startHarness } from './harness.js';
 
 const LONG = `Please summarise the following document. ${'The quarterly numbers were revised again because the upstream feed dropped rows. '.repeat(12)}`;
@@ -44,6 +45,19 @@ describe('runaway clients (issue #14, item 7)', () => {
     const alerts = records.flatMap((r) => monitor.observe(r));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ kind: 'runaway-client', severity: 'page', tenant: 'acme' });
+  });
+});
+
+describe('runaway clients are counted per API key', () => {
+  it("another key of the same tenant is not refused for the first key's loop", async () => {
+    const other = addKey(h.keysPath, 'acme');
+    await new Promise((r) => setTimeout(r, 1_100)); // the gateway re-reads the key file within a second
+    const prompt = `${LONG} (per-key check)`;
+    const withKey = (key: string) => post(h, { model: 'auto', messages: [{ role: 'user', content: prompt }] }, { authorization: `Bearer ${key}` });
+    const first: number[] = [];
+    for (let i = 0; i < 5; i++) first.push((await withKey(h.key)).status);
+    expect(first).toEqual([200, 200, 200, 429, 429]);
+    expect((await withKey(other)).status).toBe(200);
   });
 });
 
