@@ -7,3 +7,5 @@ export type { AlertMonitorStats } from './alerts/alert-monitor.js';
 export type { MaintenanceWindow } from './alerts/maintenance.js';
 export type { GroupingOptions } from './alerts/grouping.js';
 export type { ObserveExtras } from './prometheus-metrics.js';
+export { CapacityMonitor, ENGINE_METRICS, type CapacityMonitorOptions, type CapacityTarget, type CapacityObservation, type CapacityScrapeError, type ServingEngine } from './capacity-monitor.js';
+export { parsePrometheusText, PrometheusTextError, type PromSample, type PromExposition } from './capacity-metrics-text.js';
