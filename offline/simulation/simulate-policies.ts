@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTollgate } from '../../index.js';
 import { GenaiPricesCatalog } from '../../index.js';
@@ -174,6 +175,13 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
     if (!closed) await Promise.allSettled(runs.map(close));
   }
   const stats = traceStats(source);
+  const policies = runs.map((r, i) => r.acc.result(r.name, loaded[i]!.version));
+  // The self-hosted windows' true-ups: the ledger entries next to each decision log (docs/capacity.md).
+  if (options.outDir) {
+    for (const [i, p] of policies.entries()) {
+      if (p.capacityWindows?.length) await writeFile(join(options.outDir, `${fileSafe(runs[i]!.name)}.capacity.jsonl`), p.capacityWindows.map((w) => `${JSON.stringify(w)}\n`).join(''));
+    }
+  }
   return {
     trace: {
       ...(file !== undefined ? { file } : {}),
@@ -181,7 +189,7 @@ export async function simulatePolicies(options: SimulateOptions): Promise<Simula
       skipped: stats?.skipped ?? 0,
       issues: (stats?.issues ?? []).map((e) => ({ line: e.line, reason: e.reason })),
     },
-    policies: runs.map((r, i) => r.acc.result(r.name, loaded[i]!.version)),
+    policies,
   };
 }
 

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CapacityTrueUp } from '../../../index.js';
 import { simulatePolicies } from '../../../offline/simulation/index.js';
 import type { TraceRequest } from '../../../offline/trace/index.js';
 import { resolvePolicy } from '../../../policies/loader.js';
@@ -139,5 +143,31 @@ describe('self-hosted cost from provisioned GPU-hours (#18)', () => {
     const { sampleDecisions: _b, ...b } = full.policies[0]!;
     expect(b.byModel['local']).toEqual(a.byModel['local']);
     expect(b.infraCostMicros).toBe(a.infraCostMicros);
+  });
+
+  it('closing the windows writes the true-ups next to the decision log; the records keep their provisional cost', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'tollgate-capacity-'));
+    const report = await simulatePolicies({ policies: [policy({ gpusPerReplica: 1, gpuHourlyUsd: 3, replicas: 1, throughput: curve })], trace: trace(100, 2.5 * HOUR), engine: 'fast', outDir });
+    const p = report.policies[0]!;
+    const lines = readFileSync(join(outDir, 'self-hosted.capacity.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CapacityTrueUp);
+    expect(lines).toEqual(p.capacityWindows);
+    expect(lines.every((w) => w.kind === 'capacity-true-up' && w.model === 'local' && w.allocatedMicros + w.idleMicros === w.provisionedMicros)).toBe(true);
+    expect(lines.reduce((a, w) => a + w.trueUpMicros + w.idleMicros, 0)).toBe(p.capacityTrueUpMicros);
+    const records = readFileSync(join(outDir, 'self-hosted.decisions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cost: { infra: number }; gpuSeconds?: number });
+    expect(records.reduce((a, r) => a + r.cost.infra, 0)).toBe(lines.reduce((a, w) => a + w.provisionalMicros, 0));
+    expect(records.every((r) => r.gpuSeconds! > 0)).toBe(true);
+  });
+
+  it('the batching trade-off: a curve that batches more serves the same load on fewer GPU-hours, each answer slower', async () => {
+    // Same hardware; "wide" runs up to 32 in flight at a higher aggregate decode rate but slower per request.
+    const narrow = [{ batch: 1, prefillTokensPerSecond: 5000, decodeTokensPerSecond: 80 }, { batch: 4, prefillTokensPerSecond: 8000, decodeTokensPerSecond: 240 }];
+    const wide = [...narrow, { batch: 32, prefillTokensPerSecond: 14000, decodeTokensPerSecond: 1200 }];
+    const fleet = (throughput: typeof narrow, name: string) => policy({ gpusPerReplica: 1, gpuHourlyUsd: 2, replicas: { min: 1, max: 16, scaleUpQueue: 1, scaleDownIdleMinutes: 2 }, throughput }, name);
+    const report = await simulatePolicies({ policies: [fleet(narrow, 'batch-4'), fleet(wide, 'batch-32')], trace: trace(4000, 20 * 60_000), engine: 'fast' });
+    const [n, w] = report.policies.map((p) => p.byModel['local']!);
+    expect(w!.capacity!.provisionedGpuHours).toBeLessThan(n!.capacity!.provisionedGpuHours);
+    expect(w!.infraCostMicros).toBeLessThan(n!.infraCostMicros);
+    expect(w!.capacity!.peakReplicas).toBeLessThan(n!.capacity!.peakReplicas);
+    expect(w!.latencyP50Ms).toBeGreaterThan(n!.latencyP50Ms!);
   });
 });

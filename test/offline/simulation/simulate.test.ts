@@ -28,7 +28,8 @@ describe('simulatePolicies', () => {
     const report = await simulatePolicies({ policies: [ALL_VENDOR, COST_AWARE], trace, outDir, onProgress: (p) => progress.push(p) });
     expect(report.trace).toMatchObject({ file: trace, requests: 500, skipped: 0, issues: [] });
     expect(report.policies.map((p) => p.name)).toEqual(['all-vendor', 'cost-aware']);
-    expect(readdirSync(outDir).sort()).toEqual(['all-vendor.decisions.jsonl', 'cost-aware.decisions.jsonl']);
+    // cost-aware's self-hosted fleets also get their windows' true-ups (#18, docs/capacity.md).
+    expect(readdirSync(outDir).sort()).toEqual(['all-vendor.decisions.jsonl', 'cost-aware.capacity.jsonl', 'cost-aware.decisions.jsonl']);
     for (const p of report.policies) {
       expect(p.requests).toBe(500);
       expect(p.version).toMatch(/^[0-9a-f]{12}$/);
