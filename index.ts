@@ -17,7 +17,7 @@ export { policyVersion } from './policies/version.js';
 export * from './policies/schema.js';
 export * from './engine/errors.js';
 export { OptionalDependencyMissingError, type OptionalPackage } from './engine/optional-dependency.js';
-export { requestSchema, validateRequest, contentText, MAX_N, type TollgateRequest, type ChatMessage, type TextMessage, type ContentPart, type ToolCall, type ToolDefinition, type ToolChoice, type ResponseFormat } from './engine/request.js';
+export { requestSchema, messageSchema, deepIssues, validateRequest, contentText, MAX_N, type TollgateRequest, type ChatMessage, type TextMessage, type ContentPart, type ToolCall, type ToolDefinition, type ToolChoice, type ResponseFormat } from './engine/request.js';
 export { runEmbed, embedRequestSchema, type EmbedRequest, type EmbedResult, type EmbedCallInput, type EmbedResponse, type EmbeddingAdapter } from './engine/embed.js';
 export { modelCapabilities, requestNeeds, maxChoices, type Capability } from './engine/capabilities.js';
 export { textOf, textMessages, requestExtraTokens, openaiToolTokens, anthropicToolTokens, imageTokens } from './engine/message-tokens.js';

@@ -34,6 +34,8 @@ const usageSchema = z.object({
   output_tokens: count.nullish(),
   cache_read_input_tokens: count.nullish(),
   cache_creation_input_tokens: count.nullish(),
+  /** The write split by cache lifetime (5-minute and 1-hour rates differ). */
+  cache_creation: z.object({ ephemeral_5m_input_tokens: count.nullish(), ephemeral_1h_input_tokens: count.nullish() }).nullish(),
   service_tier: z.string().nullish(),
 });
 type WireUsage = z.infer<typeof usageSchema>;
@@ -212,5 +214,6 @@ function toUsage(usage: WireUsage): ModelResponse['usage'] | undefined {
     outputTokens: usage.output_tokens,
     cachedInputTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    ...(usage.cache_creation?.ephemeral_1h_input_tokens && { cacheWrite1hTokens: usage.cache_creation.ephemeral_1h_input_tokens }),
   };
 }

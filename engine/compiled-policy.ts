@@ -88,6 +88,12 @@ export function pricesFromSpec(p: NonNullable<ModelSpec['prices']>): PriceMicros
     outputPerM: usdToMicros(p.outputPerM),
     cachedInputPerM: p.cachedInputPerM === undefined ? inputPerM : usdToMicros(p.cachedInputPerM),
     cacheWritePerM: p.cacheWritePerM === undefined ? inputPerM : usdToMicros(p.cacheWritePerM),
+    ...(p.cacheWrite1hPerM !== undefined && { cacheWrite1hPerM: usdToMicros(p.cacheWrite1hPerM) }),
+    ...(p.serviceTiers && {
+      serviceTiers: Object.fromEntries(
+        Object.entries(p.serviceTiers).map(([k, t]) => [k, { inputPerM: usdToMicros(t.inputPerM), outputPerM: usdToMicros(t.outputPerM), cachedInputPerM: usdToMicros(t.cachedInputPerM ?? t.inputPerM) }]),
+      ),
+    }),
     tiers: (p.tiers ?? [])
       .map((t) => ({
         above: t.above,

@@ -7,7 +7,15 @@ export interface PriceMicros {
   outputPerM: number;
   cachedInputPerM: number;
   cacheWritePerM: number;
+  /** Anthropic's 1-hour cache write rate (2× input); `cacheWritePerM` is the 5-minute rate (1.25× input). Default: cacheWritePerM. */
+  cacheWrite1hPerM?: number;
   tiers: { above: number; inputPerM: number; outputPerM: number; cachedInputPerM: number }[];
+  /**
+   * Prices of the service tiers a vendor reports it served (OpenAI `service_tier` flex / priority, the Batch
+   * API's batch; Anthropic `usage.service_tier` priority / batch), replacing the standard rates. A tier
+   * without a price here is billed at the standard rates.
+   */
+  serviceTiers?: Partial<Record<string, { inputPerM: number; outputPerM: number; cachedInputPerM: number }>>;
 }
 
 /** A model's full cost basis: vendor prices, self-hosted infra per 1M tokens, ops overhead. */
@@ -38,6 +46,22 @@ export interface TokenUsage {
   cacheWriteTokens?: number;
   /** Output tokens spent on reasoning (a subset of outputTokens, billed as output; OpenAI `reasoning_tokens`). */
   reasoningTokens?: number;
+  /** Of the cache writes, those at Anthropic's 1-hour rate (`cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1hTokens?: number;
+  /** The service tier the vendor reports it served (`flex`, `priority`, `batch`…); absent or `default`/`standard`: standard rates. */
+  serviceTier?: string;
+}
+
+/** The vendor cost split as vendors bill it, micro-dollars; the parts sum to the vendor cost exactly. */
+export interface VendorCostParts {
+  /** Fresh (uncached, unwritten) prompt tokens at the input rate. */
+  input: number;
+  /** Cache reads at the cached-input rate. */
+  cachedInput: number;
+  /** Cache writes at the 5-minute and 1-hour write rates. */
+  cacheWrite: number;
+  /** Output tokens, reasoning included, at the output rate. */
+  output: number;
 }
 
 /** Cost split so chargeback can allocate each part. `full = vendor + infra + ops`. */
@@ -48,8 +72,13 @@ export interface CostBreakdown {
   full: Micros;
 }
 
-/** Vendor-only cost of a usage under a price, applying the long-context tier the prompt falls in. */
-export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
+/**
+ * Vendor cost parts of a usage under a price: the service tier the vendor served (else standard), the
+ * long-context tier the prompt falls in, then cached reads (a subset of the prompt), cache writes (5-minute
+ * and 1-hour rates, also a subset) and the fresh rest; reasoning tokens are output tokens. One rounding per
+ * request: the exact total is rounded once and the rounding goes to the largest part, so the parts sum to it.
+ */
+export function vendorCostParts(price: PriceMicros, usage: TokenUsage): VendorCostParts & { total: Micros } {
   let inP = price.inputPerM;
   let outP = price.outputPerM;
   let cachedP = price.cachedInputPerM;
@@ -60,12 +89,29 @@ export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
       cachedP = t.cachedInputPerM;
     }
   }
+  const tier = usage.serviceTier ? price.serviceTiers?.[usage.serviceTier] : undefined;
+  if (tier) {
+    inP = tier.inputPerM;
+    outP = tier.outputPerM;
+    cachedP = tier.cachedInputPerM;
+  }
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const write = Math.min(usage.cacheWriteTokens ?? 0, usage.inputTokens - cached);
+  const write1h = Math.min(usage.cacheWrite1hTokens ?? 0, write);
   const fresh = usage.inputTokens - cached - write;
-  // One rounding per request: sum in µ$·tokens/1M units first.
-  const scaled = fresh * inP + cached * cachedP + write * price.cacheWritePerM + usage.outputTokens * outP;
-  return Math.round(scaled / 1_000_000) as Micros;
+  // µ$·tokens/1M units, summed before the one rounding
+  const scaled = [fresh * inP, cached * cachedP, (write - write1h) * price.cacheWritePerM + write1h * (price.cacheWrite1hPerM ?? price.cacheWritePerM), usage.outputTokens * outP];
+  const total = Math.round(scaled.reduce((a, b) => a + b, 0) / 1_000_000);
+  const parts = scaled.map((x) => Math.round(x / 1_000_000));
+  let largest = 0;
+  for (let i = 1; i < parts.length; i++) if (scaled[i]! > scaled[largest]!) largest = i;
+  parts[largest]! += total - parts.reduce((a, b) => a + b, 0);
+  return { input: parts[0]!, cachedInput: parts[1]!, cacheWrite: parts[2]!, output: parts[3]!, total: total as Micros };
+}
+
+/** Vendor-only cost of a usage under a price ({@link vendorCostParts}' total). */
+export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
+  return vendorCostParts(price, usage).total;
 }
 
 /** Full cost: vendor + infra (GPU-hours per token × $/GPU-hour) + ops overhead. Pure. */

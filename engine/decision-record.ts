@@ -35,9 +35,19 @@ export const decisionRecordSchema = z.object({
   tier: z.string().optional(),
   fallbacks: z.array(z.object({ model: z.string(), code: z.string() })).default([]),
   attempts: int.default(0),
-  tokens: z.object({ input: int, output: int, cached: int, source: z.enum(['vendor', 'tokenizer', 'estimate']) }),
+  /**
+   * Token counts and where they came from. `cached` (cache reads), `cacheWrite` (of which `cacheWrite1h` at
+   * the 1-hour rate) are subsets of `input`; `reasoning` is a subset of `output` (billed as output).
+   */
+  tokens: z.object({
+    input: int, output: int, cached: int, source: z.enum(['vendor', 'tokenizer', 'estimate']),
+    cacheWrite: int.optional(), cacheWrite1h: int.optional(), reasoning: int.optional(),
+  }),
   predictedCostMicros: int.default(0),
-  cost: z.object({ vendor: int, infra: int, ops: int, full: int }),
+  /** µ$; `parts` splits `vendor` as vendors bill it (fresh input, cache reads, cache writes, output) and sums to it. */
+  cost: z.object({ vendor: int, infra: int, ops: int, full: int, parts: z.object({ input: int, cachedInput: int, cacheWrite: int, output: int }).optional() }),
+  /** The service tier the vendor reports it served, when it reported one (priced by it: engine/cost.ts). */
+  serviceTier: z.string().optional(),
   /**
    * Self-hosted model with a declared `capacity`: GPU-seconds the answer used at the curve's best
    * throughput; `cost.infra` is then provisional (the window's true-up is a ledger entry, docs/capacity.md).

@@ -39,6 +39,10 @@ export const messageSchema = z.strictObject({
   tool_call_id: z.string().min(1).optional(),
   /** Assistant only: a refusal the model gave instead of content. */
   refusal: z.string().nullable().optional(),
+}).superRefine((m, ctx) => {
+  if (m.content == null && !(m.role === 'assistant' && (m.tool_calls || m.refusal != null))) {
+    ctx.addIssue({ code: 'custom', path: ['content'], message: m.role === 'assistant' ? 'an assistant message needs content, tool_calls or a refusal' : 'required' });
+  }
 });
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -143,9 +147,6 @@ export function conversationIssues(r: z.infer<typeof requestObject>): Issue[] {
       else if (!callIds.has(m.tool_call_id)) issues.push({ path: at('tool_call_id'), message: `"${m.tool_call_id}" matches no earlier assistant tool call` });
     } else if (m.tool_call_id !== undefined) issues.push({ path: at('tool_call_id'), message: 'only tool messages carry a tool_call_id' });
     for (const c of m.tool_calls ?? []) callIds.add(c.id);
-    if (m.content == null && !(m.role === 'assistant' && (m.tool_calls || m.refusal != null))) {
-      issues.push({ path: at('content'), message: m.role === 'assistant' ? 'an assistant message needs content, tool_calls or a refusal' : 'required' });
-    }
     if (Array.isArray(m.content)) {
       m.content.forEach((p, j) => {
         if (p.type !== 'image_url') return;
@@ -210,6 +211,11 @@ export function validateRequest(input: unknown): ValidRequest {
 }
 
 type ZodIssueLike = z.core.$ZodIssue;
+
+/** Zod issues with failed unions replaced by their deepest branch's issues (see {@link deepest}). */
+export function deepIssues(issues: readonly ZodIssueLike[]): ZodIssueLike[] {
+  return issues.flatMap(deepest);
+}
 
 /**
  * A union that failed as a whole (`content` is a string, parts or null) is reported by its branch that

@@ -1,6 +1,6 @@
 import { gpuSecondsOf } from './capacity.js';
 import type { CompiledModel, CompiledPolicy } from './compiled-policy.js';
-import { type CostBreakdown, fullCost, type TokenUsage } from './cost.js';
+import { type CostBreakdown, fullCost, type TokenUsage, type VendorCostParts, vendorCostParts } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
 import { AllModelsFailedError, type TollgateError } from './errors.js';
 import { isoTime } from './iso-time.js';
@@ -20,7 +20,7 @@ import type { Encoding } from './tokens.js';
 /** The answer as settlement reads it: which model answered, its response and how it got there. */
 export interface SettledAnswer {
   model: CompiledModel;
-  response: Pick<ModelResponse, 'usage' | 'usageSource' | 'quality'>;
+  response: Pick<ModelResponse, 'usage' | 'usageSource' | 'quality' | 'serviceTier'>;
   attempts: number;
   fallbacks: { model: string; code: string }[];
 }
@@ -30,6 +30,8 @@ export interface SettledUsage {
   usage: TokenUsage;
   cost: CostBreakdown;
   source: DecisionRecord['tokens']['source'];
+  /** The vendor cost's parts (fresh input, cache reads, cache writes, output); they sum to `cost.vendor`. */
+  parts?: VendorCostParts;
 }
 
 /**
@@ -44,8 +46,12 @@ export function settledUsage(answer: SettledAnswer | undefined, promptTokens: Re
     outputTokens: u.outputTokens,
     cachedInputTokens: u.cachedInputTokens ?? 0,
     cacheWriteTokens: u.cacheWriteTokens,
+    ...(u.cacheWrite1hTokens && { cacheWrite1hTokens: u.cacheWrite1hTokens }),
+    ...(u.reasoningTokens && { reasoningTokens: u.reasoningTokens }),
+    ...(answer.response.serviceTier && { serviceTier: answer.response.serviceTier }),
   };
-  return { usage, cost: fullCost(answer.model.basis, usage), source: u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer' };
+  const { total: _total, ...parts } = vendorCostParts(answer.model.basis.price, usage);
+  return { usage, cost: fullCost(answer.model.basis, usage), source: u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer', parts };
 }
 
 /** Everything a decision record is built from. */
@@ -84,9 +90,15 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
     tier: a?.model.tier ?? (hit ? x.policy.byId.get(hit.model)?.tier : undefined),
     fallbacks: a?.fallbacks ?? (e instanceof AllModelsFailedError ? e.attempts.map((f) => ({ model: f.model, code: f.code })) : []),
     attempts: a?.attempts ?? (e instanceof AllModelsFailedError ? e.tries : 0),
-    tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source },
+    tokens: {
+      input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source,
+      ...(usage.cacheWriteTokens && { cacheWrite: usage.cacheWriteTokens }),
+      ...(usage.cacheWrite1hTokens && { cacheWrite1h: usage.cacheWrite1hTokens }),
+      ...(usage.reasoningTokens && { reasoning: usage.reasoningTokens }),
+    },
     predictedCostMicros: d?.predictedCostMicros ?? 0,
-    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
+    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full, ...(x.settled.parts && cost.vendor > 0 && { parts: x.settled.parts }) },
+    ...(usage.serviceTier && { serviceTier: usage.serviceTier }),
     gpuSeconds: a?.model.basis.capacity ? gpuSecondsOf(a.model.basis.capacity, usage.inputTokens, usage.outputTokens) : undefined,
     cache: x.cacheEnabled || hit ? { hit: !!hit, match: hit?.match, savedMicros: hit?.fullMicros ?? 0 } : undefined,
     quality: a?.response.quality,

@@ -264,7 +264,11 @@ export class Tollgate {
       text: a?.response.text ?? hit?.text ?? '',
       model: record.model!,
       tier: record.tier ?? '',
-      usage: { inputTokens: record.tokens.input, outputTokens: record.tokens.output, cachedInputTokens: record.tokens.cached },
+      usage: {
+        inputTokens: record.tokens.input, outputTokens: record.tokens.output, cachedInputTokens: record.tokens.cached,
+        ...(record.tokens.cacheWrite && { cacheWriteTokens: record.tokens.cacheWrite }),
+        ...(record.tokens.reasoning && { reasoningTokens: record.tokens.reasoning }),
+      },
       cost: record.cost as CostBreakdown,
       cached: !!hit,
       record,

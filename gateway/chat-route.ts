@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
-import { METADATA_KEY_ID, toFieldIssues } from '../index.js';
+import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import {
   chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
@@ -63,7 +63,7 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     const id = req.tollgateRequestId;
     const parsed = chatBodySchema.safeParse(req.body);
     if (!parsed.success) {
-      const issues = toFieldIssues(parsed.error.issues);
+      const issues = toFieldIssues(deepIssues(parsed.error.issues));
       const msg = `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`;
       return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path || null));
     }

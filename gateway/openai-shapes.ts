@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CompletionResult } from '../index.js';
 import type { ToolCall, ToolCallDelta, TollgateRequest } from '../index.js';
+import { messageSchema } from '../index.js';
 
 /**
  * The OpenAI chat-completions wire shapes the gateway accepts and returns.
@@ -31,10 +32,20 @@ const REFUSED: Record<string, string> = {
   function_call: 'the deprecated function_call field is not supported; send tool_choice',
 };
 
+/** A message as sent, less the empty fields an answer echoed back carries. */
+function wireMessage(m: unknown): unknown {
+  if (typeof m !== 'object' || m === null || (!('annotations' in m) && !('audio' in m) && !('function_call' in m))) return m;
+  const out: Record<string, unknown> = { ...(m as Record<string, unknown>) };
+  if (out.annotations === null || (Array.isArray(out.annotations) && out.annotations.length === 0)) delete out.annotations;
+  if (out.audio === null) delete out.audio;
+  if (out.function_call === null) delete out.function_call;
+  return out;
+}
+
 export const chatBodySchema = z
   .object({
     model: z.string().min(1),
-    messages: z.array(z.record(z.string(), z.unknown())).min(1, 'must contain at least one message'),
+    messages: z.array(z.preprocess(wireMessage, messageSchema)).min(1, 'must contain at least one message'),
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
     max_tokens: z.number().int().positive().nullish(),
@@ -75,15 +86,6 @@ export const WIRE_FIELD: Record<string, string> = {
   responseFormat: 'response_format', reasoningEffort: 'reasoning_effort', serviceTier: 'service_tier',
 };
 
-/** A message as sent, less the empty fields an answer echoed back carries. */
-function wireMessage(m: Record<string, unknown>): TollgateRequest['messages'][number] {
-  if (!('annotations' in m) && !('audio' in m) && !('function_call' in m)) return m as TollgateRequest['messages'][number];
-  const out: Record<string, unknown> = { ...m };
-  if (out.annotations === null || (Array.isArray(out.annotations) && out.annotations.length === 0)) delete out.annotations;
-  if (out.audio === null) delete out.audio;
-  if (out.function_call === null) delete out.function_call;
-  return out as TollgateRequest['messages'][number];
-}
 
 /** Turns a validated body into an engine request for `tenant` with the gateway's request id. */
 export function toTollgateRequest(body: ChatBody, tenant: string, id: string, tags: string[] | undefined): TollgateRequest {
@@ -95,7 +97,7 @@ export function toTollgateRequest(body: ChatBody, tenant: string, id: string, ta
   return {
     id,
     tenant,
-    messages: body.messages.map(wireMessage),
+    messages: body.messages,
     ...(max !== undefined ? { maxOutputTokens: max } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { topP: body.top_p } : {}),

@@ -29,7 +29,11 @@ export const priceSchema = z.strictObject({
   outputPerM: nonNegative,
   cachedInputPerM: nonNegative.optional(),
   cacheWritePerM: nonNegative.optional(),
+  /** Anthropic's 1-hour cache write rate (`cacheWritePerM` is the 5-minute one); default: cacheWritePerM. */
+  cacheWrite1hPerM: nonNegative.optional(),
   tiers: z.array(priceTierSchema).optional(),
+  /** Prices per service tier the vendor reports serving (`flex`, `priority`, `batch`…); unlisted tiers bill at the rates above. */
+  serviceTiers: z.record(z.string(), z.strictObject({ inputPerM: nonNegative, outputPerM: nonNegative, cachedInputPerM: nonNegative.optional() })).optional(),
 });
 
 /** Self-hosted capacity: what a GPU-hour costs and how many tokens it serves. */

@@ -7,7 +7,7 @@
  */
 export const RECORD_KEYS = [
   'v', 'time', 'requestId', 'tenant', 'tags', 'policy', 'rule', 'classification', 'candidates', 'chosen', 'model', 'tier', 'fallbacks',
-  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'gpuSeconds', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback', 'operation',
+  'attempts', 'tokens', 'predictedCostMicros', 'cost', 'gpuSeconds', 'cache', 'quality', 'latencyMs', 'outcome', 'error', 'actions', 'feedback', 'operation', 'serviceTier',
 ] as const;
 export const CANDIDATE_KEYS = ['model', 'tier', 'predictedCostMicros', 'predictedQuality', 'eligible', 'reason'] as const;
 
@@ -22,6 +22,7 @@ const str = (x: unknown): boolean => typeof x === 'string';
 const optStr = (x: unknown): boolean => x === undefined || typeof x === 'string';
 const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
 const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+const optCount = (x: unknown): boolean => x === undefined || count(x);
 const only = (o: Obj, keys: ReadonlySet<string>): boolean => {
   for (const k in o) if (!keys.has(k)) return false;
   return true;
@@ -41,8 +42,9 @@ export function isPlainValidRecord(r: unknown): boolean {
   }
   if (!Array.isArray(r.fallbacks) || !r.fallbacks.every((f) => exactly(f, ['model', 'code'], (x) => str(x.model) && str(x.code)))) return false;
   if (!count(r.attempts) || !count(r.predictedCostMicros)) return false;
-  if (!exactly(r.tokens, ['input', 'output', 'cached', 'source'], (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string))) return false;
-  if (!exactly(r.cost, ['vendor', 'infra', 'ops', 'full'], (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full))) return false;
+  if (!exactly(r.tokens, ['input', 'output', 'cached', 'source', 'cacheWrite', 'cacheWrite1h', 'reasoning'], (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string) && optCount(t.cacheWrite) && optCount(t.cacheWrite1h) && optCount(t.reasoning))) return false;
+  if (!exactly(r.cost, ['vendor', 'infra', 'ops', 'full', 'parts'], (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full) && (c.parts === undefined || exactly(c.parts, ['input', 'cachedInput', 'cacheWrite', 'output'], (p) => count(p.input) && count(p.cachedInput) && count(p.cacheWrite) && count(p.output))))) return false;
+  if (!optStr(r.serviceTier)) return false;
   if (r.cache !== undefined && !exactly(r.cache, ['hit', 'match', 'savedMicros'], (c) => typeof c.hit === 'boolean' && (c.match === undefined || c.match === 'exact' || c.match === 'semantic') && count(c.savedMicros))) return false;
   if (r.gpuSeconds !== undefined && !(num(r.gpuSeconds) && (r.gpuSeconds as number) >= 0)) return false;
   if (r.quality !== undefined && !num(r.quality)) return false;

@@ -69,7 +69,7 @@ describe('gateway errors', () => {
     isOpenAIError(notJson.json);
     const tools = await post(h, { ...ask('x'), tools: [{ type: 'function' }] });
     expect(tools.status).toBe(400);
-    expect(tools.json.error.param).toBe('tools');
+    expect(tools.json.error.param).toBe('tools[0].function'); // a malformed tool: its missing function is named (#15)
   });
 
   it('answers 413 for an oversized body', async () => {
