@@ -1,17 +1,22 @@
 /**
- * `runEmbedJob`: streams a JSONL file (`{id?, text, tenant?, namespace?}` per line), dedups, embeds and
- * upserts, committing every `flushRows` rows. Resumable: a rerun skips stored hashes, so a killed job loses
- * at most the uncommitted rows (re-embedded on rerun) and never duplicates a row.
+ * `runEmbedJob` / `startEmbedJob`: streams a JSONL file (`{id?, text, tenant?, namespace?}` per line), dedups,
+ * embeds and upserts, committing every `flushRows` rows. Resumable: a rerun skips stored hashes, so a killed
+ * job loses at most the uncommitted rows (re-embedded on rerun) and never duplicates a row.
+ * The job's lifecycle (job-lifecycle.ts) moves one event per batch ("chunk"); a failed store call is retried
+ * (`chunkRetries`), and the lifecycle's snapshot is `handle.status()`, `stats.job`, and — with `stateFile` —
+ * a JSON file that the next run of the same input reads back (`resumedFrom`).
  * This is the library half of `tollgate embed`.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Embedder } from './embedder.js';
 import type { VectorStore } from './vector-store.js';
 import { BatchInputError } from './errors.js';
 import { EmbedPipeline, type EmbedItem } from './embed-pipeline.js';
 import type { DedupCostModel, DedupReport } from './dedup.js';
+import { EmbedJobLifecycle, jobError, type EmbedJobSnapshot, type PersistedEmbedJob } from './job-lifecycle.js';
 
 export interface EmbedJobProgress {
   linesRead: number;
@@ -41,6 +46,25 @@ export interface EmbedJobOptions {
   cost?: DedupCostModel;
   signal?: AbortSignal;
   onProgress?: (progress: EmbedJobProgress) => void;
+  /** Attempts after a failed store call before the job fails (an upsert is idempotent, so a retry is safe). Default 2. */
+  chunkRetries?: number;
+  /**
+   * Where the job's lifecycle snapshot is persisted (JSON, written atomically), e.g. next to the LanceDB
+   * directory. A run of the same input finds the previous run's state there (`job.resumedFrom`).
+   */
+  stateFile?: string;
+  /** Minimum ms of the job clock between state-file writes while running (failures and the end always write). Default 250. */
+  stateWriteIntervalMs?: number;
+  /** The job clock (epoch ms) for the lifecycle's timestamps. Default Date.now. */
+  now?: () => number;
+}
+
+/** A started job: its live lifecycle snapshot and its result. */
+export interface EmbedJobHandle {
+  /** The lifecycle now: state, counts, chunk progress, error. */
+  status(): EmbedJobSnapshot;
+  /** Resolves with the stats (`stats.job` is the final snapshot); rejects with the error that ended the job. */
+  done: Promise<EmbedJobStats>;
 }
 
 export interface EmbedJobStats {
@@ -60,6 +84,8 @@ export interface EmbedJobStats {
   dedup: DedupReport;
   modelId: string;
   modelVersion: string;
+  /** The job's lifecycle at the end (state `completed`). */
+  job: EmbedJobSnapshot;
 }
 
 /** Parses one JSONL line into an item; throws BatchInputError naming the line. */
@@ -110,10 +136,96 @@ export async function* readJsonlBatches(file: string, batchSize: number, default
   }
 }
 
+/** Runs a job to its end (see {@link startEmbedJob} for a handle with a live status). */
 export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobStats> {
-  const { embedder, store } = options;
+  return startEmbedJob(options).done;
+}
+
+/** Reads a job's persisted state file; undefined when there is none. */
+export async function readEmbedJobState(stateFile: string): Promise<EmbedJobSnapshot | undefined> {
+  return (await readPersisted(stateFile))?.job.snapshot();
+}
+
+async function readPersisted(stateFile: string): Promise<{ job: EmbedJobLifecycle; meta: Record<string, string> } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(stateFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const persisted = JSON.parse(text) as PersistedEmbedJob;
+  return { job: EmbedJobLifecycle.restore(persisted), meta: persisted.meta ?? {} };
+}
+
+/** Starts a job; the lifecycle is `queued` until the input is opened. */
+export function startEmbedJob(options: EmbedJobOptions): EmbedJobHandle {
+  const now = options.now ?? Date.now;
+  const lifecycle = { job: new EmbedJobLifecycle() };
+  const done = runJob(options, now, lifecycle);
+  done.catch(() => undefined); // the caller observes `done`; no unhandled rejection if it only polls status()
+  return { status: () => lifecycle.job.snapshot(), done };
+}
+
+/** A store whose calls are retried `retries` times, each failure and retry reported to the lifecycle. */
+function retryingStore(store: VectorStore, retries: number, report: { failed(error: unknown, willRetry: boolean): void; retry(): void }): VectorStore {
+  const retryable = (error: unknown): boolean => (error as { code?: unknown })?.code !== 'vector_dimension_mismatch';
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await call(...args);
+        } catch (error) {
+          const willRetry = attempt < retries && retryable(error);
+          report.failed(error, willRetry);
+          if (!willRetry) throw error;
+          report.retry();
+        }
+      }
+    };
+  return {
+    ...(store.specificationVersion !== undefined ? { specificationVersion: store.specificationVersion } : {}),
+    modelVersion: store.modelVersion,
+    dimension: store.dimension,
+    upsert: wrap((records) => store.upsert(records)),
+    search: wrap((query) => store.search(query)),
+    existingHashes: wrap((tenant, namespace, hashes) => store.existingHashes(tenant, namespace, hashes)),
+    count: (namespace, tenant) => store.count(namespace, tenant),
+    close: () => store.close(),
+  };
+}
+
+async function runJob(options: EmbedJobOptions, now: () => number, lifecycle: { job: EmbedJobLifecycle }): Promise<EmbedJobStats> {
+  const { embedder } = options;
   const cost = options.cost ?? { device: 'cpu', costPerHourMicros: 0 };
   const defaults = { tenant: options.tenant ?? 'default', namespace: options.namespace ?? 'default' };
+  const meta = { input: path.resolve(options.input) };
+  if (options.stateFile) {
+    const previous = await readPersisted(options.stateFile);
+    if (previous && previous.meta.input === meta.input) {
+      const p = previous.job.snapshot();
+      lifecycle.job = new EmbedJobLifecycle({ resumedFrom: { state: p.state, chunksDone: p.chunks.done, stored: p.stored, ...(p.updatedAt !== undefined ? { updatedAt: p.updatedAt } : {}) } });
+    }
+  }
+  const job = lifecycle.job;
+  let lastWrite = -Infinity;
+  const persist = async (force: boolean): Promise<void> => {
+    if (!options.stateFile || (!force && now() - lastWrite < (options.stateWriteIntervalMs ?? 250))) return;
+    lastWrite = now();
+    const tmp = `${options.stateFile}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(job.persisted(meta)));
+    await rename(tmp, options.stateFile);
+  };
+  let chunk = 0;
+  let failedSinceWrite = false;
+  const store = retryingStore(options.store, options.chunkRetries ?? 2, {
+    failed: (error, willRetry) => {
+      failedSinceWrite = true;
+      job.send({ type: 'CHUNK_FAILED', now: now(), chunk, willRetry, error: jobError(error) });
+    },
+    retry: () => job.send({ type: 'RETRY', now: now(), chunk }),
+  });
   const pipeline = new EmbedPipeline({
     embedder,
     store,
@@ -122,10 +234,20 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSta
   });
   const totalBytes = (await stat(options.input)).size;
   const started = performance.now();
+  job.send({ type: 'START', now: now(), totalBytes });
+  await persist(true);
+  let ended: { error: unknown } | undefined;
   try {
     for await (const batch of readJsonlBatches(options.input, options.batchSize ?? 256, defaults)) {
       options.signal?.throwIfAborted();
+      const before = { texts: pipeline.totals.texts, embedded: pipeline.totals.embedded, stored: pipeline.totals.stored };
       await pipeline.process(batch.items);
+      const texts = pipeline.totals.texts - before.texts;
+      const embedded = pipeline.totals.embedded - before.embedded;
+      job.send({ type: 'CHUNK_DONE', now: now(), chunk, texts, embedded, deduped: texts - embedded, stored: pipeline.totals.stored - before.stored, bytesRead: batch.bytesRead });
+      chunk++;
+      await persist(failedSinceWrite);
+      failedSinceWrite = false;
       const seconds = (performance.now() - started) / 1000;
       const rate = pipeline.totals.texts / seconds;
       const bytesPerSecond = batch.bytesRead / seconds;
@@ -139,9 +261,27 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSta
         stored: pipeline.totals.stored,
       });
     }
-  } finally {
-    await pipeline.flush(); // on abort or a bad line too: keep what was embedded
+  } catch (error) {
+    ended = { error };
   }
+  // On abort or a bad line too: keep what was embedded. The final commit's rows go with the closing event.
+  const storedBefore = pipeline.totals.stored;
+  let flushError: unknown;
+  try {
+    await pipeline.flush();
+  } catch (error) {
+    flushError = error;
+  }
+  const stored = pipeline.totals.stored - storedBefore;
+  const error = ended?.error ?? flushError;
+  if (error !== undefined) {
+    if (options.signal?.aborted) job.send({ type: 'CANCEL', now: now(), stored, reason: reasonOf(options.signal) });
+    else job.send({ type: 'FAIL', now: now(), stored, error: jobError(error, error instanceof BatchInputError ? undefined : chunk) });
+    await persist(true);
+    throw error;
+  }
+  job.send({ type: 'COMPLETE', now: now(), stored });
+  await persist(true);
   const wallSeconds = (performance.now() - started) / 1000;
   const t = pipeline.totals;
   const deviceHoursPerMillionTokens = t.embeddedTokens ? (t.embeddingSeconds / 3600 / t.embeddedTokens) * 1e6 : 0;
@@ -161,5 +301,11 @@ export async function runEmbedJob(options: EmbedJobOptions): Promise<EmbedJobSta
     dedup: pipeline.dedupReport(cost),
     modelId: embedder.modelId,
     modelVersion: embedder.modelVersion,
+    job: job.snapshot(),
   };
 }
+
+const reasonOf = (signal: AbortSignal): string => {
+  const r = signal.reason as { message?: unknown } | undefined;
+  return typeof r?.message === 'string' ? r.message : 'aborted';
+};

@@ -21,7 +21,19 @@ export { LanceDbStore, type LanceDbStoreOptions, tableName } from './lancedb-sto
 export { contentHash, normaliseText } from './content-hash.js';
 export { DedupLedger, ExactDedup, findNearDuplicates, type DedupCostModel, type DedupReport } from './dedup.js';
 export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals } from './embed-pipeline.js';
-export { runEmbedJob, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress } from './batch-job.js';
+export { runEmbedJob, startEmbedJob, readEmbedJobState, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress, type EmbedJobHandle } from './batch-job.js';
+export {
+  EmbedJobLifecycle,
+  embedJobMachine,
+  EMBED_JOB_FINAL_STATES,
+  type EmbedJobState,
+  type EmbedJobSnapshot,
+  type EmbedJobEvent,
+  type EmbedJobError,
+  type EmbedJobResumedFrom,
+  type ChunkCounts,
+  type PersistedEmbedJob,
+} from './job-lifecycle.js';
 export { SemanticCache, DEFAULT_SEMANTIC_THRESHOLD, type SemanticCacheOptions } from './semantic-cache.js';
 export {
   enqueueEmbedJob,
