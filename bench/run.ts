@@ -16,6 +16,7 @@ const MODULES: Record<string, { file: string; fn: string }> = {
   gateway: { file: './gateway.js', fn: 'runGatewayBench' },
   routing: { file: './routing.js', fn: 'runRoutingBench' },
   postgres: { file: './postgres.js', fn: 'runPostgresBench' },
+  peer: { file: './peer.js', fn: 'runPeerBench' },
 };
 
 async function main(): Promise<void> {

@@ -17,6 +17,14 @@ interface Listening {
   url: string;
 }
 
+/**
+ * Ends a worker once its gateway has closed (log flushed): the IPC channel to the primary and pooled
+ * upstream connections would otherwise keep the process alive.
+ */
+export function exitWorker(): void {
+  process.exit(0);
+}
+
 /** Called by a worker once its gateway listens (the primary prints one line when all have). */
 export function reportListening(url: string): void {
   process.send?.({ type: 'tollgate:listening', url } satisfies Listening);
@@ -68,7 +76,12 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
     alive.map(
       (w) =>
         new Promise<void>((resolve) => {
-          w.once('exit', () => resolve());
+          // A worker that has not stopped 30 s after SIGTERM (its grace for in-flight requests is 10 s) is killed.
+          const force = setTimeout(() => w.process.kill('SIGKILL'), 30_000);
+          w.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
           w.process.kill('SIGTERM');
         }),
     ),

@@ -2,4 +2,4 @@
 export { KeyStore, addKey, readKeyFile } from './api-keys.js';
 export { DEFAULT_BODY_LIMIT, startGateway, buildGateway, type GatewayOptions, type RunningGateway } from './server.js';
 export { revokeKeys } from './api-keys.js';
-export { isClusterWorker, reportListening, runPrimary, type PrimaryOptions } from './cluster.js';
+export { exitWorker, isClusterWorker, reportListening, runPrimary, type PrimaryOptions } from './cluster.js';

@@ -5,7 +5,7 @@ import { createTollgate, JsonlDecisionSink, DEFAULT_DURABILITY, DURABILITY_MODES
 import { TollgateMetrics } from '../../adapters/observers/index.js';
 import { loadPolicy } from '../../index.js';
 import { KeyStore } from '../../gateway/index.js';
-import { DEFAULT_BODY_LIMIT, isClusterWorker, reportListening, runPrimary, startGateway } from '../../gateway/index.js';
+import { DEFAULT_BODY_LIMIT, exitWorker, isClusterWorker, reportListening, runPrimary, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
 import { createRedisClient } from '../../adapters/redis/index.js';
@@ -59,7 +59,7 @@ export function registerServe(program: Command, io: CliIo): void {
       if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new CliUsageError(`--body-limit must be a positive integer, got "${opts.bodyLimit}"`);
       const loaded = await loadPolicy(opts.policy);
       const keys = new KeyStore(opts.keys);
-      if (keys.size === 0) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
+      if (keys.size === 0 && !isClusterWorker()) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
       const cacheTtl = Number(opts.cacheTtl);
       if (!Number.isFinite(cacheTtl) || cacheTtl < 0) throw new CliUsageError(`--cache-ttl must be a number of seconds >= 0, got "${opts.cacheTtl}"`);
       if (cacheTtl > 0 && !opts.redis) throw new CliUsageError('--cache-ttl needs --redis (the exact cache lives in Redis)');
@@ -97,6 +97,7 @@ export function registerServe(program: Command, io: CliIo): void {
       await untilSignal();
       await gw.close();
       await redis?.quit().catch(() => undefined);
-      if (!worker) io.out('tollgate gateway stopped\n');
+      if (worker) exitWorker();
+      else io.out('tollgate gateway stopped\n');
     });
 }
