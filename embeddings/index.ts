@@ -40,6 +40,8 @@ export {
   startEmbedWorker,
   waitForQueueDrained,
   obliterateQueue,
+  embedRunStatus,
+  type EmbedRunStatus,
   type QueueConnection,
   type EnqueueOptions,
   type EnqueueResult,
