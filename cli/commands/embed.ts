@@ -51,7 +51,7 @@ export function registerEmbed(program: Command, io: CliIo): void {
       if (!existsSync(f.input)) throw new CliUsageError(`input not found: ${f.input}`);
       if (f.queue) {
         const r = await enqueueEmbedJob({ redisUrl: f.queue, input: f.input, chunkSize: int(f.chunk, '--chunk'), namespace: f.table, tenant: f.tenant });
-        io.out(f.json ? `${JSON.stringify(r)}\n` : `enqueued ${r.chunks} chunks (${r.texts} texts, ${r.exactDuplicates} exact duplicates dropped) as run ${r.runId}\n`);
+        io.out(f.json ? `${JSON.stringify(r)}\n` : `enqueued ${r.chunks} chunks (${r.texts} texts, ${r.exactDuplicates} exact duplicates dropped) as run ${r.runId}: ${r.job.state}\n`);
         return;
       }
       if (!f.db) throw new CliUsageError('--db <dir> is required (or use --queue)');
@@ -70,6 +70,7 @@ export function registerEmbed(program: Command, io: CliIo): void {
         batchSize: int(f.batch, '--batch'),
         nearDuplicateThreshold: f.nearDup === undefined ? undefined : Number(f.nearDup),
         cost: { device: f.device === 'cpu' ? 'cpu' : 'gpu', costPerHourMicros: Math.round(usdPerHour * 1e6) },
+        stateFile: `${f.db.replace(/[\\/]+$/, '')}.embed-job.json`,
         onProgress: (p) => {
           if (!bar) return;
           if (!started) bar.start(Math.ceil(p.totalBytes / 1024), 0, { rate: 0 });
@@ -83,8 +84,10 @@ export function registerEmbed(program: Command, io: CliIo): void {
         return;
       }
       const d = stats.dedup;
+      const j = stats.job;
       io.out(
         [
+          `job ${j.state}: ${j.chunks.done}/${j.chunks.total ?? j.chunks.done} chunks, ${j.chunks.failedAttempts} failed attempts, ${j.chunks.retries} retries${j.resumedFrom ? ` (previous run: ${j.resumedFrom.state} after ${j.resumedFrom.chunksDone} chunks)` : ''}`,
           `texts ${stats.texts}, embedded ${stats.embedded}, stored ${stats.stored}, truncated ${stats.truncated}`,
           `throughput ${stats.textsPerSecond.toFixed(0)} texts/s, ${stats.tokensPerSecond.toFixed(0)} tokens/s (${stats.wallSeconds.toFixed(1)} s)`,
           `device-hours per 1M tokens ${stats.deviceHoursPerMillionTokens.toFixed(6)}, cost per 1M tokens $${(stats.costPerMillionTokensMicros / 1e6).toFixed(6)}`,

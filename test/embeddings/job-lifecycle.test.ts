@@ -15,6 +15,7 @@ import {
   type EmbedJobState,
   type Embedder,
 } from '../../embeddings/index.js';
+import { cli } from '../cli/capture-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const counts = { texts: 10, embedded: 7, deduped: 3, stored: 7 };
@@ -234,4 +235,16 @@ describe('runEmbedJob drives the lifecycle (one event per batch)', () => {
     expect((await runEmbedJob({ input: other, embedder, store, stateFile })).job.resumedFrom).toBeUndefined();
     await store.close();
   }, 60_000);
+
+  it('`tollgate embed` prints the job state in its summary and keeps it next to the LanceDB dir', async () => {
+    const input = path.join(root, 'cli.jsonl');
+    await writeFile(input, corpus(40));
+    const db = path.join(root, 'db-cli');
+    const first = await cli('embed', '--input', input, '--db', db, '--batch', '16');
+    expect(first.code).toBe(0);
+    expect(first.out.split('\n')[0]).toBe('job completed: 3/3 chunks, 0 failed attempts, 0 retries');
+    expect(await readEmbedJobState(`${db}.embed-job.json`)).toMatchObject({ state: 'completed', texts: 40, stored: 30 });
+    const again = await cli('embed', '--input', input, '--db', `${db}/`, '--batch', '16', '--json');
+    expect(JSON.parse(again.out).job).toMatchObject({ state: 'completed', stored: 0, resumedFrom: { state: 'completed', chunksDone: 3, stored: 30 } });
+  });
 });
