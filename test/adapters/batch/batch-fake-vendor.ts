@@ -58,7 +58,9 @@ export class FakeBatchVendor {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url!, this.url);
-    const json = (status: number, v: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    const json = (status: number, v: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+    };
     const p = url.pathname;
     if (req.method === 'POST' && p === '/v1/files') {
       if (req.headers.authorization !== 'Bearer sk-test') return json(401, { error: { message: 'bad key' } });
