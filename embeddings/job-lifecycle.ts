@@ -245,10 +245,10 @@ export class EmbedJobLifecycle {
 
   /** Sends `event`; returns false (and changes nothing) when the current state does not take it. */
   send(event: EmbedJobEvent): boolean {
-    const s = this.actor.getSnapshot();
-    if (s.status !== 'active' || !s.can(event)) return false;
+    const before = this.actor.getSnapshot();
+    if (before.status !== 'active') return false;
     this.actor.send(event);
-    return true;
+    return this.actor.getSnapshot() !== before; // xstate keeps the snapshot object when no transition is taken
   }
 
   get state(): EmbedJobState {
