@@ -40,10 +40,22 @@ interface CountingEncoder {
   split: RegExp;
   specials: RegExp;
   pieces: Map<string, number>;
+  /** Whole texts (messages) already counted: a chat resends its earlier turns with every request. */
+  texts: Map<string, number>;
+  textChars: number;
 }
 
 const PIECE_CACHE_LIMIT = 100_000;
 const PIECE_CACHE_MAX_CHARS = 64;
+/**
+ * Per-text count cache (exact: a text's count never changes): texts of at least TEXT_CACHE_MIN_CHARS (shorter
+ * ones cost little more than the lookup) and at most TEXT_CACHE_MAX_CHARS, cleared when it holds more than
+ * TEXT_CACHE_LIMIT_CHARS characters in all (≈ 8 MB) or TEXT_CACHE_LIMIT entries.
+ */
+const TEXT_CACHE_MIN_CHARS = 256;
+const TEXT_CACHE_MAX_CHARS = 256 * 1024;
+const TEXT_CACHE_LIMIT_CHARS = 4 * 1024 * 1024;
+const TEXT_CACHE_LIMIT = 20_000;
 const encoders = new Map<OpenAIEncoding, CountingEncoder>();
 
 /**
@@ -60,7 +72,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map() };
+    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new Map(), textChars: 0 };
     encoders.set(name, c);
   }
   return c;
@@ -96,6 +108,21 @@ function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): numbe
   return total;
 }
 
+/** {@link encodeOrdinary}'s count, remembered per text (see TEXT_CACHE_MIN_CHARS). */
+function countOrdinaryCached(c: CountingEncoder, text: string): number {
+  if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return encodeOrdinary(c, text);
+  let n = c.texts.get(text);
+  if (n !== undefined) return n;
+  n = encodeOrdinary(c, text);
+  if (c.textChars + text.length > TEXT_CACHE_LIMIT_CHARS || c.texts.size >= TEXT_CACHE_LIMIT) {
+    c.texts.clear();
+    c.textChars = 0;
+  }
+  c.texts.set(text, n);
+  c.textChars += text.length;
+  return n;
+}
+
 /** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
 function encodeWithSpecials(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
@@ -123,7 +150,7 @@ export function countTokens(text: string, encoding: Encoding = 'o200k_base', opt
   if (text.length === 0) return 0;
   const base = encoding === 'estimate' ? 'o200k_base' : encoding;
   const c = counting(base);
-  const n = options.allowSpecial ? encodeWithSpecials(c, text) : encodeOrdinary(c, text);
+  const n = options.allowSpecial ? encodeWithSpecials(c, text) : countOrdinaryCached(c, text);
   return encoding === 'estimate' ? Math.ceil(n * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
 }
 
