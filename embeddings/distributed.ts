@@ -88,6 +88,22 @@ async function readRunStatus(r: Redis, c: QueueConnection, runId: string): Promi
   return { runId, ...EmbedJobLifecycle.replay(events).snapshot() };
 }
 
+/**
+ * Cancels run `runId`: its lifecycle becomes `cancelled` (from queued, running or retrying) and workers
+ * acknowledge its remaining chunks without embedding them (one EXISTS per chunk). Rows already committed stay.
+ */
+export async function cancelEmbedRun(options: QueueConnection & { runId: string; reason?: string; now?: () => number }): Promise<EmbedRunStatus | undefined> {
+  const connection = await redis(options);
+  const base = runBase(options, options.runId);
+  try {
+    await connection.set(`${base}:cancelled`, '1');
+    await appendEvent(connection, options, options.runId, { type: 'CANCEL', now: (options.now ?? Date.now)(), reason: options.reason ?? 'cancelled' });
+    return await readRunStatus(connection, options, options.runId);
+  } finally {
+    connection.disconnect();
+  }
+}
+
 /** The lifecycle of run `runId` (state, counts, chunk progress, error) from any process; undefined for an unknown run. */
 export async function embedRunStatus(options: QueueConnection & { runId: string }): Promise<EmbedRunStatus | undefined> {
   const connection = await redis(options);
@@ -119,7 +135,7 @@ export async function enqueueEmbedJob(options: EnqueueOptions): Promise<EnqueueR
   const base = runBase(options, runId);
   try {
     // Enqueueing a run id starts its lifecycle afresh (queued).
-    await connection.multi().del(`${base}:events`).hset(`${base}:meta`, { runId, input: options.input, enqueuedAt: String(now()) }).exec();
+    await connection.multi().del(`${base}:events`, `${base}:cancelled`).hset(`${base}:meta`, { runId, input: options.input, enqueuedAt: String(now()) }).exec();
     for await (const batch of readJsonlBatches(options.input, chunkSize, defaults)) {
       for (const item of batch.items) {
         result.texts++;
@@ -170,6 +186,7 @@ export async function startEmbedWorker(options: EmbedWorkerOptions): Promise<Emb
       // A pipeline per attempt: a failed attempt (e.g. a store error; BullMQ retries it) leaves no
       // buffered rows behind and adds nothing to the totals.
       const { runId, chunk } = job.data;
+      if (await connection.exists(`${runBase(options, runId)}:cancelled`)) return { chunk, cancelled: true };
       if (job.attemptsMade > 0) await appendEvent(connection, options, runId, { type: 'RETRY', now: now(), chunk });
       const pipeline = new EmbedPipeline({ embedder: options.embedder, store: options.store });
       try {

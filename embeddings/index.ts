@@ -41,6 +41,7 @@ export {
   waitForQueueDrained,
   obliterateQueue,
   embedRunStatus,
+  cancelEmbedRun,
   type EmbedRunStatus,
   type QueueConnection,
   type EnqueueOptions,

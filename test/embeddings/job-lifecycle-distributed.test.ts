@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LanceDbStore, createEmbedder, embedRunStatus, enqueueEmbedJob, obliterateQueue, startEmbedWorker, waitForQueueDrained, type Embedder } from '../../embeddings/index.js';
+import { LanceDbStore, cancelEmbedRun, createEmbedder, embedRunStatus, enqueueEmbedJob, obliterateQueue, startEmbedWorker, waitForQueueDrained, type Embedder } from '../../embeddings/index.js';
 
 // Needs redis-server on 127.0.0.1:6379 (or TOLLGATE_TEST_REDIS_URL); start it with `redis-server --daemonize yes`.
 const REDIS_URL = process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   embedder = await createEmbedder();
 });
 afterAll(async () => {
-  for (const queueName of ['lc-resume', 'lc-fail']) await obliterateQueue({ ...base, queueName }).catch(() => undefined);
+  for (const queueName of ['lc-resume', 'lc-fail', 'lc-cancel']) await obliterateQueue({ ...base, queueName }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -89,6 +89,25 @@ describe('distributed run lifecycle (persisted in Redis next to the chunk jobs)'
     await expect(waitForQueueDrained(conn)).rejects.toThrow(/failed/);
     await w.close();
     expect(await embedRunStatus({ ...conn, runId: 'run-fail' })).toMatchObject({ state: 'failed', chunks: { done: 0, total: 1, failedAttempts: 3, retries: 2 }, error: { message: 'injected store failure', chunk: 0 } });
+    await store.close();
+  }, 60_000);
+
+  it('a cancelled run is cancelled for every process, and workers skip its remaining chunks', async () => {
+    const conn = { ...base, queueName: 'lc-cancel' };
+    const input = path.join(root, 'cancel.jsonl');
+    await writeFile(input, corpus(300));
+    const enqueued = await enqueueEmbedJob({ ...conn, input, runId: 'run-cancel', chunkSize: 100 });
+    const cancelled = await cancelEmbedRun({ ...conn, runId: 'run-cancel', reason: 'operator stopped it', now: () => 42 });
+    expect(cancelled).toMatchObject({ state: 'cancelled', finishedAt: 42, error: { message: 'operator stopped it', code: 'job_cancelled' } });
+    const store = await LanceDbStore.open({ dir: path.join(root, 'db-cancel'), modelVersion: embedder.modelVersion, dimension: embedder.dimension });
+    const w = await startEmbedWorker({ ...conn, embedder, store });
+    await waitForQueueDrained(conn);
+    await w.close();
+    expect(w.totals().texts).toBe(0);
+    expect(await store.count('default')).toBe(0);
+    expect(await embedRunStatus({ ...conn, runId: 'run-cancel' })).toEqual(cancelled);
+    // Enqueueing the run again starts it afresh.
+    expect((await enqueueEmbedJob({ ...conn, input, runId: 'run-cancel', chunkSize: 100 })).job).toMatchObject({ state: 'queued', chunks: { total: enqueued.chunks } });
     await store.close();
   }, 60_000);
 });
