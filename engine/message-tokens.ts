@@ -63,14 +63,35 @@ const stripDot = (s: string) => (s.endsWith('.') ? s.slice(0, -1) : s);
 /** OpenAI's count of tool definitions (cookbook formula; nested schemas of a property counted as their JSON). */
 export function openaiToolTokens(tools: readonly ToolDefinition[], encoding: 'o200k_base' | 'cl100k_base'): number {
   if (tools.length === 0) return 0;
+  let n = 0;
+  for (const t of tools) n += cachedToolTokens(t, encoding);
+  return n + OPENAI_TOOL_OVERHEAD[encoding].funcEnd;
+}
+
+/** Agents send the same tools with every request: a definition's count is kept (bounded) by its JSON. */
+const toolCache = new Map<string, number>();
+const TOOL_CACHE_LIMIT = 10_000;
+
+function cachedToolTokens(t: ToolDefinition, encoding: 'o200k_base' | 'cl100k_base'): number {
+  const key = encoding + JSON.stringify(t);
+  let n = toolCache.get(key);
+  if (n === undefined) {
+    n = oneToolTokens(t, encoding);
+    if (toolCache.size >= TOOL_CACHE_LIMIT) toolCache.clear();
+    toolCache.set(key, n);
+  }
+  return n;
+}
+
+function oneToolTokens(t: ToolDefinition, encoding: 'o200k_base' | 'cl100k_base'): number {
   const k = OPENAI_TOOL_OVERHEAD[encoding];
   let n = 0;
-  for (const t of tools) {
+  {
     const f = t.function;
     n += k.funcInit + countTokens(`${f.name}:${stripDot(f.description ?? '')}`, encoding);
     const props = (f.parameters?.properties ?? {}) as Record<string, Record<string, unknown>>;
     const keys = Object.keys(props);
-    if (keys.length === 0) continue;
+    if (keys.length === 0) return n;
     n += k.propInit;
     for (const key of keys) {
       const p = props[key] ?? {};
@@ -86,7 +107,7 @@ export function openaiToolTokens(tools: readonly ToolDefinition[], encoding: 'o2
       }
     }
   }
-  return n + k.funcEnd;
+  return n;
 }
 
 /** Anthropic's tool overhead, estimated: the tool-use system prompt plus the definitions' JSON. */
@@ -94,7 +115,13 @@ export function anthropicToolTokens(tools: readonly ToolDefinition[], toolChoice
   if (tools.length === 0) return 0;
   const json = JSON.stringify(tools.map((t) => ({ name: t.function.name, description: t.function.description, input_schema: t.function.parameters })));
   const forced = toolChoice === 'required' || typeof toolChoice === 'object';
-  return (forced ? ANTHROPIC_TOOL_SYSTEM_TOKENS.any : ANTHROPIC_TOOL_SYSTEM_TOKENS.auto) + Math.ceil(countTokens(json, 'o200k_base') * factor);
+  let base = toolCache.get(json);
+  if (base === undefined) {
+    base = countTokens(json, 'o200k_base');
+    if (toolCache.size >= TOOL_CACHE_LIMIT) toolCache.clear();
+    toolCache.set(json, base);
+  }
+  return (forced ? ANTHROPIC_TOOL_SYSTEM_TOKENS.any : ANTHROPIC_TOOL_SYSTEM_TOKENS.auto) + Math.ceil(base * factor);
 }
 
 /** A JSON-schema response format: the schema's JSON (vendors add it to the prompt as a grammar or instructions). */

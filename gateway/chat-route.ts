@@ -4,7 +4,7 @@ import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
 import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import {
-  chatBodySchema, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
+  chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
 
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
@@ -63,7 +63,9 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     const id = req.tollgateRequestId;
     const parsed = chatBodySchema.safeParse(req.body);
     if (!parsed.success) {
-      const issues = toFieldIssues(deepIssues(parsed.error.issues));
+      const all = parsed.error.issues;
+      const head = all.filter((i) => i.path[0] === 'model' || i.path[0] === 'messages');
+      const issues = toFieldIssues(deepIssues([...head, ...messageIssues(req.body), ...all.filter((i) => !head.includes(i))]));
       const msg = `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`;
       return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path || null));
     }

@@ -45,7 +45,8 @@ function wireMessage(m: unknown): unknown {
 export const chatBodySchema = z
   .object({
     model: z.string().min(1),
-    messages: z.array(z.preprocess(wireMessage, messageSchema)).min(1, 'must contain at least one message'),
+    // Checked in full once, by the engine (its ValidationError names the path); here only when the body fails anyway, so one 400 names every failing field.
+    messages: z.array(z.unknown()).min(1, 'must contain at least one message'),
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
     max_tokens: z.number().int().positive().nullish(),
@@ -80,6 +81,16 @@ const KNOWN_FIELDS: Record<string, true> = Object.fromEntries(
 
 export type ChatBody = z.infer<typeof chatBodySchema>;
 
+const messagesSchema = z.array(z.preprocess(wireMessage, messageSchema));
+
+/** The issues of the body's messages (for a body that already failed, so its 400 lists them too). */
+export function messageIssues(body: unknown): z.core.$ZodIssue[] {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) return [];
+  const r = messagesSchema.safeParse(messages);
+  return r.success ? [] : r.error.issues.map((i) => ({ ...i, path: ['messages', ...i.path] }));
+}
+
 /** Body field names for the engine's request fields (error paths are reported in the client's names). */
 export const WIRE_FIELD: Record<string, string> = {
   maxOutputTokens: 'max_tokens', topP: 'top_p', toolChoice: 'tool_choice', parallelToolCalls: 'parallel_tool_calls',
@@ -97,7 +108,7 @@ export function toTollgateRequest(body: ChatBody, tenant: string, id: string, ta
   return {
     id,
     tenant,
-    messages: body.messages,
+    messages: body.messages.map(wireMessage) as TollgateRequest['messages'],
     ...(max !== undefined ? { maxOutputTokens: max } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { topP: body.top_p } : {}),
