@@ -42,6 +42,8 @@ interface Row {
   addedP99Ms: number;
   gwCpuUsPerRequest: number;
   errors: number;
+  /** The harness run failed (errors: -1). */
+  failed?: string;
 }
 
 export async function runPeerBench(outDir: string): Promise<Row[]> {
@@ -104,7 +106,13 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
           for (const conc of CONCS) {
             const out = join(scratch, `peer-${g.name}-${stream ? 's' : 'n'}-${conc}.json`);
             const before = treeTicks(gw.pid!);
-            execFileSync(process.execPath, [join(scratch, 'load.mjs'), '--direct', vendorUrl, '--gateway', `http://127.0.0.1:${GW_PORT}/v1`, ...g.headers, '--conc', String(conc), '--n', String(N), '--reps', String(REPS), '--warmup', String(WARMUP), '--expect', 'chat.completion', ...(stream ? ['--stream'] : []), '--out', out], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+            try {
+              execFileSync(process.execPath, [join(scratch, 'load.mjs'), '--direct', vendorUrl, '--gateway', `http://127.0.0.1:${GW_PORT}/v1`, ...g.headers, '--conc', String(conc), '--n', String(N), '--reps', String(REPS), '--warmup', String(WARMUP), '--expect', 'chat.completion', ...(stream ? ['--stream'] : []), '--out', out], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+            } catch (e) {
+              // e.g. every streamed answer an error (load.mjs then has no latency to report)
+              rows.push({ gateway: g.name, stream, conc, directRps: 0, gwRps: 0, gwOverDirect: 0, addedP50Ms: 0, addedP99Ms: 0, gwCpuUsPerRequest: 0, errors: -1, failed: (e as Error).message.split('\n')[0]!.slice(0, 200) });
+              continue;
+            }
             const ticks = treeTicks(gw.pid!) - before;
             const r = JSON.parse(readFileSync(out, 'utf8')) as { median: { direct_rps: number; gw_rps: number; added_p50: number; added_p99: number; rps_ratio: number }[]; errors: Record<string, number> };
             const m = r.median[0]!;
