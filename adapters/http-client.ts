@@ -90,18 +90,37 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 512 }), http
  */
 function send(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const https = u.protocol === 'https:';
+    const t = target(url);
     const options = {
+      ...t.options,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
-      agent: https ? agents.https : agents.http,
+      agent: t.https ? agents.https : agents.http,
       signal,
     };
-    const r = https ? httpsRequest(u, options, resolve) : httpRequest(u, options, resolve);
+    const r = t.https ? httpsRequest(options, resolve) : httpRequest(options, resolve);
     r.on('error', reject);
     r.end(body);
   });
+}
+
+interface Target {
+  https: boolean;
+  options: { protocol: string; hostname: string; port?: string; path: string; auth?: string };
+}
+/** Request options per endpoint URL, parsed once (a policy has a handful of endpoints; bounded anyway). */
+const targets = new Map<string, Target>();
+
+function target(url: string): Target {
+  let t = targets.get(url);
+  if (t) return t;
+  const u = new URL(url);
+  const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  const auth = u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined;
+  t = { https: u.protocol === 'https:', options: { protocol: u.protocol, hostname, ...(u.port && { port: u.port }), path: `${u.pathname}${u.search}`, ...(auth && { auth }) } };
+  if (targets.size >= 256) targets.clear();
+  targets.set(url, t);
+  return t;
 }
 
 /** The whole body as UTF-8; rejects if the connection closes before the body ends. */
