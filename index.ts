@@ -28,6 +28,10 @@ export { type Micros, usdToMicros, microsToUsd, formatUsd } from './engine/money
 export { compilePolicy, type CompiledPolicy } from './engine/compiled-policy.js';
 export { compileCapacity, throughputAt, gpuSecondsOf, serviceMsOf, gpuSecondsMicros, type CompiledCapacity } from './engine/capacity.js';
 export { closeCapacityWindow, allocateToRequest, breakEvenRequestsPerHour, type CapacityWindowUsage, type CapacityTrueUp } from './engine/capacity-cost.js';
+export { DeferredBatcher, BatchUnsupportedError, type DeferredRequest, type DeferredBatcherOptions } from './adapters/batch/deferred-batcher.js';
+export { FileBatchJobStore, type BatchJob, type BatchLine } from './adapters/batch/batch-job-store.js';
+export { OpenAIBatchClient, AnthropicBatchClient, VendorBatchError, type VendorBatchClient, type VendorBatchStatus, type VendorResultLine } from './adapters/batch/vendor-batch-client.js';
+export { batchJobMachine, nextBatchJobState, type BatchJobState, type BatchJobEvent } from './adapters/batch/batch-job-machine.js';
 export { decide, matchRule, explainDecision, type Decision, type RouteFacts } from './engine/router.js';
 export { CostLedger, type LedgerRow, type LedgerDimension } from './engine/ledger.js';
 export { decisionRecordSchema, type DecisionRecord } from './engine/decision-record.js';

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CompiledPolicy, type DecisionRecord, type DecisionSink, fullCost, TollgateError } from '../../index.js';
+import type { CompiledPolicy } from '../../engine/compiled-policy.js';
+import { fullCost } from '../../engine/cost.js';
+import type { DecisionRecord } from '../../engine/decision-record.js';
+import type { DecisionSink } from '../../engine/seams/decision-sink.js';
+import { TollgateError } from '../../policies/errors.js';
 import { type BatchJobEvent, nextBatchJobState } from './batch-job-machine.js';
 import type { BatchJob, BatchLine, FileBatchJobStore } from './batch-job-store.js';
 import type { VendorBatchClient, VendorResultLine } from './vendor-batch-client.js';

@@ -1,3 +1,4 @@
+import { TollgateError } from '../../policies/errors.js';
 import type { BatchJob, BatchLine } from './batch-job-store.js';
 
 /** What a vendor's batch reports when polled. */
@@ -22,8 +23,11 @@ export interface VendorBatchClient {
   results(batchId: string): Promise<{ lines: VendorResultLine[]; malformed: string[] }>;
 }
 
-export class VendorBatchError extends Error {
-  readonly code = 'vendor_batch_failed';
+/** A batch API call the vendor refused or that did not answer (code `vendor_batch_failed`). */
+export class VendorBatchError extends TollgateError {
+  constructor(message: string) {
+    super('vendor_batch_failed', message);
+  }
 }
 
 async function call(url: string, init: RequestInit): Promise<Response> {

@@ -9,7 +9,7 @@ import { FakeBatchVendor } from './batch-fake-vendor.js';
 
 const CHILD = fileURLToPath(new URL('./batch-child.ts', import.meta.url));
 
-function start(url: string, dir: string, mode: 'submit' | 'resume'): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+function start(url: string, dir: string, mode: 'submit' | 'resume' | 'resume-slow'): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'jiti/register', CHILD, url, dir, mode], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -18,9 +18,9 @@ function start(url: string, dir: string, mode: 'submit' | 'resume'): { child: Ch
   return { child, out: () => out, exited };
 }
 
-async function until(what: string, test: () => boolean): Promise<void> {
+async function until(what: string, test: () => boolean, out?: () => string): Promise<void> {
   for (let i = 0; i < 6_000 && !test(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!test()) throw new Error(`timed out waiting for ${what}`);
+  if (!test()) throw new Error(`timed out waiting for ${what}${out ? `; output: ${out().slice(-2_000)}` : ''}`);
 }
 
 describe('vendor batch jobs survive SIGKILL (#18 item 6)', () => {
@@ -57,4 +57,26 @@ describe('vendor batch jobs survive SIGKILL (#18 item 6)', () => {
     expect(new Set(records.map((r) => r.requestId)).size).toBe(1_000);
     expect(records.every((r) => r.outcome === 'ok')).toBe(true);
   }, 120_000);
+
+  it('killed while settling, then restarted: the records already in the decision log are not written again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-batch-kill-settle-'));
+    vendor.completeAfterPolls = 3; // the submitting process polls each job once: nothing settles before the kill
+    const creates = vendor.creates;
+    const first = start(vendor.url, dir, 'submit');
+    await until('every job submitted', () => first.out().includes('submitted'));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = start(vendor.url, dir, 'resume-slow');
+    await until('450 records settled', () => /appended 450\b/.test(second.out()), second.out);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    const before = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
+    expect(before).toBeGreaterThanOrEqual(450); // killed with part of the jobs settled
+    const third = start(vendor.url, dir, 'resume');
+    expect(await third.exited, third.out()).toBe(0);
+    expect(vendor.creates - creates).toBe(4);
+    const records = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { requestId: string });
+    expect(records).toHaveLength(1_000);
+    expect(new Set(records.map((r) => r.requestId)).size).toBe(1_000);
+  }, 180_000);
 });
