@@ -4,7 +4,7 @@ import type { CompiledPolicy } from './compiled-policy.js';
 import { TOKENS } from './container.js';
 import type { CostBreakdown, TokenUsage } from './cost.js';
 import type { CandidateRecord, DecisionRecord } from './decision-record.js';
-import { TollgateError } from './errors.js';
+import { TollgateError, ValidationError } from './errors.js';
 import { feedbackRecord } from './feedback.js';
 import { GuardBook, type GuardSnapshot } from './guard-state.js';
 import { realSleep } from './invoke.js';
@@ -173,6 +173,7 @@ export class Tollgate {
     const queue: { text: string; toolCalls?: ToolCallDelta[] }[] = [];
     let wake: (() => void) | undefined;
     const ctx = await this.context(request, options.signal);
+    if ((ctx.facts.request.n ?? 1) > 1) throw new ValidationError('request', [{ path: 'n', message: 'n > 1 is not supported when streaming' }]);
     ctx.stream = (text, toolCalls) => {
       queue.push(toolCalls?.length ? { text, toolCalls } : { text });
       wake?.();

@@ -132,3 +132,19 @@ describe('tools through the gateway (official openai client)', () => {
     expect(h.vendor.requests.length).toBe(before);
   });
 });
+
+describe('library', () => {
+  it('stream() with n > 1 is a ValidationError naming n (every choice could not be streamed), before any call', async () => {
+    const before = h.vendor.requests.length;
+    const it = h.tollgate.stream({ tenant: 'acme', messages: [{ role: 'user', content: 'x' }], n: 2 });
+    await expect(it.next()).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'n' }] });
+    expect(h.vendor.requests.length).toBe(before);
+  });
+
+  it('complete() with n = 2 sends n to the OpenAI-compatible model (the fake answers one choice)', async () => {
+    const r = await h.tollgate.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'Two please' }], n: 2 });
+    expect((h.vendor.requests.at(-1)!.body as { n?: number }).n).toBe(2);
+    expect(r.finishReason).toBe('stop');
+    expect(r.text).toContain('Fake answer');
+  });
+});
