@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
+import { fastValidRequest } from './request-fast-check.js';
 
 /**
  * The request model: OpenAI Chat Completions messages in full (the library's `TollgateRequest` and the
@@ -205,6 +206,8 @@ export type ValidRequest = z.infer<typeof requestSchema>;
 
 /** Validates a request; throws {@link ValidationError} with every failing field path. */
 export function validateRequest(input: unknown): ValidRequest {
+  const fast = fastValidRequest(input); // plain chat: exactly zod's answer, without zod (engine/request-fast-check.ts)
+  if (fast) return fast;
   const parsed = requestSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('request', toFieldIssues(parsed.error.issues.flatMap(deepest)));
   return parsed.data;
