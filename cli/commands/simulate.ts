@@ -17,6 +17,7 @@ interface SimulateCliOptions {
   onError: string;
   tenant?: string;
   task?: string;
+  queueModel: string;
 }
 
 const FORMAT_NAMES: Record<TraceFormat, string> = { jsonl: 'Tollgate JSONL', burstgpt: 'BurstGPT CSV', azure: 'Azure LLM inference CSV' };
@@ -61,6 +62,7 @@ export function registerSimulate(program: Command, io: CliIo): void {
     .option('--on-error <mode>', 'malformed trace rows: fatal (stop at the first) or skip (report and go on)', 'fatal')
     .option('--tenant <name>', 'CSV traces: the tenant of every request (default: azure for an Azure trace, the Log Type for BurstGPT)')
     .option('--task <task>', `CSV traces: the task hint of every request (${TRACE_TASKS.join(', ')}; default none)`)
+    .option('--queue-model <on|off>', 'self-hosted fleets: queue, batch and autoscale per the policy (on), or serve every request at once (off); docs/capacity.md', 'on')
     .addHelpText(
       'after',
       '\nExamples:\n  $ tollgate simulate\n  $ tollgate simulate --policy ' + bundled('policies/examples/all-vendor.yaml') + ' --policy ' + bundled('policies/examples/cost-aware.ts') + ' \\\n      --trace ' + bundled('examples/traces/default.jsonl') + ' --out sim-logs --json > report.json\n  $ tollgate simulate --trace AzureLLMInferenceTrace_code.csv --tenant acme --task code',
@@ -69,6 +71,7 @@ export function registerSimulate(program: Command, io: CliIo): void {
       const seed = Number(opts.seed);
       if (!/^\d+$/.test(opts.seed) || !Number.isSafeInteger(seed)) throw new CliUsageError(`--seed must be a non-negative integer, got "${opts.seed}"`);
       if (opts.onError !== 'skip' && opts.onError !== 'fatal') throw new CliUsageError(`--on-error must be skip or fatal, got "${opts.onError}"`);
+      if (opts.queueModel !== 'on' && opts.queueModel !== 'off') throw new CliUsageError(`--queue-model must be on or off, got "${opts.queueModel}"`);
       const policies = opts.policy ?? examplePolicies();
       const trace = opts.trace ?? defaultTrace();
       const csv = await csvTraceOptions(trace, opts, io);
@@ -77,7 +80,7 @@ export function registerSimulate(program: Command, io: CliIo): void {
       let report: SimulationReport;
       try {
         report = await withPolicyErrors(() =>
-          simulatePolicies({ policies, trace, seed, outDir: opts.out, traceOptions: { onError: opts.onError as 'skip' | 'fatal', ...csv }, onProgress: bar?.update }),
+          simulatePolicies({ policies, trace, seed, outDir: opts.out, queueModel: opts.queueModel === 'on', traceOptions: { onError: opts.onError as 'skip' | 'fatal', ...csv }, onProgress: bar?.update }),
         );
       } finally {
         bar?.stop();

@@ -27,4 +27,17 @@ describe('tollgate simulate --json: self-hosted capacity (#18)', () => {
     expect(cost!.byModel['gpt-4o']!.utilization).toBeUndefined();
     expect(cost!.infraCostMicros).toBe(Object.values(cost!.byModel).reduce((a, m) => a + m.infraCostMicros, 0));
   });
+
+  it('--queue-model off serves every self-hosted request at once (no queue wait); a bad value is a usage error', async () => {
+    const trace = await writeGeneratedTrace(tempDir('tollgate-cli-cap-'), 200, 'cli-cap-q', false);
+    const on = JSON.parse((await cli('simulate', '--policy', COST_AWARE, '--trace', trace, '--json')).out) as SimulationReport;
+    const off = JSON.parse((await cli('simulate', '--policy', COST_AWARE, '--trace', trace, '--json', '--queue-model', 'off')).out) as SimulationReport;
+    const local = (r: SimulationReport) => r.policies[0]!.byModel['llama-3.1-8b-local']!.capacity!;
+    expect(local(off).queueP99Ms).toBe(0);
+    expect(local(on).queueP99Ms).toBeGreaterThanOrEqual(0);
+    expect(local(off).provisionedMicros).toBeGreaterThan(0);
+    const bad = await cli('simulate', '--policy', COST_AWARE, '--trace', trace, '--queue-model', 'maybe');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--queue-model must be on or off/);
+  });
 });
