@@ -19,6 +19,8 @@ beforeAll(async () => {
       ],
       rules: [{ name: 'default', qualityFloor: 0 }],
       fallbacks: {},
+      // initech: a token budget of 40 per day; umbrella: 2 requests a minute
+      tenants: { acme: {}, globex: {}, initech: { budgets: [{ window: 'day', tokens: 40 }] }, umbrella: { rateLimit: { requestsPerMinute: 2 } } },
     }),
   });
 });
@@ -77,5 +79,17 @@ describe('embeddings', () => {
     expect(rec.candidates.find((c) => c.model === 'emb-small')).toMatchObject({ eligible: false, reason: 'embeddings model' });
     await expect(h.client.embeddings.create({ model: 'gpt', input: 'x' })).rejects.toMatchObject({ status: 400, param: 'model' });
     await expect(h.client.chat.completions.create({ model: 'emb-small', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 400, param: 'model' });
+  });
+
+  it('is budgeted and rate-limited like completions: refusals are typed, logged, and call no model', async () => {
+    const before = h.vendor.count('/v1/embeddings');
+    const big = 'tokens '.repeat(60);
+    await expect(h.tollgate.embed({ tenant: 'initech', input: big })).rejects.toMatchObject({ code: 'budget_exceeded' });
+    expect(h.sink!.records.at(-1)).toMatchObject({ tenant: 'initech', operation: 'embeddings', outcome: 'refused', error: { code: 'budget_exceeded' } });
+    await h.tollgate.embed({ tenant: 'umbrella', input: 'one' });
+    await h.tollgate.embed({ tenant: 'umbrella', input: 'two' });
+    await expect(h.tollgate.embed({ tenant: 'umbrella', input: 'three' })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(h.sink!.records.at(-1)).toMatchObject({ tenant: 'umbrella', operation: 'embeddings', outcome: 'refused', error: { code: 'rate_limited' } });
+    expect(h.vendor.count('/v1/embeddings')).toBe(before + 2);
   });
 });
