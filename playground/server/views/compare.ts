@@ -23,12 +23,36 @@ type Metric = { key: string; label: string; kind: MetricKind; lowerIsBetter?: bo
 
 const tokensPerRequest = (p: PolicySimulation): number | undefined => (p.requests ? Math.round(((p.inputTokens + p.outputTokens) / p.requests) * 10) / 10 : undefined);
 
+/** Busy ÷ provisioned GPU-hours over the policy's self-hosted fleets; undefined without any. */
+function selfHostedUtilization(p: PolicySimulation): number | undefined {
+  let busy = 0;
+  let provisioned = 0;
+  for (const m of Object.values(p.byModel)) {
+    if (!m.capacity) continue;
+    busy += m.capacity.busyGpuHours;
+    provisioned += m.capacity.provisionedGpuHours;
+  }
+  return provisioned > 0 ? Math.round((busy / provisioned) * 1e6) / 1e6 : undefined;
+}
+
+/** The largest latency p99 among the self-hosted models that served requests. */
+function selfHostedP99(p: PolicySimulation): number | undefined {
+  let worst: number | undefined;
+  for (const m of Object.values(p.byModel)) if (m.capacity && m.latencyP99Ms !== undefined) worst = Math.max(worst ?? 0, m.latencyP99Ms);
+  return worst;
+}
+
 export const METRICS: Metric[] = [
   { key: 'requests', label: 'Requests', kind: 'count', get: (p) => p.requests },
   { key: 'fullCostMicros', label: 'Full cost (vendor + infra + ops)', kind: 'micros', lowerIsBetter: true, get: (p) => p.fullCostMicros },
   { key: 'vendorCostMicros', label: 'Vendor-only cost', kind: 'micros', lowerIsBetter: true, get: (p) => p.vendorCostMicros },
   { key: 'infraCostMicros', label: 'Infra cost (own GPUs)', kind: 'micros', get: (p) => p.infraCostMicros },
   { key: 'opsCostMicros', label: 'Ops cost', kind: 'micros', lowerIsBetter: true, get: (p) => p.opsCostMicros },
+  // Self-hosted fleets (docs/capacity.md): the idle part of the infra cost, how busy the GPUs were, and the
+  // slowest self-hosted p99 (queue + service) — a larger batch is cheaper per token and slower per answer.
+  { key: 'idleCostMicros', label: 'Idle GPU cost (provisioned, unused)', kind: 'micros', lowerIsBetter: true, get: (p) => p.idleCostMicros },
+  { key: 'selfHostedUtilization', label: 'Self-hosted GPU utilization', kind: 'ratio', lowerIsBetter: false, get: selfHostedUtilization },
+  { key: 'selfHostedLatencyP99Ms', label: 'Self-hosted latency p99 (ms, queue + service)', kind: 'number', lowerIsBetter: true, get: selfHostedP99 },
   { key: 'fullPerMillionMicros', label: 'Full cost per 1M tokens', kind: 'micros', lowerIsBetter: true, get: (p) => p.fullPerMillionMicros },
   { key: 'vendorPerMillionMicros', label: 'Vendor cost per 1M tokens', kind: 'micros', lowerIsBetter: true, get: (p) => p.vendorPerMillionMicros },
   { key: 'inputTokens', label: 'Input tokens', kind: 'tokens', get: (p) => p.inputTokens },

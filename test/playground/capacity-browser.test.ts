@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTrace, examplePolicies, packageRoot } from '../../policies/bundled-files.js';
+import { simulatePolicies } from '../../offline/simulation/index.js';
+import { startPlayground, type PlaygroundServer } from '../../playground/server/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server: PlaygroundServer;
+let browser: Browser;
+let page: Page;
+let distDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\`. The browser test never skips.`);
+  distDir = await mkdtemp(join(tmpdir(), 'tollgate-playground-cap-'));
+  await build({ configFile: join(packageRoot(), 'playground', 'vite.config.ts'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true } });
+  server = await startPlayground({ port: 0, distDir });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (distDir) await rm(distDir, { recursive: true, force: true });
+});
+
+describe('playground in Chromium: self-hosted capacity (#18)', () => {
+  it('the comparison shows idle GPU cost, self-hosted utilization and latency p99 as simulatePolicies reports them', async () => {
+    await page.goto(server.url);
+    for (const i of [0, 1]) await expect.poll(() => page.getByTestId(`policy-status-${i}`).textContent(), { timeout: 15_000 }).toMatch(/valid/);
+    const run = page.getByTestId('run');
+    await expect.poll(() => run.isEnabled()).toBe(true);
+    await run.click();
+    await page.getByTestId('run-time').waitFor({ timeout: 60_000 });
+    const [all, costAware] = examplePolicies();
+    const expected = (await simulatePolicies({ policies: [all!, costAware!], trace: defaultTrace() })).policies[1]!;
+    const value = async (key: string, i: number) => page.getByTestId(`total-${key}-${i}`).getAttribute('data-value');
+    expect(await value('idleCostMicros', 1)).toBe(String(expected.idleCostMicros));
+    expect(await value('idleCostMicros', 0)).toBe('0');
+    const fleets = Object.values(expected.byModel).filter((m) => m.capacity);
+    const utilization = fleets.reduce((a, m) => a + m.capacity!.busyGpuHours, 0) / fleets.reduce((a, m) => a + m.capacity!.provisionedGpuHours, 0);
+    expect(Number(await value('selfHostedUtilization', 1))).toBeCloseTo(utilization, 6);
+    expect(await value('selfHostedUtilization', 0)).toBe(''); // no self-hosted fleet
+    expect(Number(await value('selfHostedLatencyP99Ms', 1))).toBe(Math.max(...fleets.map((m) => m.latencyP99Ms ?? 0)));
+    expect(await page.locator('tr[data-metric=idleCostMicros] th').textContent()).toMatch(/Idle GPU cost/);
+  }, 120_000);
+});
