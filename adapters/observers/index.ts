@@ -9,3 +9,4 @@ export type { GroupingOptions } from './alerts/grouping.js';
 export type { ObserveExtras } from './prometheus-metrics.js';
 export { CapacityMonitor, ENGINE_METRICS, type CapacityMonitorOptions, type CapacityTarget, type CapacityObservation, type CapacityScrapeError, type ServingEngine } from './capacity-monitor.js';
 export { parsePrometheusText, PrometheusTextError, type PromSample, type PromExposition } from './capacity-metrics-text.js';
+export { CapacityLedger, type CapacityLedgerOptions } from './capacity-ledger.js';
