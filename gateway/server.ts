@@ -78,7 +78,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
 
   // Every route declares who may call it (`config.auth`); a route without one is a startup error, not an open door.
   app.addHook('onRoute', (route) => {
-    const auth = (route.config as RouteAuthConfig | undefined)?.auth;
+    const auth = (route.config as unknown as Partial<RouteAuthConfig> | undefined)?.auth;
     if (auth !== 'key' && auth !== 'admin' && auth !== 'none') throw new Error(`gateway route ${String(route.method)} ${route.url} declares no config.auth ('key' | 'admin' | 'none')`);
   });
   // Authentication runs on the route fastify matched (after it decoded and normalised the path), never on the
@@ -88,7 +88,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
     req.tollgateRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     req.clientRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
     reply.header(HEADER_REQUEST_ID, req.tollgateRequestId);
-    const auth = (req.routeOptions.config as RouteAuthConfig | undefined)?.auth;
+    const auth = (req.routeOptions.config as unknown as Partial<RouteAuthConfig> | undefined)?.auth;
     if (auth === 'none' || req.routeOptions.url === undefined) return; // public, or no route (404)
     const key = presentedKey(req.headers);
     if (key === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>".'));
