@@ -88,7 +88,8 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
       : []),
   ];
   const wanted = process.env.PEER_GATEWAYS?.split(',');
-  const gateways = wanted ? all.filter((g) => wanted.includes(g.name)) : all;
+  // In the order asked for (e.g. portkey,tollgate to see whether the order favours one).
+  const gateways = wanted ? wanted.flatMap((n) => all.filter((g) => g.name === n)) : all;
   if (!existsSync(portkeyStart)) console.log(`(portkey not installed in ${portkeyDir}: npm i @portkey-ai/gateway@1.15.2 there to include it)`);
 
   const load0 = loadavg();
