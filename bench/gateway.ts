@@ -70,7 +70,7 @@ export async function runGatewayBench(outDir: string): Promise<Row[]> {
     const tollgate = createTollgate({ policy, decisionLog: sink });
     return startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k) });
   };
-  const gateways = { 'gateway (log discarded)': await start(new NullDecisionSink()), 'gateway (JSONL log, fdatasync)': await start(new JsonlDecisionSink(join(dir, 'decisions.jsonl'))) };
+  const gateways = { 'gateway (log discarded)': await start(new NullDecisionSink()), 'gateway (JSONL log, fdatasync)': await start(new JsonlDecisionSink(join(dir, 'decisions.jsonl'), { durability: 'fsync' })), 'gateway (JSONL log, write)': await start(new JsonlDecisionSink(join(dir, 'decisions-write.jsonl'), { durability: 'write' })) };
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const body = (model: string, i: number) => JSON.stringify({ model, messages: [{ role: 'user', content: `Summarise ticket ${i}: the export button does nothing.` }], max_tokens: 64 });
   const direct = () => (i: number) => post(vendor.port, agent, '/v1/chat/completions', body('ok', i), {});

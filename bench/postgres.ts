@@ -124,7 +124,7 @@ export async function runPostgresBench(outDir: string): Promise<unknown> {
     const jsonlRuns: { rate: number; cpuUs: number }[] = [];
     const pgRuns: { rate: number; cpuUs: number }[] = [];
     for (let round = 0; round < GATEWAY_ROUNDS; round++) {
-      jsonlRuns.push(await gatewayRate(new JsonlDecisionSink(join(dir, `decisions-${round}.jsonl`)), policy, keyStore, key));
+      jsonlRuns.push(await gatewayRate(new JsonlDecisionSink(join(dir, `decisions-${round}.jsonl`), { durability: 'fsync' }), policy, keyStore, key)); // fsync: as durable as the PostgreSQL sink's default (synchronous_commit on)
       pgRuns.push(await gatewayRate(await PostgresDecisionSink.open({ url: PG_URL, schema: gwSchema }), policy, keyStore, key));
     }
     const jsonl = jsonlRuns.map((r) => r.rate);
