@@ -88,7 +88,7 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 512 }), http
  * per call on loopback — measured with bench/gateway.ts — most of the gateway's overhead budget.)
  * Aborting `signal` destroys the request and its response body.
  */
-function send(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<IncomingMessage> {
+function send(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, retried = false): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const t = target(url);
     const options = {
@@ -98,8 +98,22 @@ function send(url: string, headers: Record<string, string>, body: string, signal
       agent: t.https ? agents.https : agents.http,
       signal,
     };
-    const r = t.https ? httpsRequest(options, resolve) : httpRequest(options, resolve);
-    r.on('error', reject);
+    let answered = false;
+    const r = t.https ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+    function onResponse(res: IncomingMessage) {
+      answered = true;
+      resolve(res);
+    }
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      // A pooled keep-alive socket the server closed while it sat idle fails the next request on it with
+      // ECONNRESET/EPIPE before any response: the request never reached the server, so it is sent once
+      // more on a fresh socket (Node's documented `reusedSocket` pattern). Never after a response began.
+      if (!retried && !answered && r.reusedSocket && !signal.aborted && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        send(url, headers, body, signal, true).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
     r.end(body);
   });
 }
