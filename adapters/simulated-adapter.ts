@@ -18,6 +18,8 @@ import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simul
  * - Failures: `model.simulate.failureRate` of calls throw a `server_error` ProviderError.
  */
 export class SimulatedAdapter implements ModelAdapter {
+  /** The seam specification this implementation was written against (engine/seams/specification.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly kind = 'simulated';
   private readonly prefixes = new Map<string, number>();
   private readonly u = [0, 0, 0, 0];

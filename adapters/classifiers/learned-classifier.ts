@@ -67,6 +67,8 @@ export function qualityFromProbabilities(probs: readonly number[], manifest: Pic
 }
 
 export class LearnedClassifier implements RequestClassifier {
+  /** The seam specification this implementation was written against (engine/seams/specification.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly source: string;
   private readonly outputLength?: OutputLengthModel;
   /** Whether a data set is the training data, by object (see {@link outOfFoldProbabilities}). */

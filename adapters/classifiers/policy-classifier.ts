@@ -34,6 +34,8 @@ export async function loadPolicyClassifier(loaded: LoadedPolicy, options: { embe
 
 /** Loads the policy's classifier on first use; every call awaits the same load. */
 export class LazyClassifier implements RequestClassifier {
+  /** The seam specification this implementation was written against (engine/seams/specification.ts). */
+  readonly specificationVersion = 'v1' as const;
   private loading?: Promise<RequestClassifier>;
   constructor(private readonly load: () => Promise<RequestClassifier>) {}
 

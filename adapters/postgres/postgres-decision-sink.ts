@@ -54,6 +54,8 @@ interface Pending {
  * Open with {@link PostgresDecisionSink.open}: it loads `pg`, connects, and migrates.
  */
 export class PostgresDecisionSink implements DecisionSink {
+  /** The seam specification this implementation was written against (engine/seams/specification.ts). */
+  readonly specificationVersion = 'v1' as const;
   private queue: Pending[] = [];
   private running = 0;
   private closed = false;

@@ -28,6 +28,8 @@ export interface RedisCacheOptions {
  * a failing cache is a miss) — they throw, and the engine catches.
  */
 export class RedisCache implements Cache {
+  /** The seam specification this implementation was written against (engine/seams/specification.ts). */
+  readonly specificationVersion = 'v1' as const;
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly ttlMs: number;
