@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
 import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
+import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import {
   chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
@@ -106,49 +107,29 @@ async function streamSse(
   o: { id: string; requestId: string; model: string; usage: boolean },
 ): Promise<void> {
   const created = Math.floor(Date.now() / 1000);
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    [HEADER_REQUEST_ID]: o.requestId,
-    trailer: `${HEADER_MODEL}, ${HEADER_COST}`,
-  });
-  await write(res, chunkEvent(o.id, created, o.model, { role: 'assistant', content: '' }, null));
+  openSse(res, o.requestId);
+  await writeSse(res, chunkEvent(o.id, created, o.model, { role: 'assistant', content: '' }, null));
   let step = first;
   try {
     for (;;) {
       if (step.done) break;
       const c = step.value;
       if (c.type === 'delta') {
-        if (c.toolCalls?.length) await write(res, chunkEvent(o.id, created, o.model, { ...(c.text && { content: c.text }), tool_calls: wireToolCalls(c.toolCalls) }, null));
-        else if (c.text) await write(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
+        if (c.toolCalls?.length) await writeSse(res, chunkEvent(o.id, created, o.model, { ...(c.text && { content: c.text }), tool_calls: wireToolCalls(c.toolCalls) }, null));
+        else if (c.text) await writeSse(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
       } else {
         const r = c.result;
-        await write(res, chunkEvent(o.id, created, r.model, {}, finishReasonOf(r.finishReason)));
-        if (o.usage) await write(res, usageEvent(o.id, created, r));
-        await write(res, DONE_EVENT);
-        res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: resultHeaders(r)[HEADER_COST]! }); // 0 for a replay, like the non-streamed header
+        await writeSse(res, chunkEvent(o.id, created, r.model, {}, finishReasonOf(r.finishReason)));
+        if (o.usage) await writeSse(res, usageEvent(o.id, created, r));
+        await writeSse(res, DONE_EVENT);
+        addResultTrailers(res, r);
         break;
       }
       step = await it.next();
     }
   } catch (err) {
     const f = httpFailure(err);
-    if (!res.destroyed) await write(res, `data: ${JSON.stringify(errorBody(f.body.error.message, f.body.error.type, f.body.error.code))}\n\n`);
+    if (!res.destroyed) await writeSse(res, `data: ${JSON.stringify(errorBody(f.body.error.message, f.body.error.type, f.body.error.code))}\n\n`);
   }
   if (!res.destroyed) res.end();
-}
-
-function write(res: ServerResponse, text: string): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  if (res.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

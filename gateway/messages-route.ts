@@ -2,8 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompletionResult, StreamChunk, Tollgate } from '../index.js';
 import { toFieldIssues } from '../index.js';
-import { type Inflight, resultHeaders, HEADER_MODEL, HEADER_COST, HEADER_REQUEST_ID } from './chat-route.js';
+import { type Inflight, resultHeaders } from './chat-route.js';
 import { httpFailure } from './http-errors.js';
+import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import { anthropicError, anthropicUsage, messageBody, messageId, messagesBodySchema, messagesToRequest, sseEvent, stopReasonOf } from './messages-shapes.js';
 
 /**
@@ -61,21 +62,15 @@ export function messagesHandler(tollgate: Tollgate, inflight: Inflight) {
 
 /** Streams engine chunks as Anthropic events: one text block, then one tool_use block per call, in order. */
 async function streamMessages(res: ServerResponse, it: AsyncIterator<StreamChunk>, first: IteratorResult<StreamChunk>, o: { requestId: string; model: string }): Promise<void> {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    [HEADER_REQUEST_ID]: o.requestId,
-    trailer: `${HEADER_MODEL}, ${HEADER_COST}`,
-  });
+  openSse(res, o.requestId);
   const start = { id: messageId(o.requestId), type: 'message', role: 'assistant', model: o.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
-  await write(res, sseEvent('message_start', { message: start }));
+  await writeSse(res, sseEvent('message_start', { message: start }));
   let open: number | undefined; // the block being streamed
   let next = 0; // the next block index
   let textBlock: number | undefined;
   const toolBlock = new Map<number, number>(); // tool call index → block index
   const close = async () => {
-    if (open !== undefined) await write(res, sseEvent('content_block_stop', { index: open }));
+    if (open !== undefined) await writeSse(res, sseEvent('content_block_stop', { index: open }));
     open = undefined;
   };
   let step = first;
@@ -88,9 +83,9 @@ async function streamMessages(res: ServerResponse, it: AsyncIterator<StreamChunk
           if (textBlock === undefined) {
             await close();
             textBlock = open = next++;
-            await write(res, sseEvent('content_block_start', { index: open, content_block: { type: 'text', text: '' } }));
+            await writeSse(res, sseEvent('content_block_start', { index: open, content_block: { type: 'text', text: '' } }));
           }
-          await write(res, sseEvent('content_block_delta', { index: textBlock, delta: { type: 'text_delta', text: c.text } }));
+          await writeSse(res, sseEvent('content_block_delta', { index: textBlock, delta: { type: 'text_delta', text: c.text } }));
         }
         for (const t of c.toolCalls ?? []) {
           let index = toolBlock.get(t.index);
@@ -98,41 +93,27 @@ async function streamMessages(res: ServerResponse, it: AsyncIterator<StreamChunk
             await close();
             index = open = next++;
             toolBlock.set(t.index, index);
-            await write(res, sseEvent('content_block_start', { index, content_block: { type: 'tool_use', id: t.id ?? '', name: t.name ?? '', input: {} } }));
+            await writeSse(res, sseEvent('content_block_start', { index, content_block: { type: 'tool_use', id: t.id ?? '', name: t.name ?? '', input: {} } }));
           }
-          if (t.arguments) await write(res, sseEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: t.arguments } }));
+          if (t.arguments) await writeSse(res, sseEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: t.arguments } }));
         }
       } else {
         const r = c.result;
         if (next === 0) {
-          await write(res, sseEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+          await writeSse(res, sseEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
           open = 0;
         }
         await close();
-        await write(res, sseEvent('message_delta', { delta: { stop_reason: stopReasonOf(r.finishReason), stop_sequence: null }, usage: anthropicUsage(r) }));
-        await write(res, sseEvent('message_stop', {}));
-        res.addTrailers({ [HEADER_MODEL]: r.model, [HEADER_COST]: resultHeaders(r)[HEADER_COST]! });
+        await writeSse(res, sseEvent('message_delta', { delta: { stop_reason: stopReasonOf(r.finishReason), stop_sequence: null }, usage: anthropicUsage(r) }));
+        await writeSse(res, sseEvent('message_stop', {}));
+        addResultTrailers(res, r);
         break;
       }
       step = await it.next();
     }
   } catch (err) {
     const f = httpFailure(err);
-    if (!res.destroyed) await write(res, sseEvent('error', { error: anthropicError(f.status, f.body.error.message).error }));
+    if (!res.destroyed) await writeSse(res, sseEvent('error', { error: anthropicError(f.status, f.body.error.message).error }));
   }
   if (!res.destroyed) res.end();
-}
-
-function write(res: ServerResponse, text: string): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  if (res.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
