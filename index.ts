@@ -33,7 +33,7 @@ export { FileBatchJobStore, type BatchJob, type BatchLine } from './adapters/bat
 export { OpenAIBatchClient, AnthropicBatchClient, VendorBatchError, type VendorBatchClient, type VendorBatchStatus, type VendorResultLine } from './adapters/batch/vendor-batch-client.js';
 export { batchJobMachine, nextBatchJobState, type BatchJobState, type BatchJobEvent } from './adapters/batch/batch-job-machine.js';
 export { decide, matchRule, explainDecision, type Decision, type RouteFacts } from './engine/router.js';
-export { CostLedger, type LedgerRow, type LedgerDimension } from './engine/ledger.js';
+export { CostLedger, ledgerRowOf, type LedgerRow, type LedgerDimension, type LedgerTotals } from './engine/ledger.js';
 export { decisionRecordSchema, type DecisionRecord } from './engine/decision-record.js';
 export type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent, ModelChoice, ToolCallDelta } from './engine/seams/model-adapter.js';
 export type { RequestClassifier, Classification, ClassifierInput } from './engine/seams/classifier.js';

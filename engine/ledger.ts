@@ -30,16 +30,17 @@ export interface LedgerRow {
 
 export type LedgerDimension = 'tenant' | 'model' | 'rule' | 'day' | 'tier' | 'total';
 
-interface Acc {
+/** The sums a ledger row is derived from (what `CostLedger` accumulates per key; what a SQL rollup stores). */
+export interface LedgerTotals {
   requests: number; ok: number; errors: number; refused: number;
   inputTokens: number; outputTokens: number; cachedTokens: number;
-  vendor: number; infra: number; ops: number; full: number;
-  cacheHits: number; cacheSaved: number; fallbacks: number; qualitySum: number; qualityCount: number;
+  vendorMicros: number; infraMicros: number; opsMicros: number; fullMicros: number;
+  cacheHits: number; cacheSavedMicros: number; fallbacks: number; qualitySum: number; qualityCount: number;
 }
 
-const emptyAcc = (): Acc => ({
+const emptyAcc = (): LedgerTotals => ({
   requests: 0, ok: 0, errors: 0, refused: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0,
-  vendor: 0, infra: 0, ops: 0, full: 0, cacheHits: 0, cacheSaved: 0, fallbacks: 0, qualitySum: 0, qualityCount: 0,
+  vendorMicros: 0, infraMicros: 0, opsMicros: 0, fullMicros: 0, cacheHits: 0, cacheSavedMicros: 0, fallbacks: 0, qualitySum: 0, qualityCount: 0,
 });
 
 /** The group key of a record along a dimension. */
@@ -60,7 +61,7 @@ export function keyOf(r: DecisionRecord, by: LedgerDimension): string {
  * simulation can never disagree about money.
  */
 export class CostLedger {
-  private readonly groups = new Map<LedgerDimension, Map<string, Acc>>();
+  private readonly groups = new Map<LedgerDimension, Map<string, LedgerTotals>>();
 
   constructor(private readonly dimensions: readonly LedgerDimension[] = ['total', 'tenant', 'model', 'rule', 'tier', 'day']) {
     for (const d of dimensions) this.groups.set(d, new Map());
@@ -80,15 +81,15 @@ export class CostLedger {
   rows(by: LedgerDimension): LedgerRow[] {
     const g = this.groups.get(by);
     if (!g) throw new RangeError(`ledger does not track "${by}"`);
-    return [...g.entries()].map(([k, a]) => toRow(k, a)).sort((x, y) => y.fullMicros - x.fullMicros || (x.key < y.key ? -1 : 1));
+    return [...g.entries()].map(([k, a]) => ledgerRowOf(k, a)).sort((x, y) => y.fullMicros - x.fullMicros || (x.key < y.key ? -1 : 1));
   }
 
   total(): LedgerRow {
-    return this.rows('total')[0] ?? toRow('total', emptyAcc());
+    return this.rows('total')[0] ?? ledgerRowOf('total', emptyAcc());
   }
 }
 
-function add(a: Acc, r: DecisionRecord): void {
+function add(a: LedgerTotals, r: DecisionRecord): void {
   a.requests++;
   if (r.outcome === 'ok') a.ok++;
   else if (r.outcome === 'refused') a.refused++;
@@ -96,13 +97,13 @@ function add(a: Acc, r: DecisionRecord): void {
   a.inputTokens += r.tokens.input;
   a.outputTokens += r.tokens.output;
   a.cachedTokens += r.tokens.cached;
-  a.vendor += r.cost.vendor;
-  a.infra += r.cost.infra;
-  a.ops += r.cost.ops;
-  a.full += r.cost.full;
+  a.vendorMicros += r.cost.vendor;
+  a.infraMicros += r.cost.infra;
+  a.opsMicros += r.cost.ops;
+  a.fullMicros += r.cost.full;
   if (r.cache?.hit) {
     a.cacheHits++;
-    a.cacheSaved += r.cache.savedMicros;
+    a.cacheSavedMicros += r.cache.savedMicros;
   }
   if (r.fallbacks.length > 0) a.fallbacks++;
   if (r.quality !== undefined || r.feedback !== undefined) {
@@ -111,7 +112,8 @@ function add(a: Acc, r: DecisionRecord): void {
   }
 }
 
-function toRow(key: string, a: Acc): LedgerRow {
+/** The ledger row of summed totals: the sums plus the figures derived from them (per request, per 1M tokens, ratios). */
+export function ledgerRowOf(key: string, a: LedgerTotals): LedgerRow {
   const tokens = a.inputTokens + a.outputTokens;
   return {
     key,
@@ -123,15 +125,15 @@ function toRow(key: string, a: Acc): LedgerRow {
     outputTokens: a.outputTokens,
     cachedTokens: a.cachedTokens,
     tokensPerRequest: a.requests ? tokens / a.requests : 0,
-    vendorMicros: a.vendor,
-    infraMicros: a.infra,
-    opsMicros: a.ops,
-    fullMicros: a.full,
-    fullPerMillionMicros: costPerMillion(a.full, tokens),
-    vendorPerMillionMicros: costPerMillion(a.vendor, tokens),
+    vendorMicros: a.vendorMicros,
+    infraMicros: a.infraMicros,
+    opsMicros: a.opsMicros,
+    fullMicros: a.fullMicros,
+    fullPerMillionMicros: costPerMillion(a.fullMicros, tokens),
+    vendorPerMillionMicros: costPerMillion(a.vendorMicros, tokens),
     cacheHits: a.cacheHits,
     cacheHitRatio: a.requests ? a.cacheHits / a.requests : 0,
-    cacheSavedMicros: a.cacheSaved,
+    cacheSavedMicros: a.cacheSavedMicros,
     fallbacks: a.fallbacks,
     fallbackRate: a.requests ? a.fallbacks / a.requests : 0,
     qualitySum: a.qualitySum,

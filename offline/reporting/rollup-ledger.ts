@@ -1,4 +1,4 @@
-import { costPerMillion, type LedgerDimension, type LedgerRow } from '../../index.js';
+import { ledgerRowOf as ledgerRowFromTotals, type LedgerDimension, type LedgerRow } from '../../index.js';
 import type { RollupRow } from './decision-queries.js';
 
 type Totals = Omit<RollupRow, 'day' | 'tenant' | 'model' | 'rule' | 'tier'>;
@@ -12,34 +12,8 @@ export function addTotals(into: Totals, row: Totals): Totals {
   return into;
 }
 
-/** The ledger row (engine/ledger.ts `LedgerRow`, same derived figures) of summed rollup totals. */
-export function ledgerRowOf(key: string, a: Totals): LedgerRow {
-  const tokens = a.inputTokens + a.outputTokens;
-  return {
-    key,
-    requests: a.requests,
-    ok: a.ok,
-    errors: a.errors,
-    refused: a.refused,
-    inputTokens: a.inputTokens,
-    outputTokens: a.outputTokens,
-    cachedTokens: a.cachedTokens,
-    tokensPerRequest: a.requests ? tokens / a.requests : 0,
-    vendorMicros: a.vendorMicros,
-    infraMicros: a.infraMicros,
-    opsMicros: a.opsMicros,
-    fullMicros: a.fullMicros,
-    fullPerMillionMicros: costPerMillion(a.fullMicros, tokens),
-    vendorPerMillionMicros: costPerMillion(a.vendorMicros, tokens),
-    cacheHits: a.cacheHits,
-    cacheHitRatio: a.requests ? a.cacheHits / a.requests : 0,
-    cacheSavedMicros: a.cacheSavedMicros,
-    fallbacks: a.fallbacks,
-    fallbackRate: a.requests ? a.fallbacks / a.requests : 0,
-    qualitySum: a.qualitySum,
-    qualityCount: a.qualityCount,
-  };
-}
+/** The ledger row of summed rollup totals: the engine's own derivation (`ledgerRowOf`), so both agree by construction. */
+export const ledgerRowOf = (key: string, a: Totals): LedgerRow => ledgerRowFromTotals(key, a);
 
 const keyOf = (r: RollupRow, by: LedgerDimension): string => (by === 'total' ? 'total' : r[by]);
 
