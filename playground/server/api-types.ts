@@ -1,8 +1,14 @@
 /**
  * The playground API's response shapes (money in integer micro-dollars): the contract the browser client
- * (playground/web, type-only import) reads. Imports nothing, so the web tsconfig (no node types) checks it;
- * playground/server/api-types-check.ts makes the root type-check fail when a server view stops fitting it.
+ * (playground/web, type-only import) reads. It imports only server modules free of Node APIs (the day and
+ * executive views: their types are the contract itself), so the web tsconfig (no node types) checks it; for
+ * the shapes written out here, playground/server/api-types-check.ts makes the root type-check fail when a
+ * server view stops fitting them.
  */
+import type { DaySpend } from './views/daily.js';
+import type { ExecutiveView } from './views/executive.js';
+export type { DaySpend, ExecutiveView };
+
 export interface FieldIssue {
   path: string;
   message: string;
@@ -66,25 +72,7 @@ export interface CompareRow {
   verdict: ('better' | 'worse' | 'same' | 'baseline' | 'neutral')[];
 }
 
-export interface DaySpend {
-  day: string;
-  requests: number;
-  fullCostMicros: number;
-  vendorCostMicros: number;
-}
 
-export interface ExecutiveView {
-  spendMicros: number;
-  vendorMicros: number;
-  days: DaySpend[];
-  trendRatio?: number;
-  windowHours: number;
-  month?: string;
-  monthToDateMicros: number;
-  forecastMonthEndMicros: number;
-  dailyRunRateMicros: number;
-  daysLeftInMonth: number;
-}
 
 export interface Alert {
   key: string;
