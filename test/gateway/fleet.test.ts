@@ -38,7 +38,9 @@ const replicas: Replica[] = [];
 
 beforeAll(async () => {
   [admin, redis] = await Promise.all([connectTestPg(), connectTestRedis()]);
-  vendor = await startFakeVendor({ apiKey: UPSTREAM_KEY });
+  // 15 ms of vendor latency keeps answered-to-be requests in flight inside each replica, so the SIGKILL
+  // below always cuts some (without it a quiet machine can find the victim with nothing in flight).
+  vendor = await startFakeVendor({ apiKey: UPSTREAM_KEY, latencyMs: 15 });
   dir = mkdtempSync(join(tmpdir(), 'tg-fleet-'));
   const policyPath = join(dir, 'policy.json');
   const keysPath = join(dir, 'keys.json');
