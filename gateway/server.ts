@@ -6,8 +6,10 @@ import { hashKey, presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { messagesHandler } from './messages-route.js';
 import { embeddingsHandler } from './embeddings-route.js';
+import { deferredResultHandler } from './deferred-route.js';
 import { clientErrorHandler, fail } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
+import { type ClientBatchOptions, registerClientBatches } from './client-batch-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +55,8 @@ export interface GatewayOptions {
   logger?: boolean;
   /** On close, how long in-flight requests may take before their connections are cut (default 10 s). */
   closeGraceMs?: number;
+  /** Client batches (`/v1/files`, `/v1/batches`): storage directory, upload limit, concurrency (./client-batch-routes.ts). */
+  batches?: ClientBatchOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -113,6 +117,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
   app.post('/v1/chat/completions', { config: KEY }, chatHandler(o.tollgate, inflight));
   app.post('/v1/messages', { config: KEY }, messagesHandler(o.tollgate, inflight));
   app.post('/v1/embeddings', { config: KEY }, embeddingsHandler(o.tollgate, inflight));
+  registerClientBatches(app, o.tollgate, o.batches); // /v1/files, /v1/batches
   app.get('/v1/models', { config: KEY }, async () => ({
     object: 'list',
     data: [
@@ -120,6 +125,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
       ...o.tollgate.policy.models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: `tollgate:${m.tier}` })),
     ],
   }));
+  app.get('/v1/tollgate/deferred/:id', { config: KEY }, deferredResultHandler(o.tollgate));
   app.get('/v1/tollgate/state', { config: ADMIN }, async () => ({ object: 'tollgate.state', ...o.tollgate.inspect() }));
   app.get('/healthz', { config: PUBLIC }, async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
   app.get('/metrics', { config: PUBLIC }, async (_req, reply) => {

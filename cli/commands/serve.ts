@@ -5,7 +5,7 @@ import { createTollgate, JsonlDecisionSink, DEFAULT_DURABILITY, DURABILITY_MODES
 import { TollgateMetrics } from '../../adapters/observers/index.js';
 import { loadPolicy } from '../../index.js';
 import { KeyStore } from '../../gateway/index.js';
-import { DEFAULT_BODY_LIMIT, exitWorker, isClusterWorker, reportListening, runPrimary, startGateway } from '../../gateway/index.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_FILES_LIMIT, exitWorker, isClusterWorker, reportListening, runPrimary, startGateway } from '../../gateway/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
 import { createRedisClient } from '../../adapters/redis/index.js';
@@ -28,6 +28,7 @@ interface ServeOptions {
   dbSchema: string;
   durability: string;
   workers: string;
+  filesLimit: string;
 }
 
 /**
@@ -46,6 +47,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--durability <mode>', `when an answer may go out: fsync (after fdatasync: survives power loss), write (after write(2): survives a crash of the process; fdatasync at most every 100 ms), none (benchmarks only); PostgreSQL: fsync = synchronous_commit on, else off`, DEFAULT_DURABILITY)
     .option('--workers <n>', 'worker processes behind the one port (node:cluster); without --redis each keeps its own budgets and limits (docs/gateway.md)', '1')
     .option('--body-limit <bytes>', 'largest request body accepted (413 above)', String(DEFAULT_BODY_LIMIT))
+    .option('--files-limit <bytes>', 'largest POST /v1/files upload (batch input JSONL; 413 above); files and batches are kept in <log>.batches/', String(DEFAULT_FILES_LIMIT))
     .option('--redis <url>', 'share budgets, rate limits and the exact cache with other replicas through Redis (redis://host:6379)')
     .option('--redis-prefix <p>', 'prefix of every Redis key this fleet writes', 'tollgate:')
     .option('--cache-ttl <seconds>', 'exact response cache on Redis with single flight across replicas (needs --redis; 0: off)', '0')
@@ -57,6 +59,8 @@ export function registerServe(program: Command, io: CliIo): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer 0-65535, got "${opts.port}"`);
       const bodyLimit = Number(opts.bodyLimit);
       if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new CliUsageError(`--body-limit must be a positive integer, got "${opts.bodyLimit}"`);
+      const filesLimit = Number(opts.filesLimit);
+      if (!Number.isInteger(filesLimit) || filesLimit <= 0) throw new CliUsageError(`--files-limit must be a positive integer, got "${opts.filesLimit}"`);
       const loaded = await loadPolicy(opts.policy);
       const keys = new KeyStore(opts.keys);
       if (keys.size === 0 && !isClusterWorker()) io.err(`warning: no API keys in ${opts.keys}; add one with \`tollgate keys add TENANT --keys ${opts.keys}\`\n`);
@@ -91,7 +95,7 @@ export function registerServe(program: Command, io: CliIo): void {
         metrics,
         redis: redis && { client: redis, keyPrefix: opts.redisPrefix, cache: cacheTtl > 0 ? { ttlMs: cacheTtl * 1000 } : undefined },
       });
-      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics });
+      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics, batches: { dir: opts.db ? undefined : `${opts.log}.batches`, filesLimit } });
       if (worker) reportListening(gw.url);
       else io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}, durability ${durability}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`);
       await untilSignal();

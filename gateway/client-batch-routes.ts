@@ -1,0 +1,43 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Tollgate } from '../index.js';
+import { registerBatchesRoutes } from './batches-route.js';
+import { sendFailure } from './chat-route.js';
+import { ClientBatchRunner, DEFAULT_BATCH_CONCURRENCY } from './client-batch-runner.js';
+import { ClientBatchStore } from './client-batch-store.js';
+import { DEFAULT_FILES_LIMIT, registerFilesRoutes } from './files-route.js';
+import { fail } from './http-errors.js';
+
+/** Options of the gateway's client batches (`/v1/files`, `/v1/batches`). */
+export interface ClientBatchOptions {
+  /** Where files and batch state live (`tollgate serve`: next to the decision log); without one, in memory (lost on restart). */
+  dir?: string;
+  /** Largest `POST /v1/files` upload in bytes (default 64 MiB); larger → 413 naming it. */
+  filesLimit?: number;
+  /** Lines run at once over all batches (default 4). */
+  concurrency?: number;
+  /** Clock (epoch ms) for timestamps and the completion window; default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Registers the client-batch routes in their own fastify scope (the multipart parser and the upload
+ * limit's 413 stay inside it), resumes unfinished batches when the gateway is ready and, on close, lets
+ * the lines in flight finish before the engine closes.
+ */
+export function registerClientBatches(app: FastifyInstance, tollgate: Tollgate, o: ClientBatchOptions = {}): void {
+  const filesLimit = o.filesLimit ?? DEFAULT_FILES_LIMIT;
+  void app.register(async (scope) => {
+    const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), o.concurrency ?? DEFAULT_BATCH_CONCURRENCY);
+    scope.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+      if (status === 413 && req.routeOptions.url === '/v1/files') return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Upload larger than the files limit of ${filesLimit} bytes (tollgate serve --files-limit)`, 'file'));
+      if (status === 413) return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Request body larger than ${req.routeOptions.bodyLimit} bytes`));
+      if (status < 500) return sendFailure(reply, fail(status, 'invalid_request_error', 'invalid_request', `Invalid request: ${err.message}`));
+      return sendFailure(reply, fail(500, 'server_error', 'internal_error', 'internal error'));
+    });
+    registerFilesRoutes(scope, runner.store, filesLimit);
+    registerBatchesRoutes(scope, runner);
+    scope.addHook('onReady', async () => runner.resume());
+    scope.addHook('onClose', async () => runner.stop());
+  });
+}
