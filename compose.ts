@@ -27,7 +27,8 @@ import type { Cache } from './engine/seams/cache.js';
 import type { RequestClassifier } from './engine/seams/classifier.js';
 import type { DecisionSink } from './engine/seams/decision-sink.js';
 import type { IdempotencyStore } from './engine/seams/idempotency-store.js';
-import type { ModelAdapter } from './engine/seams/model-adapter.js';
+import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from './engine/seams/model-adapter.js';
+import type { EmbedCallInput, EmbedResponse, EmbeddingAdapter } from './engine/embed.js';
 import type { PriceCatalog } from './engine/seams/price-catalog.js';
 import type { RateLimiter } from './engine/seams/rate-limiter.js';
 import { TollgateError } from './engine/errors.js';
@@ -41,7 +42,7 @@ import type { PolicyInput } from './policies/schema.js';
 export interface TollgateOptions {
   /** A policy object (as written with `definePolicy`), a loaded policy, or a path to a policy file. */
   policy: PolicyInput | LoadedPolicy | string;
-  /** Model adapters by kind; defaults: `openai-compatible`, `anthropic`, `simulated`. */
+  /** Model adapters by kind; defaults: `openai-compatible`, `anthropic`, `simulated`, `local-onnx` (loaded on first use). */
   adapters?: Partial<Record<string, ModelAdapter>>;
   classifier?: RequestClassifier;
   priceCatalog?: PriceCatalog;
@@ -144,6 +145,7 @@ function coreModule(options: TollgateOptions, loaded: LoadedPolicy): ContainerMo
       .toDynamicValue((ctx) => [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, ctx.get<BudgetStore>(TOKENS.BudgetStore), budgetedTenants(loaded.policy))] : [])])
       .inSingletonScope();
   });
+      ['local-onnx', new LazyLocalEmbeddingsAdapter()],
 }
 
 /** The in-process profile: every store in memory, the decision log in memory or in a JSONL file. */
@@ -235,6 +237,35 @@ function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore, budgete
 }
 
 /**
+/**
+ * The `local-onnx` adapter (embeddings/local-embeddings-adapter.ts), loaded on its first request: building
+ * an engine, or importing `tollgate`, loads no embeddings module and no onnxruntime until a policy's
+ * local embeddings model is asked to embed.
+ */
+export class LazyLocalEmbeddingsAdapter implements EmbeddingAdapter {
+  readonly specificationVersion = 'v1' as const;
+  readonly kind = 'local-onnx';
+  private adapter?: Promise<EmbeddingAdapter>;
+
+  private load(): Promise<EmbeddingAdapter> {
+    this.adapter ??= import('./embeddings/local-embeddings-adapter.js').then((m) => new m.LocalEmbeddingsAdapter());
+    this.adapter.catch(() => (this.adapter = undefined));
+    return this.adapter;
+  }
+
+  async embed(input: EmbedCallInput): Promise<EmbedResponse> {
+    return (await this.load()).embed(input);
+  }
+
+  call(input: ModelCallInput): Promise<ModelResponse> {
+    return this.load().then((a) => a.call(input));
+  }
+
+  async *stream(input: ModelCallInput): AsyncIterable<StreamEvent> {
+    yield* (await this.load()).stream(input);
+  }
+}
+
  * {@link createTollgate}, but loads the policy's classifier first: a policy with
  * `classifier.kind: 'learned'` fails here (ClassifierArtifactError) if its artefact is bad, not at the first request.
  */

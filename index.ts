@@ -61,7 +61,7 @@ export { chooseLimitAction, formatLimitAction, LimitActionRefusedError, type Lim
 export { LogAlertSink } from './adapters/sinks/log-alert-sink.js';
 export { WebhookAlertSink } from './adapters/sinks/webhook-alert-sink.js';
 export { withRequestSpan, genAiSpanName, recordDecisionOnSpan } from './engine/tracing.js';
-export { packageRoot, examplePolicies, defaultTrace } from './policies/bundled-files.js';
+export { packageRoot, examplePolicies, fleetExamplePolicy, defaultTrace } from './policies/bundled-files.js';
 
 // Building blocks that Tollgate's own faces and offline tools use (they import only entry points).
 export { ClassifierArtifactError } from './adapters/classifiers/learned/artifact-error.js';

@@ -22,5 +22,8 @@ export function packageRoot(): string {
 export const examplePolicies = (): string[] =>
   ['all-vendor.yaml', 'cost-aware.ts', 'quality-first.json'].map((f) => join(packageRoot(), 'policies', 'examples', f));
 
+/** The bundled self-hosted fleet example (a throughput curve and an autoscaled fleet; the playground's Batching tab). */
+export const fleetExamplePolicy = (): string => join(packageRoot(), 'policies', 'examples', 'self-hosted-fleet.yaml');
+
 /** The bundled default trace (≥ 5,000 synthetic requests). */
 export const defaultTrace = (): string => join(packageRoot(), 'examples', 'traces', 'default.jsonl');

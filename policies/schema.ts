@@ -105,7 +105,8 @@ export type Capability = (typeof CAPABILITIES)[number];
 export const modelSchema = z.strictObject({
   id: z.string().min(1).regex(/^[\w.:/@-]+$/, 'use letters, digits and . : / @ - _ only'),
   tier: tierSchema,
-  adapter: z.enum(['openai-compatible', 'anthropic', 'simulated']),
+  /** `local-onnx`: an embeddings model run in process by the ONNX embedder (`onnx` below; docs/embeddings.md). */
+  adapter: z.enum(['openai-compatible', 'anthropic', 'simulated', 'local-onnx']),
   endpoint: z.url().optional(),
   /** Name of the environment variable that holds the API key (the key itself never goes in a policy). */
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
@@ -132,6 +133,20 @@ export const modelSchema = z.strictObject({
   capabilities: z.array(z.enum(CAPABILITIES)).optional(),
   /** `embeddings`: the model serves embeddings only (engine/embed.ts); chat requests never go to it. */
   operation: z.enum(['chat', 'embeddings']).optional(),
+  /**
+   * `adapter: local-onnx` only: which ONNX embedder serves the model, loaded on its first request.
+   * `modelDir` (a sentence-transformers-style export; relative to the working directory) defaults to
+   * the bundled `tollgate-static-use-lite-256`; `executionProvider` `cpu` (default), `cuda` or `webgpu`,
+   * with CPU instead when that one cannot run here unless `allowCpuFallback` is false.
+   */
+  onnx: z
+    .strictObject({
+      modelDir: z.string().min(1).optional(),
+      executionProvider: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
+      allowCpuFallback: z.boolean().default(true),
+      batchSize: positiveInt.max(4096).optional(),
+    })
+    .optional(),
   /** Most choices (`n`) one call may ask for; default 128 for OpenAI-compatible, 1 otherwise. */
   maxN: positiveInt.max(128).optional(),
   /** Per-task quality overrides for the rules classifier. */

@@ -76,7 +76,9 @@ function crossFieldIssues(policy: Policy): FieldIssue[] {
   policy.models.forEach((m, i) => {
     if (ids.has(m.id)) issues.push({ path: `models[${i}].id`, message: `duplicate model id "${m.id}"` });
     ids.add(m.id);
-    if (m.adapter !== 'simulated' && !m.endpoint) issues.push({ path: `models[${i}].endpoint`, message: `required for adapter "${m.adapter}"` });
+    if (m.adapter !== 'simulated' && m.adapter !== 'local-onnx' && !m.endpoint) issues.push({ path: `models[${i}].endpoint`, message: `required for adapter "${m.adapter}"` });
+    if (m.adapter === 'local-onnx' && m.operation !== 'embeddings') issues.push({ path: `models[${i}].operation`, message: 'adapter "local-onnx" serves embeddings only: declare operation: embeddings' });
+    if (m.onnx && m.adapter !== 'local-onnx') issues.push({ path: `models[${i}].onnx`, message: 'only for adapter "local-onnx"' });
     if (m.tier !== 'vendor' && !m.infra && !m.capacity && !m.prices)
       issues.push({ path: `models[${i}].infra`, message: `a ${m.tier} model needs capacity, infra (GPU $/hour, tokens/s) or explicit prices` });
     if (m.infra && m.capacity) issues.push({ path: `models[${i}].capacity`, message: 'give capacity or infra, not both (infra is a one-point capacity curve)' });

@@ -86,7 +86,8 @@ export class FleetQueue {
       let s = Math.max(a, this.lastStart);
       this.inflight.dropUpTo(s);
       if (this.inflight.size >= this.replicas * cap.maxBatch) {
-        while (this.replicas < cap.maxReplicas && this.waiting.size + 1 >= cap.scaleUpQueue) this.setReplicas(this.replicas + 1);
+        // One replica at a time: it brings `maxBatch` free slots, so the arriving request starts at once.
+        if (this.replicas < cap.maxReplicas && this.waiting.size + 1 >= cap.scaleUpQueue) this.setReplicas(this.replicas + 1);
         while (this.inflight.size >= this.replicas * cap.maxBatch) {
           s = this.inflight.pop()!;
           this.inflight.dropUpTo(s);

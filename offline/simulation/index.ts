@@ -17,3 +17,4 @@ export type {
   TenantSpend,
   TimelinePoint,
 } from './types.js';
+export { batchSizeTradeoff, type BatchTradeoff, type BatchTradeoffRow, type BatchTradeoffOptions } from './batch-tradeoff.js';

@@ -11,7 +11,7 @@ import type { TenantRow } from './views/tenants.js';
 import type { LogViews } from './log-views.js';
 import type { PolicyViews, SimulationResult } from './simulation.js';
 import type { ExamplePolicy } from './policy-input.js';
-import type { PolicySimulation, TimelinePoint } from '../../offline/simulation/index.js';
+import type { BatchTradeoff, PolicySimulation, TimelinePoint } from '../../offline/simulation/index.js';
 
 /** Compiles only when `Server` is assignable to `Contract`. */
 type Fits<Server extends Contract, Contract> = [Server, Contract];
@@ -28,4 +28,5 @@ export type ApiTypesFit = [
   Fits<ExamplePolicy, Api.ExamplePolicy>,
   Fits<PolicySimulation, Api.PolicySimulation>,
   Fits<TimelinePoint, Api.TimelinePoint>,
+  Fits<BatchTradeoff, Api.BatchTradeoff>,
 ];

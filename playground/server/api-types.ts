@@ -172,3 +172,33 @@ export interface LogViews {
 export interface PolicyText {
   text: string;
 }
+
+/** `POST /api/batch-tradeoff`: one self-hosted model at one batch-size cap (offline/simulation BatchTradeoffRow). */
+export interface BatchTradeoffRow {
+  maxBatch: number;
+  requests: number;
+  share: number;
+  policyFullCostMicros: number;
+  infraCostMicros: number;
+  idleCostMicros: number;
+  utilization: number;
+  provisionedGpuHours: number;
+  peakReplicas: number;
+  infraPerMillionMicros: number;
+  busyPerMillionMicros: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  queueP99Ms: number;
+}
+
+export interface BatchTradeoff {
+  policy: string;
+  model: string;
+  rows: BatchTradeoffRow[];
+}
+
+export interface BatchTradeoffAnswer {
+  policy: { name: string; version: string };
+  trace: { id: string; requests: number };
+  tradeoffs: BatchTradeoff[];
+}

@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import { createJiti } from 'jiti';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { GenaiPricesCatalog } from '../../index.js';
-import { examplePolicies } from '../../index.js';
+import { examplePolicies, fleetExamplePolicy } from '../../index.js';
 import { compilePolicy } from '../../index.js';
 import { PolicyError, TollgateError, type FieldIssue } from '../../index.js';
 import { resolvePolicy, type LoadedPolicy } from '../../index.js';
@@ -26,9 +26,9 @@ export type PolicyCheck = { ok: true; loaded: LoadedPolicy } | { ok: false; issu
 const catalog = new GenaiPricesCatalog();
 let examples: Promise<ExamplePolicy[]> | undefined;
 
-/** The bundled examples (`.ts` ones are shown as the YAML of their default export). Cached. */
+/** The bundled examples, the self-hosted fleet last (`.ts` ones are shown as the YAML of their default export). Cached. */
 export function listExamples(): Promise<ExamplePolicy[]> {
-  examples ??= Promise.all(examplePolicies().map(readExample));
+  examples ??= Promise.all([...examplePolicies(), fleetExamplePolicy()].map(readExample));
   return examples;
 }
 

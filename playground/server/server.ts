@@ -7,6 +7,7 @@ import type { Policy } from '../../index.js';
 import type { PlaygroundContext } from './context.js';
 import { PlaygroundHttpError, type ErrorBody } from './errors.js';
 import { type LogViews, readLogViews } from './log-views.js';
+import { registerBatchTradeoffRoutes } from './routes/batch-tradeoff.js';
 import { registerExplainRoutes } from './routes/explain.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSimulateRoutes } from './routes/simulate.js';
@@ -68,6 +69,7 @@ export async function startPlayground(o: PlaygroundOptions = {}): Promise<Playgr
   registerTraceRoutes(app, ctx);
   registerSimulateRoutes(app, ctx);
   registerExplainRoutes(app, ctx);
+  registerBatchTradeoffRoutes(app, ctx);
   registerStaticFiles(app, distDir);
   const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? DEFAULT_PLAYGROUND_PORT });
   const url = `${address.replace('[::1]', 'localhost')}/`;

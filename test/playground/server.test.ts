@@ -24,7 +24,7 @@ afterAll(async () => server?.close());
 describe('playground server: policies', () => {
   it('lists the bundled examples as editable text, the .ts one as YAML', async () => {
     const r = await (await fetch(url('/api/policies'))).json();
-    expect(r.policies.map((p: { name: string }) => p.name)).toEqual(['all-vendor', 'cost-aware', 'quality-first']);
+    expect(r.policies.map((p: { name: string }) => p.name)).toEqual(['all-vendor', 'cost-aware', 'quality-first', 'self-hosted-fleet']);
     const ca = r.policies.find((p: { name: string }) => p.name === 'cost-aware');
     expect(ca.format).toBe('yaml');
     const v = await (await post('/api/policies/validate', { text: ca.text })).json();

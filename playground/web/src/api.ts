@@ -1,4 +1,4 @@
-import type { DryRun, ExamplePolicy, FieldIssue, LogViews, PolicyText, RunEvent, TraceRequestSummary, TraceSummary, Validation } from './types';
+import type { BatchTradeoffAnswer, DryRun, ExamplePolicy, FieldIssue, LogViews, PolicyText, RunEvent, TraceRequestSummary, TraceSummary, Validation } from './types';
 
 /** An API answer that was not 2xx: the server's `{ error, message, issues? }`. */
 export class ApiError extends Error {
@@ -32,6 +32,7 @@ export const api = {
   generate: (seed: number, requests: number, tenants: number) => call<TraceSummary>('POST', '/api/traces/generate', { seed, requests, tenants }),
   traceRequests: (id: string) => call<{ requests: TraceRequestSummary[] }>('GET', `/api/traces/${encodeURIComponent(id)}/requests?limit=100`).then((r) => r.requests),
   explain: (policy: PolicyText, traceId: string, requestId: string) => call<{ dryRun: DryRun }>('POST', '/api/explain', { policy, traceId, requestId }).then((r) => r.dryRun),
+  batchTradeoff: (policy: PolicyText, traceId: string) => call<BatchTradeoffAnswer>('POST', '/api/batch-tradeoff', { policy, traceId }),
   cancel: (runId: string) => call<{ cancelled: boolean }>('POST', `/api/runs/${encodeURIComponent(runId)}/cancel`),
   log: () => call<LogViews>('GET', '/api/log'),
 };

@@ -8,6 +8,7 @@ import { sortableTable } from './sortable-table';
 import { tabs, type Tab } from './tabs';
 import { TracePicker } from './trace-picker';
 import type { LogViews, SimulationResult } from './types';
+import { batchingView } from './views/batching';
 import { compareView } from './views/compare';
 import { costView } from './views/cost';
 import { debugView } from './views/debug';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
     ], log.recent ?? [], { sortKey: 'time', descending: true })) },
   ] : []);
   const debugTab: Tab = { id: 'debug', label: 'Debug', render: (p) => debugView(p, { policies: policyList, traceId: () => picker.selectedId }) };
-  mount(views, h('p', { className: 'muted' }, 'Run a simulation to see cost, traffic, tenants and the comparison.'), tabs([...logTabs(), debugTab], 'Views'));
+  const batchingTab: Tab = { id: 'batching', label: 'Batching', render: (p) => batchingView(p, { policies: policyList, traceId: () => picker.selectedId }) };
+  mount(views, h('p', { className: 'muted' }, 'Run a simulation to see cost, traffic, tenants and the comparison.'), tabs([...logTabs(), debugTab, batchingTab], 'Views'));
 
   function showResults(r: SimulationResult): void {
     const list: Tab[] = [
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       { id: 'executive', label: 'Executive', render: (p) => r.views.forEach((v) => p.append(executiveBlock(v.name, v.executive))) },
       { id: 'oncall', label: 'On-call', render: (p) => r.views.forEach((v) => p.append(oncallBlock(v.name, v.oncall))) },
       debugTab,
+      batchingTab,
       ...logTabs(),
     ];
     mount(views, tabs(list, 'Result views'));

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTrace, fleetExamplePolicy, packageRoot } from '../../policies/bundled-files.js';
+import { batchSizeTradeoff } from '../../offline/simulation/index.js';
+import { startPlayground, type PlaygroundServer } from '../../playground/server/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server: PlaygroundServer;
+let browser: Browser;
+let page: Page;
+let distDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\`. The browser test never skips.`);
+  distDir = await mkdtemp(join(tmpdir(), 'tollgate-playground-batch-'));
+  await build({ configFile: join(packageRoot(), 'playground', 'vite.config.ts'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true } });
+  server = await startPlayground({ port: 0, distDir });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (distDir) await rm(distDir, { recursive: true, force: true });
+});
+
+describe('playground in Chromium: the batch-size trade-off of a self-hosted model (#18)', () => {
+  it('the Batching tab shows, per batch size, the cost, utilization and latency batchSizeTradeoff reports', async () => {
+    await page.goto(server.url);
+    const slot = page.getByTestId('policy-0');
+    await slot.locator('select').selectOption('self-hosted-fleet');
+    await slot.getByRole('button', { name: 'Load example' }).click();
+    await expect.poll(() => page.getByTestId('policy-status-0').textContent(), { timeout: 15_000 }).toMatch(/valid/);
+    await page.getByRole('tab', { name: 'Batching' }).click();
+    await page.getByTestId('batching-run').click();
+    const table = page.getByTestId('batching-table-llama-3.1-8b-vllm');
+    await table.waitFor({ timeout: 60_000 });
+
+    const [expected] = await batchSizeTradeoff({ policy: fleetExamplePolicy(), trace: defaultTrace(), traceOptions: { onError: 'skip' } });
+    expect(expected!.rows.map((r) => r.maxBatch)).toEqual([1, 8, 32, 64]);
+    const read = (field: string) => table.locator(`tbody [data-field=${field}]`).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    expect(await read('maxBatch')).toEqual([1, 8, 32, 64]); // sorted by batch size
+    expect(await read('infraCostMicros')).toEqual(expected!.rows.map((r) => r.infraCostMicros));
+    expect(await read('policyFullCostMicros')).toEqual(expected!.rows.map((r) => r.policyFullCostMicros));
+    expect(await read('share')).toEqual(expected!.rows.map((r) => r.share));
+    expect(await read('utilization')).toEqual(expected!.rows.map((r) => r.utilization));
+    expect(await read('latencyP99Ms')).toEqual(expected!.rows.map((r) => r.latencyP99Ms));
+    expect(await read('peakReplicas')).toEqual(expected!.rows.map((r) => r.peakReplicas));
+    expect(await table.locator('caption').textContent()).toMatch(/llama-3\.1-8b-vllm: 5,\d{3} requests at each batch size/);
+  }, 180_000);
+
+  it('says so for a policy without a multi-point curve', async () => {
+    await page.getByTestId('batching-policy').selectOption('1'); // cost-aware: one-point infra curves
+    await page.getByTestId('batching-run').click();
+    await expect.poll(() => page.getByTestId('batching-empty').textContent(), { timeout: 60_000 }).toMatch(/no self-hosted model with a throughput curve/);
+  }, 90_000);
+});
