@@ -100,7 +100,16 @@ module.exports = {
       comment: 'the root entry (tollgate) re-exports no offline tool, face, embeddings, Redis or observers module.',
       severity: 'error',
       from: { path: '^(index|compose)[.]ts$' },
-      to: { path: '^(offline|cli|gateway|playground|bench|embeddings)/|^adapters/(redis|observers)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^(offline|cli|gateway|playground|bench|embeddings)/|^adapters/(redis|observers)/', pathNot: '^embeddings/local-embeddings-adapter[.]ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'root-entry-loads-local-embedder-lazily',
+      comment:
+        'the one embeddings module the composition root may reach: the local-onnx adapter, and only by a ' +
+        'dynamic import() on its first request (compose.ts LazyLocalEmbeddingsAdapter), so import("tollgate") stays light.',
+      severity: 'error',
+      from: { path: '^(index|compose)[.]ts$' },
+      to: { path: '^embeddings/local-embeddings-adapter[.]ts$', dependencyTypesNot: ['type-only', 'dynamic-import'] },
     },
   ],
   options: {

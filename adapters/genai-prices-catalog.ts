@@ -23,7 +23,9 @@ export class GenaiPricesCatalog implements PriceCatalog {
     const providerId = model.catalog?.provider ?? (model.adapter === 'anthropic' ? 'anthropic' : undefined);
     const found = calcPrice({ input_tokens: 1, output_tokens: 1 }, ref, { providerId, timestamp: this.at });
     if (!found) throw new MissingPriceError(model.id, `"${ref}" is not in the @pydantic/genai-prices catalog${providerId ? ` for provider ${providerId}` : ''}; set models[].prices`);
-    const p = found.model_price as Record<string, PriceField>;
+    const p = { ...(found.model_price as Record<string, PriceField>) };
+    // Embedding models are billed for input only: the catalog lists no output price for them.
+    if (p.output_mtok === undefined && p.input_mtok !== undefined && model.operation === 'embeddings') p.output_mtok = 0;
     if (p.input_mtok === undefined || p.output_mtok === undefined) {
       throw new MissingPriceError(model.id, `catalog entry "${found.model.id}" has no token prices`);
     }

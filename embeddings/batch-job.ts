@@ -14,7 +14,8 @@ import { createInterface } from 'node:readline';
 import type { Embedder } from './embedder.js';
 import type { VectorStore } from './vector-store.js';
 import { BatchInputError } from './errors.js';
-import { EmbedPipeline, type EmbedItem } from './embed-pipeline.js';
+import { EmbedPipeline, type EmbedItem, type TenantEmbedTotals } from './embed-pipeline.js';
+import { DEFAULT_CPU_HOURLY_USD, DEFAULT_GPU_HOURLY_USD, priceEmbedCompute, type ComputePrices, type EmbedJobCompute, type VendorEmbeddingPrice } from './job-compute.js';
 import type { DedupCostModel, DedupReport } from './dedup.js';
 import { EmbedJobLifecycle, jobError, type EmbedJobSnapshot, type PersistedEmbedJob } from './job-lifecycle.js';
 
@@ -44,6 +45,10 @@ export interface EmbedJobOptions {
   nearDuplicateThreshold?: number;
   /** Device price for dedup savings and cost per 1M tokens. Default CPU at 0. */
   cost?: DedupCostModel;
+  /** Hourly prices for the job's measured compute (`stats.compute`). Default $2.50 per GPU-hour, $0.05 per vCPU-hour. */
+  prices?: Partial<ComputePrices>;
+  /** A vendor embedding price to compare with (`stats.compute.vendor`): the same texts at its price. */
+  compare?: VendorEmbeddingPrice;
   signal?: AbortSignal;
   onProgress?: (progress: EmbedJobProgress) => void;
   /** Attempts after a failed store call before the job fails (an upsert is idempotent, so a retry is safe). Default 2. */
@@ -82,6 +87,10 @@ export interface EmbedJobStats {
   deviceHoursPerMillionTokens: number;
   costPerMillionTokensMicros: number;
   dedup: DedupReport;
+  /** Measured compute (execution provider, wall, CPU and GPU seconds), its infra cost per 1M tokens, and the vendor comparison. */
+  compute: EmbedJobCompute;
+  /** Per tenant: the texts that needed a vector in this run (for the job's ledger lines). */
+  byTenant: Record<string, TenantEmbedTotals>;
   modelId: string;
   modelVersion: string;
   /** The job's lifecycle at the end (state `completed`). */
@@ -231,9 +240,11 @@ async function runJob(options: EmbedJobOptions, now: () => number, lifecycle: { 
     store,
     ...(options.nearDuplicateThreshold !== undefined ? { nearDuplicateThreshold: options.nearDuplicateThreshold } : {}),
     ...(options.flushRows !== undefined ? { flushRows: options.flushRows } : {}),
+    ...(options.compare ? { countVendorTokens: options.compare.countTokens } : {}),
   });
   const totalBytes = (await stat(options.input)).size;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   job.send({ type: 'START', now: now(), totalBytes });
   await persist(true);
   let ended: { error: unknown } | undefined;
@@ -283,7 +294,22 @@ async function runJob(options: EmbedJobOptions, now: () => number, lifecycle: { 
   job.send({ type: 'COMPLETE', now: now(), stored });
   await persist(true);
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const t = pipeline.totals;
+  const fallbackReason = (embedder as { fallbackReason?: unknown }).fallbackReason;
+  const compute = priceEmbedCompute(
+    {
+      executionProvider: embedder.executionProvider,
+      ...(typeof fallbackReason === 'string' && { fallbackReason }),
+      wallSeconds,
+      embeddingSeconds: t.embeddingSeconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      embeddedTokens: t.embeddedTokens,
+      vendorTokens: t.vendorTokens,
+    },
+    { gpuHourlyUsd: options.prices?.gpuHourlyUsd ?? DEFAULT_GPU_HOURLY_USD, cpuHourlyUsd: options.prices?.cpuHourlyUsd ?? DEFAULT_CPU_HOURLY_USD },
+    options.compare,
+  );
   const deviceHoursPerMillionTokens = t.embeddedTokens ? (t.embeddingSeconds / 3600 / t.embeddedTokens) * 1e6 : 0;
   return {
     texts: t.texts,
@@ -299,6 +325,8 @@ async function runJob(options: EmbedJobOptions, now: () => number, lifecycle: { 
     deviceHoursPerMillionTokens,
     costPerMillionTokensMicros: Math.round(deviceHoursPerMillionTokens * cost.costPerHourMicros),
     dedup: pipeline.dedupReport(cost),
+    compute,
+    byTenant: Object.fromEntries(pipeline.byTenant),
     modelId: embedder.modelId,
     modelVersion: embedder.modelVersion,
     job: job.snapshot(),

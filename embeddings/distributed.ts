@@ -179,7 +179,7 @@ export async function startEmbedWorker(options: EmbedWorkerOptions): Promise<Emb
   const { Worker } = await loadBullMq();
   const connection = await redis(options);
   const now = options.now ?? Date.now;
-  const totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0 };
+  const totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0, vendorTokens: 0 };
   const worker = new Worker<ChunkData>(
     queueName(options),
     async (job: Job<ChunkData>) => {

@@ -28,6 +28,18 @@ export interface EmbedPipelineOptions {
    * rerun re-embeds) at most this many rows.
    */
   flushRows?: number;
+  /**
+   * Counts a text as a vendor's tokenizer would (for the vendor-price comparison of a job): applied to
+   * each text that needed a vector in this run, totalled in `totals.vendorTokens` and per tenant.
+   */
+  countVendorTokens?: (text: string) => number;
+}
+
+/** One tenant's share of a run: the texts that needed a vector (embedded here, or shared with another tenant's identical text). */
+export interface TenantEmbedTotals {
+  texts: number;
+  tokens: number;
+  vendorTokens: number;
 }
 
 export interface EmbedPipelineTotals {
@@ -40,11 +52,15 @@ export interface EmbedPipelineTotals {
   truncated: number;
   /** Seconds spent inside the embedder. */
   embeddingSeconds: number;
+  /** `countVendorTokens` over the texts that needed a vector (0 without it). */
+  vendorTokens: number;
 }
 
 export class EmbedPipeline {
   readonly ledger = new DedupLedger();
-  readonly totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0 };
+  readonly totals: EmbedPipelineTotals = { texts: 0, tokens: 0, embedded: 0, embeddedTokens: 0, stored: 0, truncated: 0, embeddingSeconds: 0, vendorTokens: 0 };
+  /** Per tenant: the texts of this run that needed a vector (for allocating the run's compute). */
+  readonly byTenant = new Map<string, TenantEmbedTotals>();
   private readonly exact: ExactDedup;
   private pending: VectorRecord[] = [];
 
@@ -81,9 +97,17 @@ export class EmbedPipeline {
     this.totals.embeddingSeconds += embedder.stats.seconds - before.seconds;
     this.totals.truncated += embedder.stats.truncatedCount - before.truncatedCount;
     const embeddedNow = new Set(hashes);
+    const countVendor = this.options.countVendorTokens;
     for (const item of fresh) {
       const first = embeddedNow.delete(item.hash);
       this.ledger.record(first ? 'embedded' : 'sharedEmbedding', item.tokens);
+      const t = this.byTenant.get(item.tenant) ?? { texts: 0, tokens: 0, vendorTokens: 0 };
+      const vendorTokens = countVendor ? countVendor(item.normalised) : 0;
+      t.texts++;
+      t.tokens += item.tokens;
+      t.vendorTokens += vendorTokens;
+      this.byTenant.set(item.tenant, t);
+      this.totals.vendorTokens += vendorTokens;
       if (first) {
         this.totals.embedded++;
         this.totals.embeddedTokens += item.tokens;

@@ -6,6 +6,7 @@ import { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
 export type { Embedder, EmbedderStats } from './embedder.js';
 export { OnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js';
 export type { ExecutionProvider } from './execution-provider.js';
+export { LocalEmbeddingsAdapter, type LocalEmbeddingsAdapterOptions, type LocalEmbedderFactory, type LocalEmbedCall } from './local-embeddings-adapter.js';
 export { DEFAULT_MODEL_NAME, defaultModelDir } from './default-model.js';
 export * from './errors.js';
 
@@ -20,7 +21,20 @@ export type { VectorStore, VectorRecord, VectorQuery, VectorMatch } from './vect
 export { LanceDbStore, type LanceDbStoreOptions, tableName } from './lancedb-store.js';
 export { contentHash, normaliseText } from './content-hash.js';
 export { DedupLedger, ExactDedup, findNearDuplicates, type DedupCostModel, type DedupReport } from './dedup.js';
-export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals } from './embed-pipeline.js';
+export { EmbedPipeline, type EmbedItem, type EmbedPipelineOptions, type EmbedPipelineTotals, type TenantEmbedTotals } from './embed-pipeline.js';
+export {
+  priceEmbedCompute,
+  embedJobRecords,
+  allocate,
+  DEFAULT_GPU_HOURLY_USD,
+  DEFAULT_CPU_HOURLY_USD,
+  DEFAULT_VENDOR_EMBEDDING_MODEL,
+  type ComputePrices,
+  type VendorEmbeddingPrice,
+  type EmbedJobCompute,
+  type ComputeMeasurement,
+  type EmbedJobLedgerInput,
+} from './job-compute.js';
 export { runEmbedJob, startEmbedJob, readEmbedJobState, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress, type EmbedJobHandle } from './batch-job.js';
 export {
   EmbedJobLifecycle,

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { gpuSecondsOf } from './capacity.js';
 import { modelCapabilities } from './capabilities.js';
-import type { CompiledModel } from './compiled-policy.js';
+import { type CompiledModel, tierRank } from './compiled-policy.js';
 import { fullCost, type CostBreakdown } from './cost.js';
 import type { DecisionRecord } from './decision-record.js';
 import { NoEligibleModelError, ProviderError, RateLimitedError, TollgateError, UnknownModelError, ValidationError, toFieldIssues } from './errors.js';
@@ -17,7 +18,8 @@ import { countTokens } from './tokens.js';
  * - Models that serve embeddings declare `operation: embeddings` (or the `embeddings` capability); chat
  *   requests never go to them and embeddings never go to chat models. A pinned `model` must be one; else
  *   the cheapest embeddings model by predicted full cost is chosen (vendor input price, or infra for a
- *   self-hosted one), so a local model wins when it is cheaper.
+ *   self-hosted one), so a local model wins when it is cheaper. The bundled ONNX embedder serves as one
+ *   (`adapter: local-onnx`, embeddings/local-embeddings-adapter.ts), priced by the model's infra/capacity.
  * - Inputs are counted with the model's tokenizer before the call; the rate limiter takes the tokens and
  *   the budget reserves their cost, as for completions; the vendor's usage wins after the call.
  * - Priced input-only: `inputTokens × input price` (+ infra and ops), `outputTokens` 0.
@@ -81,8 +83,16 @@ function choose(deps: EngineDeps, r: z.infer<typeof embedRequestSchema>, tokens:
   }
   if (!models.length) throw new NoEligibleModelError('embeddings', Object.fromEntries(deps.policy.models.map((m) => [m.id, 'not an embeddings model'])));
   const candidates = models.map((m) => ({ model: m.id, tier: m.tier, predictedCostMicros: fullCost(m.basis, usageOf(tokens)).full, predictedQuality: m.spec.quality, eligible: true }));
+  // Cheapest; ties (small inputs round to the same µ$): higher quality, then the lower tier (self-hosted first), then policy order.
+  const better = (i: number, j: number): boolean => {
+    const a = candidates[i]!;
+    const b = candidates[j]!;
+    if (a.predictedCostMicros !== b.predictedCostMicros) return a.predictedCostMicros < b.predictedCostMicros;
+    if (a.predictedQuality !== b.predictedQuality) return a.predictedQuality > b.predictedQuality;
+    return tierRank(models[i]!.tier) < tierRank(models[j]!.tier);
+  };
   let best = 0;
-  for (let i = 1; i < models.length; i++) if (candidates[i]!.predictedCostMicros < candidates[best]!.predictedCostMicros) best = i;
+  for (let i = 1; i < models.length; i++) if (better(i, best)) best = i;
   return { model: models[best]!, candidates };
 }
 
@@ -152,7 +162,8 @@ export async function runEmbed(deps: EngineDeps, input: EmbedRequest, signal?: A
       cache.set(keys[i]!, v);
     });
   }
-  const record: DecisionRecord = { ...base(), tokens: { input: inputTokens, output: 0, cached: 0, source }, cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full }, latencyMs: Math.max(0, deps.now() - started), outcome: 'ok', ...(actions.length && { actions }) };
+  const cap = model.basis.capacity;
+  const record: DecisionRecord = { ...base(), tokens: { input: inputTokens, output: 0, cached: 0, source }, cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full }, ...(cap && inputTokens > 0 && { gpuSeconds: gpuSecondsOf(cap, inputTokens, 0) }), latencyMs: Math.max(0, deps.now() - started), outcome: 'ok', ...(actions.length && { actions }) };
   await deps.sink.append(record);
   try {
     deps.ledger.record(record);
