@@ -11,8 +11,23 @@ export interface LedgerRow {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  /** Cache-write input tokens (a subset of `inputTokens`), of which `cacheWrite1hTokens` at the 1-hour rate. */
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  /** Reasoning tokens (a subset of `outputTokens`, billed as output). */
+  reasoningTokens: number;
   tokensPerRequest: number;
   vendorMicros: number;
+  /**
+   * `vendorMicros` split as vendors bill it (the records' `cost.parts`): fresh input, cache reads, cache
+   * writes (5-minute and 1-hour rates together), output (reasoning included), and `vendorUnsplitMicros` for
+   * records logged without a split (older logs). The five always sum to `vendorMicros` exactly.
+   */
+  vendorInputMicros: number;
+  vendorCachedInputMicros: number;
+  vendorCacheWriteMicros: number;
+  vendorOutputMicros: number;
+  vendorUnsplitMicros: number;
   infraMicros: number;
   opsMicros: number;
   fullMicros: number;
@@ -28,19 +43,25 @@ export interface LedgerRow {
   qualityCount: number;
 }
 
-export type LedgerDimension = 'tenant' | 'model' | 'rule' | 'day' | 'tier' | 'total';
+/** Group keys; `serviceTier` is the tier the vendor reported it served (`(none)` when it reported none). */
+export type LedgerDimension = 'tenant' | 'model' | 'rule' | 'day' | 'tier' | 'serviceTier' | 'total';
 
 /** The sums a ledger row is derived from (what `CostLedger` accumulates per key; what a SQL rollup stores). */
 export interface LedgerTotals {
   requests: number; ok: number; errors: number; refused: number;
   inputTokens: number; outputTokens: number; cachedTokens: number;
+  cacheWriteTokens: number; cacheWrite1hTokens: number; reasoningTokens: number;
   vendorMicros: number; infraMicros: number; opsMicros: number; fullMicros: number;
+  /** The summed `cost.parts` (records without parts add 0 here and their whole vendor cost to the unsplit rest). */
+  vendorInputMicros: number; vendorCachedInputMicros: number; vendorCacheWriteMicros: number; vendorOutputMicros: number;
   cacheHits: number; cacheSavedMicros: number; fallbacks: number; qualitySum: number; qualityCount: number;
 }
 
 const emptyAcc = (): LedgerTotals => ({
   requests: 0, ok: 0, errors: 0, refused: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0,
-  vendorMicros: 0, infraMicros: 0, opsMicros: 0, fullMicros: 0, cacheHits: 0, cacheSavedMicros: 0, fallbacks: 0, qualitySum: 0, qualityCount: 0,
+  cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
+  vendorMicros: 0, infraMicros: 0, opsMicros: 0, fullMicros: 0,
+  vendorInputMicros: 0, vendorCachedInputMicros: 0, vendorCacheWriteMicros: 0, vendorOutputMicros: 0, cacheHits: 0, cacheSavedMicros: 0, fallbacks: 0, qualitySum: 0, qualityCount: 0,
 });
 
 /** The group key of a record along a dimension. */
@@ -51,6 +72,7 @@ export function keyOf(r: DecisionRecord, by: LedgerDimension): string {
     case 'rule': return r.rule ?? '(none)';
     case 'day': return r.time.slice(0, 10);
     case 'tier': return r.tier ?? '(none)';
+    case 'serviceTier': return r.serviceTier ?? '(none)';
     case 'total': return 'total';
   }
 }
@@ -63,7 +85,7 @@ export function keyOf(r: DecisionRecord, by: LedgerDimension): string {
 export class CostLedger {
   private readonly groups = new Map<LedgerDimension, Map<string, LedgerTotals>>();
 
-  constructor(private readonly dimensions: readonly LedgerDimension[] = ['total', 'tenant', 'model', 'rule', 'tier', 'day']) {
+  constructor(private readonly dimensions: readonly LedgerDimension[] = ['total', 'tenant', 'model', 'rule', 'tier', 'serviceTier', 'day']) {
     for (const d of dimensions) this.groups.set(d, new Map());
   }
 
@@ -97,7 +119,17 @@ function add(a: LedgerTotals, r: DecisionRecord): void {
   a.inputTokens += r.tokens.input;
   a.outputTokens += r.tokens.output;
   a.cachedTokens += r.tokens.cached;
+  a.cacheWriteTokens += r.tokens.cacheWrite ?? 0;
+  a.cacheWrite1hTokens += r.tokens.cacheWrite1h ?? 0;
+  a.reasoningTokens += r.tokens.reasoning ?? 0;
   a.vendorMicros += r.cost.vendor;
+  const p = r.cost.parts;
+  if (p) {
+    a.vendorInputMicros += p.input;
+    a.vendorCachedInputMicros += p.cachedInput;
+    a.vendorCacheWriteMicros += p.cacheWrite;
+    a.vendorOutputMicros += p.output;
+  }
   a.infraMicros += r.cost.infra;
   a.opsMicros += r.cost.ops;
   a.fullMicros += r.cost.full;
@@ -124,8 +156,16 @@ export function ledgerRowOf(key: string, a: LedgerTotals): LedgerRow {
     inputTokens: a.inputTokens,
     outputTokens: a.outputTokens,
     cachedTokens: a.cachedTokens,
+    cacheWriteTokens: a.cacheWriteTokens,
+    cacheWrite1hTokens: a.cacheWrite1hTokens,
+    reasoningTokens: a.reasoningTokens,
     tokensPerRequest: a.requests ? tokens / a.requests : 0,
     vendorMicros: a.vendorMicros,
+    vendorInputMicros: a.vendorInputMicros,
+    vendorCachedInputMicros: a.vendorCachedInputMicros,
+    vendorCacheWriteMicros: a.vendorCacheWriteMicros,
+    vendorOutputMicros: a.vendorOutputMicros,
+    vendorUnsplitMicros: a.vendorMicros - a.vendorInputMicros - a.vendorCachedInputMicros - a.vendorCacheWriteMicros - a.vendorOutputMicros,
     infraMicros: a.infraMicros,
     opsMicros: a.opsMicros,
     fullMicros: a.fullMicros,

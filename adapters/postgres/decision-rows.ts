@@ -2,7 +2,7 @@ import type { DecisionRecord } from '../../engine/decision-record.js';
 
 /**
  * The decision table's columns, in order, with their PostgreSQL array types: a batch is sent as one
- * array per column and unpacked by `unnest` (one statement, 26 parameters, whatever the batch size).
+ * array per column and unpacked by `unnest` (one statement, one parameter per column, whatever the batch size).
  */
 export const COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['day', 'date'],
@@ -30,6 +30,15 @@ export const COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['quality', 'float8'],
   ['latency_ms', 'float8'],
   ['error_code', 'text'],
+  // Schema version 2: the vendor cost parts and token subsets (cost.parts, tokens.cacheWrite/1h/reasoning), served tier.
+  ['service_tier', 'text'],
+  ['cache_write_tokens', 'int8'],
+  ['cache_write_1h_tokens', 'int8'],
+  ['reasoning_tokens', 'int8'],
+  ['vendor_input_micros', 'int8'],
+  ['vendor_cached_input_micros', 'int8'],
+  ['vendor_cache_write_micros', 'int8'],
+  ['vendor_output_micros', 'int8'],
   ['record', 'jsonb'],
 ];
 
@@ -66,8 +75,33 @@ export function toRow(r: DecisionRecord): ColumnValue[] {
     r.feedback ?? r.quality ?? null,
     r.latencyMs,
     r.error?.code ?? null,
+    r.serviceTier ?? null,
+    r.tokens.cacheWrite ?? 0,
+    r.tokens.cacheWrite1h ?? 0,
+    r.tokens.reasoning ?? 0,
+    r.cost.parts?.input ?? 0,
+    r.cost.parts?.cachedInput ?? 0,
+    r.cost.parts?.cacheWrite ?? 0,
+    r.cost.parts?.output ?? 0,
     JSON.stringify(r),
   ];
+}
+
+/**
+ * The schema-2 columns from a record's JSON (the jsonb expression `r`): absent parts and token subsets are 0 (what the ledger
+ * adds for them, engine/ledger.ts). Also what migration 2 backfills existing rows with.
+ */
+export function partExprs(r: string): Record<string, string> {
+  return {
+    service_tier: `${r}->>'serviceTier'`,
+    cache_write_tokens: `coalesce((${r}->'tokens'->>'cacheWrite')::int8, 0)`,
+    cache_write_1h_tokens: `coalesce((${r}->'tokens'->>'cacheWrite1h')::int8, 0)`,
+    reasoning_tokens: `coalesce((${r}->'tokens'->>'reasoning')::int8, 0)`,
+    vendor_input_micros: `coalesce((${r}->'cost'->'parts'->>'input')::int8, 0)`,
+    vendor_cached_input_micros: `coalesce((${r}->'cost'->'parts'->>'cachedInput')::int8, 0)`,
+    vendor_cache_write_micros: `coalesce((${r}->'cost'->'parts'->>'cacheWrite')::int8, 0)`,
+    vendor_output_micros: `coalesce((${r}->'cost'->'parts'->>'output')::int8, 0)`,
+  };
 }
 
 /** Rows as one array per column (the parameters of the `unnest` insert). */
@@ -120,6 +154,7 @@ export function jsonSelect(param = '$1'): string {
     quality: `coalesce((r->>'feedback')::float8, (r->>'quality')::float8)`,
     latency_ms: `(r->>'latencyMs')::float8`,
     error_code: `r->'error'->>'code'`,
+    ...partExprs('r'),
     record: `r`,
   };
   return `SELECT ${COLUMNS.map(([n]) => exprs[n]!).join(', ')} FROM jsonb_array_elements(${param}::jsonb) AS x(r)`;

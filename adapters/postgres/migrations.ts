@@ -1,5 +1,7 @@
 import { ident, type PgPool } from './pg-loader.js';
 import { SchemaTooNewError } from './errors.js';
+import { partExprs } from './decision-rows.js';
+import { ROLLUP_SOURCE, rollupUpsert } from './rollup-sql.js';
 
 /**
  * Versioned schema migrations, applied in order, each in its own transaction, under an advisory lock
@@ -80,6 +82,25 @@ export const MIGRATIONS: readonly Migration[] = [
         score double precision NOT NULL,
         PRIMARY KEY (request_id, time, score)
       );`,
+  },
+  {
+    version: 2,
+    name: 'vendor cost parts, token subsets and served service tier in decisions and rollups',
+    sql: (s) => {
+      const parts = partExprs('x.record');
+      const cols = Object.keys(parts);
+      const counts = cols.filter((c) => c !== 'service_tier');
+      return `
+      ALTER TABLE ${s}.decisions ADD COLUMN service_tier text, ${counts.map((c) => `ADD COLUMN ${c} bigint NOT NULL DEFAULT 0`).join(', ')};
+      UPDATE ${s}.decisions AS x SET ${cols.map((c) => `${c} = ${parts[c]!}`).join(', ')}
+        WHERE x.record ? 'serviceTier' OR x.record->'cost' ? 'parts' OR x.record->'tokens' ?| array['cacheWrite', 'cacheWrite1h', 'reasoning'];
+      ALTER TABLE ${s}.daily_rollup ADD COLUMN service_tier text NOT NULL DEFAULT '(none)', ${counts.map((c) => `ADD COLUMN ${c} bigint NOT NULL DEFAULT 0`).join(', ')};
+      ALTER TABLE ${s}.daily_rollup DROP CONSTRAINT daily_rollup_pkey, ADD PRIMARY KEY (day, tenant, model, rule, tier, service_tier);
+      -- The rollups are exactly the sums of the decision rows (the sink adds only the rows it inserted), so they are rebuilt
+      -- from them with the new parts and grain: one scan of the decisions, once.
+      TRUNCATE ${s}.daily_rollup;
+      ${rollupUpsert(s, `(SELECT ${ROLLUP_SOURCE} FROM ${s}.decisions) AS src`)};`;
+    },
   },
 ];
 

@@ -3,6 +3,7 @@ import { type DecisionRecord, decisionRecordSchema } from '../../engine/decision
 import { feedbackRecordSchema, type FeedbackRecord } from '../../engine/feedback.js';
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
 import { COLUMNS, jsonSelect } from './decision-rows.js';
+import { ROLLUP_SOURCE, rollupUpsert } from './rollup-sql.js';
 import { InvalidDecisionRecordError } from './errors.js';
 import { isPlainValidRecord } from './record-check.js';
 import { migrate } from './migrations.js';
@@ -93,6 +94,7 @@ export class PostgresDecisionSink implements DecisionSink {
   append(record: DecisionRecord): Promise<void> {
     if (this.closed) return Promise.reject(new TollgateError('sink_closed', `Decision log (PostgreSQL ${this.schema}) is closed`));
     let item: Omit<Pending, 'resolve' | 'reject'>;
+    if ((record as unknown as { kind?: string }).kind === 'prompt') return Promise.resolve(); // prompt capture is for the JSONL log (policies/schema.ts `log`)
     if ((record as unknown as { kind?: string }).kind === 'feedback') {
       const f = feedbackRecordSchema.safeParse(record);
       if (!f.success) return Promise.reject(new InvalidDecisionRecordError(issues(f.error), (record as { requestId?: string }).requestId));
@@ -198,20 +200,9 @@ function batchSql(s: string): string {
   return `WITH ins AS (
     INSERT INTO ${s}.decisions (${cols}) ${jsonSelect()}
     ON CONFLICT DO NOTHING
-    RETURNING day, tenant, model_key, rule, tier, outcome, input_tokens, output_tokens, cached_tokens, vendor_micros, infra_micros, ops_micros, full_micros, cache_hit, cache_saved_micros, fallbacks, quality
+    RETURNING ${ROLLUP_SOURCE}
   )
-  INSERT INTO ${s}.daily_rollup AS d (day, tenant, model, rule, tier, requests, ok, errors, refused, input_tokens, output_tokens, cached_tokens, vendor_micros, infra_micros, ops_micros, full_micros, cache_hits, cache_saved_micros, fallbacks, quality_sum, quality_count)
-  SELECT day, tenant, model_key, coalesce(rule, '(none)'), coalesce(tier, '(none)'), count(*),
-    count(*) FILTER (WHERE outcome = 'ok'), count(*) FILTER (WHERE outcome = 'error'), count(*) FILTER (WHERE outcome = 'refused'),
-    sum(input_tokens), sum(output_tokens), sum(cached_tokens), sum(vendor_micros), sum(infra_micros), sum(ops_micros), sum(full_micros),
-    count(*) FILTER (WHERE cache_hit), sum(cache_saved_micros), count(*) FILTER (WHERE fallbacks > 0), coalesce(sum(quality), 0), count(quality)
-  FROM ins GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT (day, tenant, model, rule, tier) DO UPDATE SET
-    requests = d.requests + excluded.requests, ok = d.ok + excluded.ok, errors = d.errors + excluded.errors, refused = d.refused + excluded.refused,
-    input_tokens = d.input_tokens + excluded.input_tokens, output_tokens = d.output_tokens + excluded.output_tokens, cached_tokens = d.cached_tokens + excluded.cached_tokens,
-    vendor_micros = d.vendor_micros + excluded.vendor_micros, infra_micros = d.infra_micros + excluded.infra_micros, ops_micros = d.ops_micros + excluded.ops_micros,
-    full_micros = d.full_micros + excluded.full_micros, cache_hits = d.cache_hits + excluded.cache_hits, cache_saved_micros = d.cache_saved_micros + excluded.cache_saved_micros,
-    fallbacks = d.fallbacks + excluded.fallbacks, quality_sum = d.quality_sum + excluded.quality_sum, quality_count = d.quality_count + excluded.quality_count`;
+  ${rollupUpsert(s, 'ins')}`;
 }
 
 const isMissingPartition = (err: unknown): boolean => (err as { code?: string })?.code === '23514' && /no partition/i.test((err as Error).message);

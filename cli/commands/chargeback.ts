@@ -17,11 +17,11 @@ interface Options extends DbOptions {
   policy?: string;
 }
 
-/** `tollgate chargeback`: per tenant and cost centre, tokens and full cost split into vendor, infra and ops. */
+/** `tollgate chargeback`: per tenant and cost centre, tokens and full cost split into vendor, infra and ops, and vendor cost by part. */
 export function registerChargeback(program: Command, io: CliIo): void {
   program
     .command('chargeback')
-    .description('Chargeback for a month from a decision log: per tenant and cost centre, tokens, GPU-hours and cost split into vendor, infra and ops.')
+    .description('Chargeback for a month from a decision log: per tenant and cost centre, tokens, GPU-hours, cost split into vendor, infra and ops, and vendor cost by part (fresh input, cache reads, cache writes, output; per service tier).')
     .option('--log <file>', 'decision log (JSONL)')
     .option('--db <url>', 'read the PostgreSQL decision store instead of a JSONL log (postgres://…)')
     .option('--db-schema <name>', 'PostgreSQL schema of the decision store', 'tollgate')
@@ -56,10 +56,20 @@ export function registerChargeback(program: Command, io: CliIo): void {
     });
 }
 
-const CSV_COLUMNS = ['month', 'tenant', 'cost_center', 'requests', 'ok', 'errors', 'refused', 'cache_hits', 'input_tokens', 'output_tokens', 'cached_tokens', 'gpu_hours', 'vendor_usd', 'infra_usd', 'ops_usd', 'full_usd'];
+/** The first 16 columns are those of earlier releases, in the same order; the vendor cost parts follow. */
+const CSV_COLUMNS = [
+  'month', 'tenant', 'cost_center', 'requests', 'ok', 'errors', 'refused', 'cache_hits', 'input_tokens', 'output_tokens', 'cached_tokens', 'gpu_hours', 'vendor_usd', 'infra_usd', 'ops_usd', 'full_usd',
+  'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens', 'vendor_input_usd', 'vendor_cached_input_usd', 'vendor_cache_write_usd', 'vendor_output_usd', 'vendor_unsplit_usd', 'vendor_by_service_tier',
+];
+
+/** `flex=0.001200;priority=0.000300`: vendor dollars per served service tier. */
+const tiersCell = (r: ChargebackRow): string => Object.entries(r.vendorByServiceTier).map(([k, v]) => `${k}=${usdExact(v)}`).join(';');
 
 function csvRow(month: string, r: ChargebackRow): string {
-  const cells = [month, r.tenant, r.costCenter, r.requests, r.ok, r.errors, r.refused, r.cacheHits, r.inputTokens, r.outputTokens, r.cachedTokens, r.gpuHours.toFixed(6), usdExact(r.vendorMicros), usdExact(r.infraMicros), usdExact(r.opsMicros), usdExact(r.fullMicros)];
+  const cells = [
+    month, r.tenant, r.costCenter, r.requests, r.ok, r.errors, r.refused, r.cacheHits, r.inputTokens, r.outputTokens, r.cachedTokens, r.gpuHours.toFixed(6), usdExact(r.vendorMicros), usdExact(r.infraMicros), usdExact(r.opsMicros), usdExact(r.fullMicros),
+    r.cacheWriteTokens, r.cacheWrite1hTokens, r.reasoningTokens, usdExact(r.vendorInputMicros), usdExact(r.vendorCachedInputMicros), usdExact(r.vendorCacheWriteMicros), usdExact(r.vendorOutputMicros), usdExact(r.vendorUnsplitMicros), tiersCell(r),
+  ];
   return cells.map(csvCell).join(',');
 }
 
@@ -75,11 +85,22 @@ function textRow(r: ChargebackRow): string[] {
   return [r.tenant, r.costCenter, String(r.requests), String(r.inputTokens), String(r.outputTokens), r.gpuHours.toFixed(4), usd(r.vendorMicros), usd(r.infraMicros), usd(r.opsMicros), usd(r.fullMicros)];
 }
 
+const PARTS_HEADER = ['tenant', 'cost centre', 'vendor', 'fresh input', 'cache reads', 'cache writes', 'output', 'unsplit', 'cache-write tok (1h)', 'reasoning tok', 'by service tier'];
+
+/** The vendor column of the first table, split as vendors bill it. */
+function partsRow(r: ChargebackRow): string[] {
+  const usd = (m: number) => `$${usdExact(m)}`;
+  const tiers = Object.entries(r.vendorByServiceTier).map(([k, v]) => `${k} ${usd(v)}`).join(', ');
+  return [r.tenant, r.costCenter, usd(r.vendorMicros), usd(r.vendorInputMicros), usd(r.vendorCachedInputMicros), usd(r.vendorCacheWriteMicros), usd(r.vendorOutputMicros), usd(r.vendorUnsplitMicros), `${r.cacheWriteTokens} (${r.cacheWrite1hTokens})`, String(r.reasoningTokens), tiers || '-'];
+}
+
 function toText(r: ChargebackReport): string {
   const out = [
     `Chargeback ${r.month}\n`,
     `Allocation rule: ${r.allocationRule}\n\n`,
     renderTable(TEXT_HEADER, ['by tenant', ...r.tenants.map(textRow), 'by cost centre', ...r.costCenters.map(textRow), 'total', textRow(r.total)]),
+    '\nVendor cost by part (fresh input + cache reads + cache writes + output + unsplit = vendor)\n\n',
+    renderTable(PARTS_HEADER, ['by tenant', ...r.tenants.map(partsRow), 'by cost centre', ...r.costCenters.map(partsRow), 'total', partsRow(r.total)]),
   ];
   if (r.total.requests === 0) out.push(`\n(no requests in ${r.month}; ${r.skipped} records outside the month)\n`);
   return out.join('');

@@ -6,7 +6,7 @@ import { type DbOptions, logOrDb, withDbOptions, withQueries } from './db-option
 import { int, pct, renderTable, usd } from '../format-table.js';
 import { CliUsageError, type CliIo } from '../io.js';
 
-const DIMENSIONS = ['tenant', 'model', 'rule', 'day', 'tier'] as const;
+const DIMENSIONS = ['tenant', 'model', 'rule', 'day', 'tier', 'serviceTier'] as const;
 
 /**
  * `tollgate report --log FILE`: the ledger rows of a decision log grouped by tenant, model, rule,

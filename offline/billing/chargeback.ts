@@ -4,14 +4,16 @@ import { CostLedger, type LedgerRow } from '../../index.js';
 
 /**
  * Chargeback: who owes what for a calendar month, per tenant and cost centre, with full cost split into
- * vendor, infra (GPU-hours × $/GPU-hour) and ops. Pure aggregation of settled decision records through
+ * vendor, infra (GPU-hours × $/GPU-hour) and ops, and the vendor cost split further as vendors bill it
+ * (fresh input, cache reads, cache writes, output with reasoning; per served service tier). Pure aggregation of settled decision records through
  * {@link CostLedger}; no cost is recomputed here, so chargeback always equals the ledger and the log.
  */
 export const ALLOCATION_RULE =
   "Direct attribution: each request's settled cost (vendor + infra + ops, from its decision record) belongs to the tenant that sent it; " +
   "a tenant's cost centre is the policy's tenants.<tenant>.costCenter ('(unassigned)' when none). Cache hits cost 0 (their savings are shown " +
   'separately). Failed and refused requests cost what was settled for them (0 when no model answered; vendor charges for failed attempts are ' +
-  'not in the log — see `tollgate reconcile`). The month is by request start time in UTC. GPU-hours are tokens × the model\'s GPU-hours per 1M tokens.';
+  'not in the log — see `tollgate reconcile`). The month is by request start time in UTC. GPU-hours are tokens × the model\'s GPU-hours per 1M tokens. ' +
+  "Vendor cost is split as each record's settled parts (fresh input + cache reads + cache writes + output = vendor; 'unsplit' holds records logged without parts).";
 
 export const UNASSIGNED = '(unassigned)';
 
@@ -35,8 +37,20 @@ export interface ChargebackRow {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  /** Cache-write input tokens (subset of input), of which at the 1-hour rate; reasoning tokens (subset of output). */
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  reasoningTokens: number;
   gpuHours: number;
   vendorMicros: number;
+  /** `vendorMicros` by part (engine/ledger.ts LedgerRow): the five sum to it exactly. */
+  vendorInputMicros: number;
+  vendorCachedInputMicros: number;
+  vendorCacheWriteMicros: number;
+  vendorOutputMicros: number;
+  vendorUnsplitMicros: number;
+  /** `vendorMicros` by the service tier the vendor reported it served (`(none)`: none reported), keys sorted; sums to it. */
+  vendorByServiceTier: Record<string, number>;
   infraMicros: number;
   opsMicros: number;
   fullMicros: number;
@@ -72,39 +86,49 @@ export class ChargebackBuilder {
       return;
     }
     let l = this.byTenant.get(r.tenant);
-    if (!l) this.byTenant.set(r.tenant, (l = new CostLedger(['total', 'model'])));
+    if (!l) this.byTenant.set(r.tenant, (l = new CostLedger(['total', 'model', 'serviceTier'])));
     l.record(r);
   }
 
   report(): ChargebackReport {
-    const tenants = [...this.byTenant].map(([tenant, l]) => this.row(tenant, this.centre(tenant), l));
-    const centres = new Map<string, ChargebackRow>();
-    for (const t of tenants) {
-      const c = centres.get(t.costCenter);
-      centres.set(t.costCenter, c ? sum(c, t) : { ...t, tenant: '*' });
-    }
-    const order = (a: ChargebackRow, b: ChargebackRow) => b.fullMicros - a.fullMicros || (a.tenant + a.costCenter < b.tenant + b.costCenter ? -1 : 1);
-    const total = tenants.reduce((acc, t) => sum(acc, t), emptyRow('*', '*'));
-    return { month: this.options.month, allocationRule: ALLOCATION_RULE, tenants: tenants.sort(order), costCenters: [...centres.values()].sort(order), total, skipped: this.skipped };
+    const tenants = [...this.byTenant].map(([tenant, l]) => chargebackRow(tenant, this.options.costCenters?.[tenant] ?? UNASSIGNED, l.total(), l.rows('model'), l.rows('serviceTier'), this.options.gpuHoursPerM));
+    return chargebackReport(this.options.month, tenants, this.skipped);
   }
+}
 
-  private centre(tenant: string): string {
-    return this.options.costCenters?.[tenant] ?? UNASSIGNED;
-  }
+/**
+ * One tenant's chargeback row from its ledger rows (its total, per model for GPU-hours, per served service
+ * tier): shared by the JSONL builder and the SQL rollups, so both derive every field the same way.
+ */
+export function chargebackRow(tenant: string, costCenter: string, t: LedgerRow, byModel: readonly LedgerRow[], byServiceTier: readonly LedgerRow[], gpuHoursPerM?: Record<string, number>): ChargebackRow {
+  let gpuHours = 0;
+  for (const m of byModel) gpuHours += ((m.inputTokens + m.outputTokens) * (gpuHoursPerM?.[m.key] ?? 0)) / 1_000_000;
+  const vendorByServiceTier: Record<string, number> = {};
+  for (const st of [...byServiceTier].sort((a, b) => (a.key < b.key ? -1 : 1))) if (st.vendorMicros > 0) vendorByServiceTier[st.key] = st.vendorMicros;
+  return {
+    tenant, costCenter,
+    requests: t.requests, ok: t.ok, errors: t.errors, refused: t.refused, cacheHits: t.cacheHits,
+    inputTokens: t.inputTokens, outputTokens: t.outputTokens, cachedTokens: t.cachedTokens,
+    cacheWriteTokens: t.cacheWriteTokens, cacheWrite1hTokens: t.cacheWrite1hTokens, reasoningTokens: t.reasoningTokens,
+    gpuHours,
+    vendorMicros: t.vendorMicros,
+    vendorInputMicros: t.vendorInputMicros, vendorCachedInputMicros: t.vendorCachedInputMicros, vendorCacheWriteMicros: t.vendorCacheWriteMicros,
+    vendorOutputMicros: t.vendorOutputMicros, vendorUnsplitMicros: t.vendorUnsplitMicros, vendorByServiceTier,
+    infraMicros: t.infraMicros, opsMicros: t.opsMicros, fullMicros: t.fullMicros,
+    cacheSavedMicros: t.cacheSavedMicros,
+  };
+}
 
-  private row(tenant: string, costCenter: string, l: CostLedger): ChargebackRow {
-    const t: LedgerRow = l.total();
-    let gpuHours = 0;
-    for (const m of l.rows('model')) gpuHours += ((m.inputTokens + m.outputTokens) * (this.options.gpuHoursPerM?.[m.key] ?? 0)) / 1_000_000;
-    return {
-      tenant, costCenter,
-      requests: t.requests, ok: t.ok, errors: t.errors, refused: t.refused, cacheHits: t.cacheHits,
-      inputTokens: t.inputTokens, outputTokens: t.outputTokens, cachedTokens: t.cachedTokens,
-      gpuHours,
-      vendorMicros: t.vendorMicros, infraMicros: t.infraMicros, opsMicros: t.opsMicros, fullMicros: t.fullMicros,
-      cacheSavedMicros: t.cacheSavedMicros,
-    };
+/** The report of a month's tenant rows: cost-centre subtotals and the total, most expensive first. */
+export function chargebackReport(month: string, tenants: ChargebackRow[], skipped: number): ChargebackReport {
+  const centres = new Map<string, ChargebackRow>();
+  for (const t of tenants) {
+    const c = centres.get(t.costCenter);
+    centres.set(t.costCenter, c ? sum(c, t) : { ...t, tenant: '*', vendorByServiceTier: { ...t.vendorByServiceTier } });
   }
+  const order = (a: ChargebackRow, b: ChargebackRow) => b.fullMicros - a.fullMicros || (a.tenant + a.costCenter < b.tenant + b.costCenter ? -1 : 1);
+  const total = tenants.reduce((acc, t) => sum(acc, t), emptyRow('*', '*'));
+  return { month, allocationRule: ALLOCATION_RULE, tenants: tenants.sort(order), costCenters: [...centres.values()].sort(order), total, skipped };
 }
 
 /** Chargeback over an in-memory list of records. */
@@ -114,17 +138,22 @@ export function chargeback(records: Iterable<DecisionRecord>, options: Chargebac
   return b.report();
 }
 
-function emptyRow(tenant: string, costCenter: string): ChargebackRow {
-  return {
-    tenant, costCenter, requests: 0, ok: 0, errors: 0, refused: 0, cacheHits: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0,
-    gpuHours: 0, vendorMicros: 0, infraMicros: 0, opsMicros: 0, fullMicros: 0, cacheSavedMicros: 0,
-  };
-}
+const NUMERIC = [
+  'requests', 'ok', 'errors', 'refused', 'cacheHits', 'inputTokens', 'outputTokens', 'cachedTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens', 'gpuHours',
+  'vendorMicros', 'vendorInputMicros', 'vendorCachedInputMicros', 'vendorCacheWriteMicros', 'vendorOutputMicros', 'vendorUnsplitMicros', 'infraMicros', 'opsMicros', 'fullMicros', 'cacheSavedMicros',
+] as const satisfies readonly (keyof ChargebackRow)[];
 
-const NUMERIC = ['requests', 'ok', 'errors', 'refused', 'cacheHits', 'inputTokens', 'outputTokens', 'cachedTokens', 'gpuHours', 'vendorMicros', 'infraMicros', 'opsMicros', 'fullMicros', 'cacheSavedMicros'] as const;
+function emptyRow(tenant: string, costCenter: string): ChargebackRow {
+  const row = { tenant, costCenter, vendorByServiceTier: {} } as unknown as ChargebackRow;
+  for (const k of NUMERIC) row[k] = 0;
+  return row;
+}
 
 function sum(a: ChargebackRow, b: ChargebackRow): ChargebackRow {
   const out = { ...a };
   for (const k of NUMERIC) out[k] = a[k] + b[k];
+  const tiers: Record<string, number> = { ...a.vendorByServiceTier };
+  for (const [k, v] of Object.entries(b.vendorByServiceTier)) tiers[k] = (tiers[k] ?? 0) + v;
+  out.vendorByServiceTier = Object.fromEntries(Object.entries(tiers).sort(([x], [y]) => (x < y ? -1 : 1)));
   return out;
 }

@@ -2,8 +2,9 @@ import type { DecisionRecord } from '../../index.js';
 
 /**
  * One group of the per-day rollups: the totals of every record with the same UTC day (from the record's
- * `time`), tenant, model (answering model, else chosen, else `(none)`), rule and tier (`(none)` when unset).
- * This grain answers chargeback, `report` by any dimension and token inflation without reading a record.
+ * `time`), tenant, model (answering model, else chosen, else `(none)`), rule, tier and served service tier
+ * (`(none)` when unset). This grain answers chargeback, `report` by any dimension and token inflation
+ * without reading a record. The vendor cost parts and token subsets are summed like the rest (engine/ledger.ts).
  */
 export interface RollupRow {
   day: string;
@@ -11,6 +12,7 @@ export interface RollupRow {
   model: string;
   rule: string;
   tier: string;
+  serviceTier: string;
   requests: number;
   ok: number;
   errors: number;
@@ -18,7 +20,14 @@ export interface RollupRow {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  reasoningTokens: number;
   vendorMicros: number;
+  vendorInputMicros: number;
+  vendorCachedInputMicros: number;
+  vendorCacheWriteMicros: number;
+  vendorOutputMicros: number;
   infraMicros: number;
   opsMicros: number;
   fullMicros: number;

@@ -34,18 +34,23 @@ export class PostgresDecisionQueries implements DecisionQueries {
   async rollups(range: DayRange = {}): Promise<RollupRow[]> {
     const { where, params } = dayWhere(range);
     const r = await this.pool.query(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, tenant, model, rule, tier, sum(requests) AS requests, sum(ok) AS ok, sum(errors) AS errors, sum(refused) AS refused,
-        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cached_tokens) AS cached_tokens, sum(vendor_micros) AS vendor_micros,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, tenant, model, rule, tier, service_tier, sum(requests) AS requests, sum(ok) AS ok, sum(errors) AS errors, sum(refused) AS refused,
+        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cached_tokens) AS cached_tokens,
+        sum(cache_write_tokens) AS cache_write_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(vendor_micros) AS vendor_micros,
+        sum(vendor_input_micros) AS vendor_input_micros, sum(vendor_cached_input_micros) AS vendor_cached_input_micros,
+        sum(vendor_cache_write_micros) AS vendor_cache_write_micros, sum(vendor_output_micros) AS vendor_output_micros,
         sum(infra_micros) AS infra_micros, sum(ops_micros) AS ops_micros, sum(full_micros) AS full_micros, sum(cache_hits) AS cache_hits,
         sum(cache_saved_micros) AS cache_saved_micros, sum(fallbacks) AS fallbacks, sum(quality_sum) AS quality_sum, sum(quality_count) AS quality_count
-       FROM ${this.s}.daily_rollup ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+       FROM ${this.s}.daily_rollup ${where} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
       params,
     );
     return r.rows.map((x) => ({
-      day: x.day, tenant: x.tenant, model: x.model, rule: x.rule, tier: x.tier,
+      day: x.day, tenant: x.tenant, model: x.model, rule: x.rule, tier: x.tier, serviceTier: x.service_tier,
       requests: n(x.requests), ok: n(x.ok), errors: n(x.errors), refused: n(x.refused),
       inputTokens: n(x.input_tokens), outputTokens: n(x.output_tokens), cachedTokens: n(x.cached_tokens),
-      vendorMicros: n(x.vendor_micros), infraMicros: n(x.infra_micros), opsMicros: n(x.ops_micros), fullMicros: n(x.full_micros),
+      cacheWriteTokens: n(x.cache_write_tokens), cacheWrite1hTokens: n(x.cache_write_1h_tokens), reasoningTokens: n(x.reasoning_tokens),
+      vendorMicros: n(x.vendor_micros), vendorInputMicros: n(x.vendor_input_micros), vendorCachedInputMicros: n(x.vendor_cached_input_micros),
+      vendorCacheWriteMicros: n(x.vendor_cache_write_micros), vendorOutputMicros: n(x.vendor_output_micros), infraMicros: n(x.infra_micros), opsMicros: n(x.ops_micros), fullMicros: n(x.full_micros),
       cacheHits: n(x.cache_hits), cacheSavedMicros: n(x.cache_saved_micros), fallbacks: n(x.fallbacks),
       qualitySum: n(x.quality_sum), qualityCount: n(x.quality_count),
     }));

@@ -1,9 +1,17 @@
-import { ledgerRowOf as ledgerRowFromTotals, type LedgerDimension, type LedgerRow } from '../../index.js';
+import { ledgerRowOf as ledgerRowFromTotals, type LedgerDimension, type LedgerRow, type LedgerTotals } from '../../index.js';
 import type { RollupRow } from './decision-queries.js';
 
-type Totals = Omit<RollupRow, 'day' | 'tenant' | 'model' | 'rule' | 'tier'>;
+type Totals = Omit<RollupRow, 'day' | 'tenant' | 'model' | 'rule' | 'tier' | 'serviceTier'>;
 
-const SUMMED = ['requests', 'ok', 'errors', 'refused', 'inputTokens', 'outputTokens', 'cachedTokens', 'vendorMicros', 'infraMicros', 'opsMicros', 'fullMicros', 'cacheHits', 'cacheSavedMicros', 'fallbacks', 'qualitySum', 'qualityCount'] as const;
+/** Every summed field of a rollup row: exactly the engine's `LedgerTotals` (typechecked both ways below). */
+const SUMMED = [
+  'requests', 'ok', 'errors', 'refused', 'inputTokens', 'outputTokens', 'cachedTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens',
+  'vendorMicros', 'vendorInputMicros', 'vendorCachedInputMicros', 'vendorCacheWriteMicros', 'vendorOutputMicros', 'infraMicros', 'opsMicros', 'fullMicros',
+  'cacheHits', 'cacheSavedMicros', 'fallbacks', 'qualitySum', 'qualityCount',
+] as const satisfies readonly (keyof LedgerTotals)[];
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _sameTotals: Exact<Totals, LedgerTotals> & Exact<(typeof SUMMED)[number], keyof LedgerTotals> = true;
+void _sameTotals;
 
 export const emptyTotals = (): Totals => Object.fromEntries(SUMMED.map((k) => [k, 0])) as Totals;
 

@@ -1,4 +1,4 @@
-import { type ChargebackOptions, type ChargebackReport, type ChargebackRow, ALLOCATION_RULE, UNASSIGNED } from '../billing/index.js';
+import { type ChargebackOptions, type ChargebackReport, type ChargebackRow, UNASSIGNED, chargebackReport, chargebackRow } from '../billing/index.js';
 import type { LedgerDimension } from '../../index.js';
 import type { DecisionQueries, RollupRow } from './decision-queries.js';
 import { driverOrder, ledgerRowOf, ledgerRows, groupTotals, emptyTotals } from './rollup-ledger.js';
@@ -61,25 +61,10 @@ export function chargebackFromRollups(rows: readonly RollupRow[], skipped: numbe
   const inMonth = rows.filter((r) => r.day >= from && r.day <= to);
   const byTenant = new Map<string, RollupRow[]>();
   for (const r of inMonth) (byTenant.get(r.tenant) ?? byTenant.set(r.tenant, []).get(r.tenant)!).push(r);
-  const tenants: ChargebackRow[] = [...byTenant].map(([tenant, rs]) => {
-    const t = ledgerRowOf(tenant, [...groupTotals(rs, () => 'total').values()][0]!);
-    let gpuHours = 0;
-    for (const m of ledgerRows(rs, 'model')) gpuHours += ((m.inputTokens + m.outputTokens) * (options.gpuHoursPerM?.[m.key] ?? 0)) / 1_000_000;
-    return {
-      tenant, costCenter: options.costCenters?.[tenant] ?? UNASSIGNED,
-      requests: t.requests, ok: t.ok, errors: t.errors, refused: t.refused, cacheHits: t.cacheHits,
-      inputTokens: t.inputTokens, outputTokens: t.outputTokens, cachedTokens: t.cachedTokens, gpuHours,
-      vendorMicros: t.vendorMicros, infraMicros: t.infraMicros, opsMicros: t.opsMicros, fullMicros: t.fullMicros, cacheSavedMicros: t.cacheSavedMicros,
-    };
-  });
-  const centres = new Map<string, ChargebackRow>();
-  for (const t of tenants) {
-    const c = centres.get(t.costCenter);
-    centres.set(t.costCenter, c ? sumRows(c, t) : { ...t, tenant: '*' });
-  }
-  const order = (a: ChargebackRow, b: ChargebackRow) => b.fullMicros - a.fullMicros || (a.tenant + a.costCenter < b.tenant + b.costCenter ? -1 : 1);
-  const total = tenants.reduce((acc, t) => sumRows(acc, t), { ...zeroRow(), tenant: '*', costCenter: '*' });
-  return { month: options.month, allocationRule: ALLOCATION_RULE, tenants: tenants.sort(order), costCenters: [...centres.values()].sort(order), total, skipped };
+  const tenants: ChargebackRow[] = [...byTenant].map(([tenant, rs]) =>
+    chargebackRow(tenant, options.costCenters?.[tenant] ?? UNASSIGNED, ledgerRowOf(tenant, [...groupTotals(rs, () => 'total').values()][0]!), ledgerRows(rs, 'model'), ledgerRows(rs, 'serviceTier'), options.gpuHoursPerM),
+  );
+  return chargebackReport(options.month, tenants, skipped);
 }
 
 /** `tollgate chargeback --db`: the month's rollups plus one count of the requests outside it. */
@@ -87,18 +72,4 @@ export async function chargebackDecisionStore(q: DecisionQueries, options: Charg
   const range = monthRange(options.month);
   const [rows, skipped] = await Promise.all([q.rollups(range), q.requestsOutside(range)]);
   return chargebackFromRollups(rows, skipped, options);
-}
-
-const NUMERIC = ['requests', 'ok', 'errors', 'refused', 'cacheHits', 'inputTokens', 'outputTokens', 'cachedTokens', 'gpuHours', 'vendorMicros', 'infraMicros', 'opsMicros', 'fullMicros', 'cacheSavedMicros'] as const;
-
-function zeroRow(): ChargebackRow {
-  const row = { tenant: '', costCenter: '' } as ChargebackRow;
-  for (const k of NUMERIC) row[k] = 0;
-  return row;
-}
-
-function sumRows(a: ChargebackRow, b: ChargebackRow): ChargebackRow {
-  const out = { ...a };
-  for (const k of NUMERIC) out[k] = a[k] + b[k];
-  return out;
 }

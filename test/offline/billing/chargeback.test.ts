@@ -61,6 +61,38 @@ describe('chargeback', () => {
   });
 });
 
+describe('chargeback: vendor cost parts (#15 item 6)', () => {
+  const parts = (input: number, cachedInput: number, cacheWrite: number, output: number) => ({ input, cachedInput, cacheWrite, output });
+  const withParts = (id: string, tenant: string, p: ReturnType<typeof parts>, extra: Partial<DecisionRecord> = {}) => {
+    const vendor = p.input + p.cachedInput + p.cacheWrite + p.output;
+    return rec(id, tenant, '2025-03-05T10:00:00.000Z', 'big', [vendor, 0, 10], [10_000, 1_000], { cost: { vendor, infra: 0, ops: 10, full: vendor + 10, parts: p }, ...extra });
+  };
+  const records = [
+    withParts('p1', 'acme', parts(3_000, 1_800, 13_500, 7_500), { tokens: { input: 10_000, output: 500, cached: 6_000, cacheWrite: 3_000, cacheWrite1h: 1_000, source: 'vendor' } }),
+    withParts('p2', 'acme', parts(10_000, 7_500, 0, 50_000), { serviceTier: 'flex', tokens: { input: 10_000, output: 5_000, cached: 6_000, reasoning: 4_000, source: 'vendor' } }),
+    withParts('p3', 'beta', parts(20_000, 0, 0, 10_000), { serviceTier: 'priority' }),
+    rec('old', 'beta', '2025-03-06T10:00:00.000Z', 'big', [900, 0, 0], [10, 10]), // logged before parts existed
+  ];
+  const r = chargeback(records, { month: '2025-03', costCenters: { acme: 'cc-retail', beta: 'cc-retail' } });
+
+  it('each part once per tenant; the parts and the service tiers sum to the vendor cost', () => {
+    const acme = r.tenants.find((t) => t.tenant === 'acme')!;
+    expect(acme).toMatchObject({
+      vendorMicros: 93_300, vendorInputMicros: 13_000, vendorCachedInputMicros: 9_300, vendorCacheWriteMicros: 13_500, vendorOutputMicros: 57_500, vendorUnsplitMicros: 0,
+      cachedTokens: 12_000, cacheWriteTokens: 3_000, cacheWrite1hTokens: 1_000, reasoningTokens: 4_000, inputTokens: 20_000, outputTokens: 5_500,
+      vendorByServiceTier: { '(none)': 25_800, flex: 67_500 },
+    });
+    const beta = r.tenants.find((t) => t.tenant === 'beta')!;
+    expect(beta).toMatchObject({ vendorMicros: 30_900, vendorInputMicros: 20_000, vendorOutputMicros: 10_000, vendorUnsplitMicros: 900, vendorByServiceTier: { '(none)': 900, priority: 30_000 } });
+    for (const row of [...r.tenants, ...r.costCenters, r.total]) {
+      expect(row.vendorInputMicros + row.vendorCachedInputMicros + row.vendorCacheWriteMicros + row.vendorOutputMicros + row.vendorUnsplitMicros).toBe(row.vendorMicros);
+      expect(Object.values(row.vendorByServiceTier).reduce((a, b) => a + b, 0)).toBe(row.vendorMicros);
+    }
+    expect(r.costCenters[0]).toMatchObject({ costCenter: 'cc-retail', vendorCachedInputMicros: 9_300, vendorUnsplitMicros: 900, vendorByServiceTier: { '(none)': 26_700, flex: 67_500, priority: 30_000 } });
+    expect(r.total).toMatchObject({ vendorMicros: 124_200, vendorCacheWriteMicros: 13_500 });
+  });
+});
+
 describe('tollgate chargeback', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-cb-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,8 +119,12 @@ describe('tollgate chargeback', () => {
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines[1]).toMatch(/^# allocation: Direct attribution/);
-    expect(lines[2]).toBe('month,tenant,cost_center,requests,ok,errors,refused,cache_hits,input_tokens,output_tokens,cached_tokens,gpu_hours,vendor_usd,infra_usd,ops_usd,full_usd');
-    expect(lines, out).toContain('2025-03,acme,cc-retail,3,3,0,0,1,300,150,0,0.000150,0.001000,0.000300,0.000065,0.001365');
+    expect(lines[2]).toBe(
+      'month,tenant,cost_center,requests,ok,errors,refused,cache_hits,input_tokens,output_tokens,cached_tokens,gpu_hours,vendor_usd,infra_usd,ops_usd,full_usd,' +
+        'cache_write_tokens,cache_write_1h_tokens,reasoning_tokens,vendor_input_usd,vendor_cached_input_usd,vendor_cache_write_usd,vendor_output_usd,vendor_unsplit_usd,vendor_by_service_tier',
+    );
+    // These records were logged without cost parts: their vendor cost is all "unsplit".
+    expect(lines, out).toContain('2025-03,acme,cc-retail,3,3,0,0,1,300,150,0,0.000150,0.001000,0.000300,0.000065,0.001365,0,0,0,0.000000,0.000000,0.000000,0.000000,0.001000,(none)=0.001000');
     expect(lines).toHaveLength(6);
   });
 
