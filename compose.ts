@@ -131,6 +131,7 @@ function coreModule(options: TollgateOptions, loaded: LoadedPolicy): ContainerMo
       ['openai-compatible', new OpenAICompatibleAdapter()],
       ['anthropic', new AnthropicAdapter()],
       ['simulated', new SimulatedAdapter(options.seed ?? 1)],
+      ['local-onnx', new LazyLocalEmbeddingsAdapter()],
     ]);
     for (const [kind, adapter] of Object.entries(options.adapters ?? {})) if (adapter) adapters.set(kind, adapter);
     bind(TOKENS.PriceCatalog).toConstantValue(catalog);
@@ -145,7 +146,6 @@ function coreModule(options: TollgateOptions, loaded: LoadedPolicy): ContainerMo
       .toDynamicValue((ctx) => [...(options.observers ?? []), ...(options.metrics ? [metricsObserver(options.metrics, ctx.get<BudgetStore>(TOKENS.BudgetStore), budgetedTenants(loaded.policy))] : [])])
       .inSingletonScope();
   });
-      ['local-onnx', new LazyLocalEmbeddingsAdapter()],
 }
 
 /** The in-process profile: every store in memory, the decision log in memory or in a JSONL file. */
@@ -210,34 +210,6 @@ export class LazyPostgresSink implements DecisionSink {
 }
 
 /**
- * Feeds metrics from each record. The remaining-budget gauge needs a store query (a Redis round trip
- * for the shared store), so it is refreshed only for tenants with budgets, off the request's path, with
- * at most one query in flight per tenant: records that arrive meanwhile coalesce into one follow-up query.
- */
-function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore, budgeted: ReadonlySet<string>): RecordObserver {
-  const state = new Map<string, 'running' | 'dirty'>();
-  const refresh = (tenant: string): void => {
-    state.set(tenant, 'running');
-    budgets
-      .usage!(tenant)
-      .then((usage) => {
-        const money = usage.filter((u) => u.dimension === 'micros');
-        if (money.length) metrics.setBudgetRemaining(tenant, Math.min(...money.map((u) => u.remaining)));
-      })
-      .catch(() => undefined)
-      .finally(() => (state.get(tenant) === 'dirty' ? refresh(tenant) : state.delete(tenant)));
-  };
-  return (r, timing) => {
-    metrics.observe(r, { precountedInputTokens: timing.precountedInputTokens });
-    if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
-    if (!budgets.usage || !budgeted.has(r.tenant)) return;
-    if (state.has(r.tenant)) state.set(r.tenant, 'dirty');
-    else refresh(r.tenant);
-  };
-}
-
-/**
-/**
  * The `local-onnx` adapter (embeddings/local-embeddings-adapter.ts), loaded on its first request: building
  * an engine, or importing `tollgate`, loads no embeddings module and no onnxruntime until a policy's
  * local embeddings model is asked to embed.
@@ -266,6 +238,34 @@ export class LazyLocalEmbeddingsAdapter implements EmbeddingAdapter {
   }
 }
 
+/**
+ * Feeds metrics from each record. The remaining-budget gauge needs a store query (a Redis round trip
+ * for the shared store), so it is refreshed only for tenants with budgets, off the request's path, with
+ * at most one query in flight per tenant: records that arrive meanwhile coalesce into one follow-up query.
+ */
+function metricsObserver(metrics: TollgateMetrics, budgets: BudgetStore, budgeted: ReadonlySet<string>): RecordObserver {
+  const state = new Map<string, 'running' | 'dirty'>();
+  const refresh = (tenant: string): void => {
+    state.set(tenant, 'running');
+    budgets
+      .usage!(tenant)
+      .then((usage) => {
+        const money = usage.filter((u) => u.dimension === 'micros');
+        if (money.length) metrics.setBudgetRemaining(tenant, Math.min(...money.map((u) => u.remaining)));
+      })
+      .catch(() => undefined)
+      .finally(() => (state.get(tenant) === 'dirty' ? refresh(tenant) : state.delete(tenant)));
+  };
+  return (r, timing) => {
+    metrics.observe(r, { precountedInputTokens: timing.precountedInputTokens });
+    if (timing.decisionMs !== undefined) metrics.observeDecisionDuration(timing.decisionMs / 1000);
+    if (!budgets.usage || !budgeted.has(r.tenant)) return;
+    if (state.has(r.tenant)) state.set(r.tenant, 'dirty');
+    else refresh(r.tenant);
+  };
+}
+
+/**
  * {@link createTollgate}, but loads the policy's classifier first: a policy with
  * `classifier.kind: 'learned'` fails here (ClassifierArtifactError) if its artefact is bad, not at the first request.
  */
