@@ -29,6 +29,7 @@ const router = (r: RouterSummary) => ({
   gapRecoveredCi: [r4(r.ciPaired.gapRecovered.lo), r4(r.ciPaired.gapRecovered.hi)],
   costAt95VsZero: r4(r.costAt95VsZero),
   costAt95VsZeroCi: [r4(r.ciPaired.costAt95VsZero.lo), r4(r.ciPaired.costAt95VsZero.hi)],
+  ...(r.vs ? { vs: Object.fromEntries(Object.entries(r.vs).map(([k, v]) => [k, { costAt95Ratio: r4(v.costAt95Ratio), costAt95RatioCi: [r4(v.ci.costAt95Ratio.lo), r4(v.ci.costAt95Ratio.hi)], aiqDiff: r4(v.aiqDiff), aiqDiffCi: [r4(v.ci.aiqDiff.lo), r4(v.ci.aiqDiff.hi)] }])) } : {}),
 });
 
 export async function runNModelBench(): Promise<Record<string, unknown> | undefined> {
@@ -77,6 +78,8 @@ export async function runNModelBench(): Promise<Record<string, unknown> | undefi
     console.log(`\nN-model routing: RouterBench, ${e.models.length} models, trained on ${train.rows.length} rows, evaluated on the held-out ${e.n} (${result.data.holdout}); target ${result.target95} (95% of ${e.bestModel})`);
     console.log(row('router', result.router));
     console.log(row('rules', result.rules));
+    const vr = result.router.vs?.rules;
+    if (vr) console.log(`router ÷ rules (paired): cost@95% ${vr.costAt95Ratio} [${vr.costAt95RatioCi.join(', ')}]  AIQ − rules ${vr.aiqDiff} [${vr.aiqDiffCi.join(', ')}]`);
     console.log(row('zero router', result.zeroRouter));
     console.log(row('oracle', result.oracle));
     console.log(`classify with 11 models, 512-token prompts: p50 ${lat.p50} µs, p99 ${lat.p99} µs`);

@@ -65,8 +65,22 @@ export interface RouterSummary extends CurveSummary {
   aiqOverZero: number;
   costAt95VsZero: number | null;
   ciPaired: { gapRecovered: Interval; aiqOverZero: Interval; costAt95VsZero: Interval };
+  /**
+   * The first router against each other one evaluated alongside (e.g. `rules`), paired within each
+   * resample like the figures above: `costAt95Ratio` = this router's cost at 95% ÷ the other's (below 1:
+   * cheaper at the same quality; null where either never reaches it), `aiqDiff` = AIQ − the other's AIQ.
+   * Only on the first router (absent on the others).
+   */
+  vs?: Record<string, PairedComparison>;
   points: (FrontierPoint & { floor: number; shares: Record<string, number> })[];
   pair?: PairSummary;
+}
+
+/** One router against another on the same resamples (see {@link RouterSummary.vs}). */
+export interface PairedComparison {
+  costAt95Ratio: number | null;
+  aiqDiff: number;
+  ci: { costAt95Ratio: Interval; aiqDiff: Interval };
 }
 
 export interface FrontierEvaluation {
@@ -275,6 +289,11 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
       costAt95VsZero: r.costAt95 !== null && s.zero.costAt95 ? r.costAt95 / s.zero.costAt95 : null,
     };
   };
+  const versus = (s: ReturnType<typeof figures>, k: number) => {
+    const [a, b] = [s.routers[0]!, s.routers[k]!];
+    return { costAt95Ratio: a.costAt95 !== null && b.costAt95 ? a.costAt95 / b.costAt95 : null, aiqDiff: a.aiq - b.aiq };
+  };
+  const vs = Object.fromEntries(runs.slice(1).map((r, k) => [r.name, { ...versus(full, k + 1), ci: { costAt95Ratio: ci((s) => versus(s, k + 1).costAt95Ratio), aiqDiff: ci((s) => versus(s, k + 1).aiqDiff) } } satisfies PairedComparison]));
   runs.forEach((r, k) => {
     const f = full.routers[k]!;
     const shareOf = (ch: Int32Array) => Object.fromEntries(ids.map((id, m) => [id, ch.reduce((s, x) => s + (x === m ? 1 : 0), 0) / n]));
@@ -284,6 +303,7 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
       ...summary(f, (s) => s.routers[k]!),
       ...paired(full, k),
       ciPaired: { gapRecovered: ci((s) => paired(s, k).gapRecovered), aiqOverZero: ci((s) => paired(s, k).aiqOverZero), costAt95VsZero: ci((s) => paired(s, k).costAt95VsZero) },
+      ...(k === 0 && runs.length > 1 ? { vs } : {}),
       points: r.choices.map((ch, p) => ({ ...pointOf(ch, quality, costs), floor: r.grid[p]!, shares: shareOf(ch) })),
       ...(f.pair ? { pair: { weak: o.weak!, strong: o.strong!, ...f.pair, ci: { apgr: ci((s) => s.routers[k]!.pair!.apgr) } } } : {}),
     };
