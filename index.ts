@@ -72,6 +72,7 @@ export { CALIBRATION_FILE, labeledDataSha256, type CalibrationData } from './ada
 export { DEFAULT_KNN, knnEstimate, packRows, topKNeighbours, type KnnParams, type Neighbour } from './adapters/classifiers/learned/knn.js';
 export { fitOutputLength, observationsFromLog, type OutputLengthModelData } from './adapters/classifiers/learned/output-length.js';
 export { applyFeedback, isFeedbackLine, readFeedback } from './engine/feedback.js';
+export { isPromptLine, promptRecordSchema, type PromptRecord } from './engine/prompt-record.js';
 export { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './adapters/simulated-draws.js';
 export { checkAmounts } from './engine/budget-plan.js';
 export { type ValidRequest } from './engine/request.js';

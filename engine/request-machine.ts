@@ -1,6 +1,7 @@
 import type { DecisionRecord } from './decision-record.js';
 import { TollgateError } from './errors.js';
 import { checkLoop } from './loop-detector.js';
+import { capturePrompt } from './prompt-record.js';
 import { coalescable, FAILURE_WINDOW_MS } from './single-flight.js';
 import { admit, afterLog, applyLimitAction, classify, type EngineDeps, invokeModel, lookupCache, type RequestContext, reserve, route, settle } from './request-steps.js';
 
@@ -52,6 +53,7 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
     }
     ctx.record = await settle(deps, ctx);
     await deps.sink.append(ctx.record);
+    if (ctx.answer && deps.policy.policy.log?.prompts) await capturePrompt(deps.sink, ctx.facts, deps.now()); // opt-in (engine/prompt-record.ts)
     stage = 'done';
     await afterLog(deps, ctx, ctx.record); // documented order: log, then ledger, metrics and cache
   } catch (err) {

@@ -282,6 +282,13 @@ export const policySchema = z.strictObject({
   onStoreUnavailable: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
   /** fail-open only: most one process may spend while the store is unreachable (USD). Default 1. */
   failOpenSpendCapUsd: nonNegative.default(1),
+  /**
+   * What the decision log holds besides decision records. `prompts: true` (default false) appends each
+   * answered request's prompt text, credentials redacted, as a `kind: "prompt"` line, so that `tollgate
+   * train --from-log` can rebuild training rows (docs/learned-routing.md). Prompts are user data: leave
+   * it off unless the log may hold them. The PostgreSQL decision log does not store these lines.
+   */
+  log: z.strictObject({ prompts: z.boolean().default(false) }).optional(),
   /** Optional learned classifier artefact, referenced by path. */
   classifier: z
     .strictObject({

@@ -136,13 +136,18 @@ export class LearnedClassifier implements RequestClassifier {
 
   /** Batch form of {@link classify} (one embedding batch; used by eval and tune). */
   async classifyMany(inputs: readonly ClassifierInput[], models: readonly ModelSpec[]): Promise<Classification[]> {
+    return this.classifyWithProbabilities(inputs, models, await this.probabilities(inputs, models));
+  }
+
+  /** Each input's predicted success probability per artefact model (manifest order); `eval --from-log` scores these. */
+  async probabilities(inputs: readonly ClassifierInput[], models: readonly ModelSpec[]): Promise<number[][]> {
     let vectors = await this.embedder.embed(inputs.map((i) => viewText(i.text, this.manifest.textView)));
     if (this.manifest.features) {
       const turns = (input: ClassifierInput) => Math.max(1, input.request.messages.filter((m) => m.role !== 'system').length);
       const bases = await Promise.all(inputs.map((input) => this.base.classify(input, models)));
       vectors = vectors.map((v, i) => withFeatures(v, promptFeatures(inputs[i]!.text, inputs[i]!.promptTokens, turns(inputs[i]!), bases[i]!)));
     }
-    return this.classifyWithProbabilities(inputs, models, await this.predictor.predict(vectors));
+    return (await this.predictor.predict(vectors)).map((p) => [...p]);
   }
 
   /** {@link classifyMany} with the per-model probabilities already known (e.g. out-of-fold ones), in input order. */

@@ -5,6 +5,7 @@ import { bundled } from '../bundled.js';
 import { compilePolicy, GenaiPricesCatalog, loadPolicy, loadPolicyClassifier, type RequestClassifier, RulesClassifier } from '../../index.js';
 import { BUDGETS, curveSvg, type CurveSummary, evaluateFrontier, type FrontierEvaluation, type Interval, parseCostColumns, parseScale, readLabeledFiles, type RouterSummary, separatingRule } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
+import { evalFromLog } from './eval-log.js';
 
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
@@ -35,6 +36,7 @@ function routerJson(r: RouterSummary) {
     aiqOverZeroCi: iv(r.ciPaired.aiqOverZero),
     costAt95VsZero: r.costAt95VsZero === null ? null : r4(r.costAt95VsZero),
     costAt95VsZeroCi: iv(r.ciPaired.costAt95VsZero),
+    ...(r.vs ? { vs: Object.fromEntries(Object.entries(r.vs).map(([k, v]) => [k, { costAt95Ratio: v.costAt95Ratio === null ? null : r4(v.costAt95Ratio), costAt95RatioCi: iv(v.ci.costAt95Ratio), aiqDiff: r4(v.aiqDiff), aiqDiffCi: iv(v.ci.aiqDiff) }])) } : {}),
     ...(r.pair ? { apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), pair: { weak: r.pair.weak, strong: r.pair.strong, qualityWeak: r4(r.pair.qualityWeak), qualityStrong: r4(r.pair.qualityStrong), apgr: r4(r.pair.apgr), apgrCi: iv(r.pair.ci.apgr), cpt50: r4(r.pair.cpt50), cpt80: r4(r.pair.cpt80), strongShareAt95: r4(r.pair.strongShareAt95), random: { apgr: 0.5 } } } : {}),
     points: r.points.map((p) => ({ floor: r4(p.floor), cost: r1(p.cost), quality: r4(p.quality), shares: Object.fromEntries(Object.entries(p.shares).map(([k, v]) => [k, r4(v)])) })),
   };
@@ -52,12 +54,28 @@ export function evalSummary(e: FrontierEvaluation, extra: Record<string, unknown
     bestModel: e.bestModel,
     target95: r4(e.target),
     bootstrap: e.bootstrap,
+    headline: headline(first![1]),
     router: routerJson(first![1]),
     ...(rest.length ? { others: Object.fromEntries(rest.map(([k, v]) => [k, routerJson(v)])) } : {}),
     zeroRouter: curveJson(e.zeroRouter),
     oracle: curveJson(e.oracle),
     random: { cost: r1(e.random.cost), quality: r4(e.random.quality) },
     models: Object.fromEntries(e.singles.map((s) => [s.model, { quality: r4(s.quality), qualityCi: iv(s.ci.quality), cost: r1(s.cost), costCi: iv(s.ci.cost, r1), costAt95: r1(s.costAt95) }])),
+  };
+}
+
+/**
+ * The headline comparison: the router's cost at 95% of the best model's quality divided by the zero
+ * router's and by each compared router's, paired within each bootstrap resample (the raw costAt95
+ * intervals mostly reflect which prompts were drawn and overlap where the paired ratio does not).
+ * `separates`: the interval lies wholly below 1.
+ */
+function headline(r: RouterSummary) {
+  const entry = (ratio: number | null, i: Interval) => ({ ratio: ratio === null ? null : r4(ratio), ci: iv(i), separates: i.hi !== null && i.hi < 1 });
+  return {
+    metric: 'costAt95 ratio (router ÷ other), paired within each bootstrap resample; below 1 = the router is cheaper at 95% of the best model',
+    vsZeroRouter: entry(r.costAt95VsZero, r.ciPaired.costAt95VsZero),
+    ...Object.fromEntries(Object.entries(r.vs ?? {}).map(([k, v]) => [`vs${k[0]!.toUpperCase()}${k.slice(1)}`, entry(v.costAt95Ratio, v.ci.costAt95Ratio)])),
   };
 }
 
@@ -68,7 +86,11 @@ export function registerEval(program: Command, io: CliIo): void {
   program
     .command('eval')
     .description("Evaluate a policy's router on labeled data with any number of models: the cost–quality frontier against each single model, random, the zero router and the oracle, with 95% bootstrap intervals; RouteLLM's APGR for a weak/strong pair.")
-    .requiredOption('--data <file>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score)')
+    .option('--data <file>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score)')
+    .option('--from-log <file>', 'instead: score the live classifier and each --artefact on the held-out latest share of a decision log (see train --from-log)')
+    .option('--prompts <file>', '--from-log: prompt lines kept in a separate JSONL file')
+    .option('--artefact <dir>', '--from-log: a retrained artefact to compare with the live one; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--holdout <share>', '--from-log: share of the latest labelled requests held out (as train --from-log used)', '0.2')
     .requiredOption('--policy <file>', 'policy whose classifier and router are evaluated')
     .option('--strong <model>', 'strong model of a pair to report RouteLLM metrics for (with --weak)')
     .option('--weak <model>', 'weak model of the pair')
@@ -80,18 +102,21 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'where to write eval.json and frontier.svg', 'tollgate-eval')
-    .addHelpText('after', '\nExample:\n  $ tollgate eval --data labeled-eval.csv --policy ' + bundled('policies/examples/mmlu-learned.yaml') + ' --compare rules')
-    .action(async (o: { data: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
+    .addHelpText('after', '\nExample:\n  $ tollgate eval --data labeled-eval.csv --policy ' + bundled('policies/examples/mmlu-learned.yaml') + ' --compare rules\n  $ tollgate eval --from-log decisions.jsonl --policy policy.yaml --artefact models/router-v2')
+    .action(async (o: { data?: string; fromLog?: string; prompts?: string; artefact: string[]; holdout: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
       if (!!o.weak !== !!o.strong) throw new CliUsageError('give both --weak and --strong (or neither)');
       const bootstrap = Number(o.bootstrap);
       if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new CliUsageError(`--bootstrap must be a non-negative integer (got "${o.bootstrap}")`);
+      if (!!o.data === !!o.fromLog) throw new CliUsageError('give exactly one of --data (labelled files) and --from-log (a decision log)');
+      if (o.fromLog) return evalFromLog({ fromLog: o.fromLog, prompts: o.prompts, policy: o.policy, artefact: o.artefact, holdout: o.holdout, bootstrap, seed: o.seed, json: o.json, out: o.out }, io);
+      if (o.artefact.length) throw new CliUsageError('--artefact is for --from-log (with --data, the policy names its artefact)');
       const loaded = await loadPolicy(o.policy);
       const policy = compilePolicy(loaded, new GenaiPricesCatalog());
       const sep = separatingRule(policy, o.weak, o.strong);
       const rule = sep.index < 0 ? policy.defaultRule : policy.rules[sep.index]!;
       // A two-model rule is a pair by itself.
       const pair = o.weak && o.strong ? { weak: o.weak, strong: o.strong } : rule.candidates.length === 2 ? { weak: sep.weak, strong: sep.strong } : {};
-      const data = readLabeledFiles(o.data.split(',').map((s) => s.trim()).filter(Boolean), { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
+      const data = readLabeledFiles(o.data!.split(',').map((s) => s.trim()).filter(Boolean), { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
       const classifiers: Record<string, RequestClassifier> = { router: await loadPolicyClassifier(loaded) };
       for (const name of o.compare.split(',').map((s) => s.trim()).filter(Boolean)) {
         if (name !== 'rules') throw new CliUsageError(`--compare knows only "rules" (got "${name}")`);
@@ -137,6 +162,7 @@ export function registerEval(program: Command, io: CliIo): void {
       for (const [name, r] of Object.entries(e.routers)) {
         const f3 = (x: number | null) => (x === null ? 'never' : x.toFixed(3));
         io.out(`  ${name}: share of the zero-router → oracle AIQ gap recovered ${r.gapRecovered.toFixed(3)} ${fmtIv(r.ciPaired.gapRecovered, f3)}; cost at 95% ÷ zero router's ${r.costAt95VsZero === null ? 'never' : r.costAt95VsZero.toFixed(3)} ${fmtIv(r.ciPaired.costAt95VsZero, f3)}\n`);
+        for (const [other, v] of Object.entries(r.vs ?? {})) io.out(`  ${name} against ${other} (paired): cost at 95% ÷ ${other}'s ${f3(v.costAt95Ratio)} ${fmtIv(v.ci.costAt95Ratio, f3)}; AIQ − ${other}'s ${v.aiqDiff.toFixed(3)} ${fmtIv(v.ci.aiqDiff, f3)}\n`);
       }
       for (const [name, r] of Object.entries(e.routers)) {
         if (!r.pair) continue;

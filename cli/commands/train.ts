@@ -6,12 +6,17 @@ import { createEmbedder } from '../../embeddings/index.js';
 import { readDecisionLog } from '../../offline/reporting/index.js';
 import { parseCostColumns, parseScale, readLabeledFiles } from '../../offline/learning/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
+import { trainFromLog } from './train-log.js';
 
 export function registerTrain(program: Command, io: CliIo): void {
   program
     .command('train')
     .description('Train a learned quality classifier (kNN over LanceDB and/or an ONNX logistic-regression head) from labeled prompts.')
-    .requiredOption('--data <files>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score); several files comma-separated (same models)')
+    .option('--data <files>', 'CSV or JSONL with a prompt column and one label column per model (True/False or a score); several files comma-separated (same models)')
+    .option('--from-log <file>', "train on production instead: a decision log's answered requests with feedback and a captured prompt (policy `log: { prompts: true }`), labelled by the model that answered (needs --policy)")
+    .option('--prompts <file>', '--from-log: prompt lines kept in a separate JSONL file')
+    .option('--policy <file>', "--from-log: the policy whose models are the labels")
+    .option('--holdout <share>', '--from-log: share of the latest labelled requests left out for `eval --from-log`', '0.2')
     .requiredOption('--out <dir>', 'artefact directory to write (replaced)')
     .option('--method <method>', 'knn | logreg | both (both: keep the better out-of-fold)', 'both')
     .option('--seed <n>', 'seed of the validation split', '1')
@@ -20,12 +25,14 @@ export function registerTrain(program: Command, io: CliIo): void {
     .option('--cost-column <model=column>', 'per-prompt cost column (US dollars) of a model; repeatable (default: <model>|total_cost and similar names)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-costs', "ignore the data's cost columns")
     .option('--log <file>', 'decision log to learn per-task output lengths from')
-    .addHelpText('after', '\nExample:\n  $ tollgate train --data labeled.csv --out models/mmlu-router --method both')
-    .action(async (o: { data: string; out: string; method: string; seed: string; models?: string; log?: string; scale?: string; costColumn: string[]; costs: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ tollgate train --data labeled.csv --out models/mmlu-router --method both\n  $ tollgate train --from-log decisions.jsonl --policy policy.yaml --out models/router-v2')
+    .action(async (o: { data?: string; fromLog?: string; prompts?: string; policy?: string; holdout: string; out: string; method: string; seed: string; models?: string; log?: string; scale?: string; costColumn: string[]; costs: boolean }) => {
       if (!['knn', 'logreg', 'both'].includes(o.method)) throw new CliUsageError(`--method must be knn, logreg or both (got "${o.method}")`);
       const seed = Number(o.seed);
       if (!Number.isInteger(seed)) throw new CliUsageError(`--seed must be an integer (got "${o.seed}")`);
-      const data = readLabeledFiles(o.data.split(',').map((s) => s.trim()).filter(Boolean), {
+      if (!!o.data === !!o.fromLog) throw new CliUsageError('give exactly one of --data (labelled files) and --from-log (a decision log)');
+      if (o.fromLog) return trainFromLog({ fromLog: o.fromLog, prompts: o.prompts, policy: o.policy, holdout: o.holdout, out: o.out, seed }, io);
+      const data = readLabeledFiles(o.data!.split(',').map((s) => s.trim()).filter(Boolean), {
         models: o.models?.split(',').map((s) => s.trim()),
         scale: o.scale ? parseScale(o.scale) : undefined,
         costColumns: parseCostColumns(o.costColumn),

@@ -11,3 +11,7 @@ export { seededShuffle } from './validation.js';
 export { completeRows, parseCostColumns, parseScale, readLabeledFiles, type LabeledData, type LabeledOptions } from './labeled-csv.js';
 export { BUDGETS, evaluateFrontier, type CurveSummary, type FrontierEvaluation, type FrontierOptions, type Interval, type RouterSummary } from './evaluate-frontier.js';
 export { RoutingDataError, RoutingEvaluationError, TuneTargetError } from './errors.js';
+export { readLogTraining, readPromptLines, type LogTrainingData, type LogTrainingOptions } from './log-training.js';
+export { brierSkill, trainSparseClassifier, type SparseTrainOptions } from './train-sparse.js';
+export { evaluateOnLog, type LogClassifierScore, type LogEvaluation } from './evaluate-log.js';
+export { type PairedComparison } from './evaluate-frontier.js';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TollgateError } from '../../index.js';
 import { type DecisionRecord, decisionRecordSchema } from '../../index.js';
-import { isFeedbackLine } from '../../index.js';
+import { isFeedbackLine, isPromptLine } from '../../index.js';
 
 export interface LogReadIssue {
   line: number;
@@ -30,7 +30,7 @@ export async function* readDecisionLog(
     let reason: string;
     try {
       const value: unknown = JSON.parse(p.text);
-      if (isFeedbackLine(value)) return undefined; // feedback lines: see readFeedback
+      if (isFeedbackLine(value) || isPromptLine(value)) return undefined; // feedback and prompt lines: see readFeedback, readLogTraining
       const r = decisionRecordSchema.safeParse(value);
       if (r.success) return r.data;
       reason = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

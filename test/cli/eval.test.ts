@@ -29,6 +29,15 @@ describe('tollgate eval', () => {
     expect(j.router.apgrCi[1]).toBeGreaterThanOrEqual(j.router.apgr);
     expect(j.router.pair).toMatchObject({ weak: WEAK, strong: STRONG, random: { apgr: 0.5 } });
     expect(j.oracle.aiq).toBeGreaterThanOrEqual(j.zeroRouter.aiq);
+    // The headline: cost at 95% against the zero router and against rules, paired within each resample.
+    const vs = j.router.vs.rules;
+    expect(j.others.rules).not.toHaveProperty('vs');
+    if (j.router.costAt95 !== null && j.others.rules.costAt95 !== null) expect(vs.costAt95Ratio).toBeCloseTo(j.router.costAt95 / j.others.rules.costAt95, 2);
+    expect(vs.aiqDiff).toBeCloseTo(j.router.aiq - j.others.rules.aiq, 3);
+    expect(vs.aiqDiffCi[0]).toBeLessThanOrEqual(vs.aiqDiff);
+    expect(vs.aiqDiffCi[1]).toBeGreaterThanOrEqual(vs.aiqDiff);
+    expect(j.headline.vsRules).toEqual({ ratio: vs.costAt95Ratio, ci: vs.costAt95RatioCi, separates: vs.costAt95RatioCi[1] !== null && vs.costAt95RatioCi[1] < 1 });
+    expect(j.headline.vsZeroRouter).toEqual({ ratio: j.router.costAt95VsZero, ci: j.router.costAt95VsZeroCi, separates: j.router.costAt95VsZeroCi[1] !== null && j.router.costAt95VsZeroCi[1] < 1 });
     expect(j.models[STRONG].cost).toBeGreaterThan(j.models[WEAK].cost * 5); // GPT-4 Turbo vs Mixtral prices
     expect(existsSync(join(out, 'eval.json'))).toBe(true);
     expect(readFileSync(join(out, 'frontier.svg'), 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>\n$/);

@@ -36,6 +36,8 @@ export interface ValidationMetrics {
   score?: number;
   /** Text view the figures were measured with. */
   view?: string;
+  /** Sparse (log) training: out-of-fold Brier score on the labelled cells (`score` is then the Brier skill against the prior). */
+  brier?: number;
 }
 
 export interface ArtifactManifest {
