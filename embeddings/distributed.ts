@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { Embedder } from './embedder.js';
 import type { VectorStore } from './vector-store.js';
-import { readJsonlBatches } from './batch-job.js';
+import { readJsonlBatches } from './jsonl-input.js';
 import { contentHash } from './content-hash.js';
 import { EmbedPipeline, type EmbedItem, type EmbedPipelineTotals } from './embed-pipeline.js';
 import { loadBullMq, loadIoRedis } from './optional-packages.js';

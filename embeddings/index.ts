@@ -35,7 +35,8 @@ export {
   type ComputeMeasurement,
   type EmbedJobLedgerInput,
 } from './job-compute.js';
-export { runEmbedJob, startEmbedJob, readEmbedJobState, readJsonlBatches, parseEmbedLine, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress, type EmbedJobHandle } from './batch-job.js';
+export { readJsonlBatches, parseEmbedLine } from './jsonl-input.js';
+export { runEmbedJob, startEmbedJob, readEmbedJobState, type EmbedJobOptions, type EmbedJobStats, type EmbedJobProgress, type EmbedJobHandle } from './batch-job.js';
 export {
   EmbedJobLifecycle,
   embedJobMachine,
