@@ -46,6 +46,8 @@ const EMPTY_USAGE = (): BatchObject['usage'] => ({ input_tokens: 0, input_tokens
  */
 export class ClientBatchRunner {
   private readonly runs = new Map<string, Run>();
+  /** When each running batch was last saved (its live counts reach other processes about once a second). */
+  private readonly savedAt = new Map<string, number>();
   private readonly slots: Slots;
   private readonly concurrency: number;
   private stopping = false;
@@ -62,12 +64,16 @@ export class ClientBatchRunner {
 
   /** Starts running a saved batch (no-op when it runs already). */
   start(entry: BatchEntry): void {
-    if (this.runs.has(entry.batch.id) || this.stopping) return;
+    if (this.runs.has(entry.batch.id) || this.stopping || !this.store.claimBatch(entry.batch.id)) return;
     const run: Run = { entry, done: Promise.resolve() };
     this.runs.set(entry.batch.id, run);
     run.done = this.drive(run)
       .catch((err: unknown) => process.emitWarning(`client batch ${entry.batch.id}: ${(err as Error).message}`))
-      .finally(() => this.runs.delete(entry.batch.id));
+      .finally(() => {
+        this.runs.delete(entry.batch.id);
+        this.savedAt.delete(entry.batch.id);
+        this.store.releaseBatch(entry.batch.id);
+      });
   }
 
   /** The tenant's batch, as it stands now (a running batch's live counts). */
@@ -153,6 +159,7 @@ export class ClientBatchRunner {
     for (;;) {
       await this.slots.take();
       try {
+        this.adoptCancel(e);
         if (this.stopping || e.batch.status !== 'in_progress' || this.expired(e.batch)) return;
         const line = todo.shift();
         if (!line) return;
@@ -180,6 +187,22 @@ export class ClientBatchRunner {
       u.total_tokens += r.usage.inputTokens + r.usage.outputTokens;
     } catch (err) {
       this.writeError(e, line.index, failedLine(b.id, line.index, line.customId, id, httpFailure(err)), done);
+    }
+    const now = this.store.now();
+    if (now - (this.savedAt.get(b.id) ?? 0) >= 1000) {
+      this.savedAt.set(b.id, now);
+      this.adoptCancel(e);
+      this.store.saveBatch(e);
+    }
+  }
+
+  /** A cancel another process (a `--workers` sibling) saved for the batch this one runs. */
+  private adoptCancel(e: BatchEntry): void {
+    if (e.batch.status !== 'in_progress') return;
+    const saved = this.store.batchEntry(e.batch.id)?.batch;
+    if (saved?.status === 'cancelling') {
+      e.batch.status = 'cancelling';
+      e.batch.cancelling_at = saved.cancelling_at;
     }
   }
 

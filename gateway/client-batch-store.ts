@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientBatchStatus } from './client-batch-machine.js';
 
@@ -59,6 +59,8 @@ interface Blobs {
   get(name: string): Buffer | undefined;
   remove(name: string): void;
   names(folder: string): string[];
+  /** Takes `name` for this process unless a live other process holds it. */
+  claim(name: string): boolean;
 }
 
 class MemoryBlobs implements Blobs {
@@ -77,6 +79,9 @@ class MemoryBlobs implements Blobs {
   }
   names(folder: string): string[] {
     return [...this.m.keys()].filter((k) => k.startsWith(`${folder}/`)).map((k) => k.slice(folder.length + 1));
+  }
+  claim(): boolean {
+    return true; // one process owns memory
   }
 }
 
@@ -113,6 +118,28 @@ class DirectoryBlobs implements Blobs {
   }
   names(folder: string): string[] {
     return readdirSync(join(this.dir, folder)).filter((n) => !n.endsWith('.tmp'));
+  }
+  claim(name: string): boolean {
+    const path = join(this.dir, name);
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(path, 'utf8'));
+    if (holder !== process.pid && Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+    writeFileSync(path, String(process.pid)); // a stale lock of a process that is gone
+    return true;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -208,6 +235,18 @@ export class ClientBatchStore {
 
   allBatches(): BatchEntry[] {
     return this.entries<BatchEntry>('batches');
+  }
+
+  /**
+   * Makes this process the one that runs a batch (a lock file `batches/<id>.lock` holding its pid; a lock
+   * of a process that is gone is taken over). False while another live process (a `--workers` sibling) runs it.
+   */
+  claimBatch(id: string): boolean {
+    return this.blobs.claim(`batches/${id}.lock`);
+  }
+
+  releaseBatch(id: string): void {
+    this.blobs.remove(`batches/${id}.lock`);
   }
 
   /** Appends one result line to a running batch's output (`ok`) or error part. */
