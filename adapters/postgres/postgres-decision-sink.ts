@@ -17,8 +17,15 @@ export interface PostgresDecisionSinkOptions {
   schema?: string;
   /** Largest batch written in one statement (default 2,000 records). */
   maxBatch?: number;
-  /** Batches written at once, each on its own connection (default 2). */
+  /** Batches written at once at most, each on its own connection (default 2). */
   concurrency?: number;
+  /**
+   * Adaptive batching: while a batch is in flight, another starts only once this many records are queued
+   * or the one in flight has run {@link PARALLEL_AFTER_MS} ms (default 256 records). Under moderate load one writer
+   * with larger batches means fewer round trips and COMMITs (less CPU in the gateway and in PostgreSQL);
+   * under heavy load the queue grows past it and the writers run in parallel. 0: always start one.
+   */
+  parallelAfter?: number;
   /** How long a batch is retried across dropped connections before its appends fail (default 30 s). */
   retryForMs?: number;
   /** Apply migrations on open (default true; `false` only checks the version). */
@@ -48,7 +55,8 @@ interface Pending {
  * queue up and go together in the next one: one statement per batch (its own transaction) — `INSERT …
  * SELECT FROM jsonb_array_elements($1)`, the batch sent as one JSON text — into the day-partitioned `decisions` table (ON CONFLICT DO NOTHING: idempotent on
  * request id + day) chained to one batched upsert of the per-day rollups, counting only the rows that
- * were new. `append` resolves only after the COMMIT of the batch holding its record — the same promise
+ * were new. At most `concurrency` batches are in flight; a second starts only for a long queue or a batch
+ * stuck past {@link PARALLEL_AFTER_MS} (adaptive: fewer, larger batches at moderate load). `append` resolves only after the COMMIT of the batch holding its record — the same promise
  * the JSONL sink makes with fdatasync. A batch that fails on a dropped connection (or a deadlock) is
  * retried on a fresh one; idempotent inserts make the retry safe when the COMMIT's reply was lost.
  * A record that fails the schema is rejected at `append` ({@link InvalidDecisionRecordError}) and never sent.
@@ -59,6 +67,9 @@ export class PostgresDecisionSink implements DecisionSink {
   readonly specificationVersion = 'v1' as const;
   private queue: Pending[] = [];
   private running = 0;
+  /** When the latest batch in flight started (performance.now()). */
+  private lastStart = 0;
+  private rekick: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private idle: (() => void)[] = [];
   private readonly s: string;
@@ -93,12 +104,12 @@ export class PostgresDecisionSink implements DecisionSink {
 
   append(record: DecisionRecord): Promise<void> {
     if (this.closed) return Promise.reject(new TollgateError('sink_closed', `Decision log (PostgreSQL ${this.schema}) is closed`));
-    let item: Omit<Pending, 'resolve' | 'reject'>;
+    let item: Pending;
     if ((record as unknown as { kind?: string }).kind === 'prompt') return Promise.resolve(); // prompt capture is for the JSONL log (policies/schema.ts `log`)
     if ((record as unknown as { kind?: string }).kind === 'feedback') {
       const f = feedbackRecordSchema.safeParse(record);
       if (!f.success) return Promise.reject(new InvalidDecisionRecordError(issues(f.error), (record as { requestId?: string }).requestId));
-      item = { feedback: f.data };
+      item = { feedback: f.data, resolve: noop, reject: noop };
     } else {
       // The common case (a record as the engine builds it) is checked without zod's copy; zod decides the rest.
       const r = isPlainValidRecord(record) ? { success: true as const, data: record } : decisionRecordSchema.safeParse(record);
@@ -106,21 +117,30 @@ export class PostgresDecisionSink implements DecisionSink {
       if (!ISO_TIME.test(r.data.time) || Number.isNaN(Date.parse(r.data.time))) return Promise.reject(new InvalidDecisionRecordError(`time: not an ISO 8601 UTC time ("${r.data.time.slice(0, 40)}")`, r.data.requestId));
       // PostgreSQL text and jsonb cannot hold U+0000 (a vendor's error message might): it becomes U+FFFD.
       const json = JSON.stringify(r.data);
-      item = { json: json.includes('\\u0000') ? json.replaceAll('\\u0000', '\\ufffd') : json, day: r.data.time.slice(0, 10) };
+      item = { json: json.includes('\\u0000') ? json.replaceAll('\\u0000', '\\ufffd') : json, day: r.data.time.slice(0, 10), resolve: noop, reject: noop };
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...item, resolve, reject });
+      item.resolve = resolve;
+      item.reject = reject;
+      this.queue.push(item);
       if (this.running === 0) setImmediate(() => this.kick());
       else this.kick();
     });
   }
 
-  /** Starts batches while there is work and a free slot. */
+  /** Starts batches while there is work and a free slot (a second one only when the queue or the batch in flight calls for it). */
   private kick(): void {
     const max = this.options.concurrency ?? 2;
+    const after = this.options.parallelAfter ?? 256;
     while (this.queue.length > 0 && this.running < max) {
+      const waited = performance.now() - this.lastStart;
+      if (this.running > 0 && this.queue.length < after && waited < PARALLEL_AFTER_MS) {
+        if (!this.rekick) this.rekick = setTimeout(() => ((this.rekick = undefined), this.kick()), PARALLEL_AFTER_MS - waited + 1);
+        return;
+      }
       const batch = this.queue.splice(0, this.options.maxBatch ?? 2000);
       this.running++;
+      this.lastStart = performance.now();
       void this.write(batch).finally(() => {
         this.running--;
         if (this.queue.length) this.kick();
@@ -204,6 +224,11 @@ function batchSql(s: string): string {
   )
   ${rollupUpsert(s, 'ins')}`;
 }
+
+/** A batch in flight this long lets the next one start however short the queue (bounds an answer's wait on a slow COMMIT). */
+export const PARALLEL_AFTER_MS = 20;
+
+const noop = (): void => undefined;
 
 const isMissingPartition = (err: unknown): boolean => (err as { code?: string })?.code === '23514' && /no partition/i.test((err as Error).message);
 

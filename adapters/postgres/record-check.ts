@@ -27,30 +27,41 @@ const only = (o: Obj, keys: ReadonlySet<string>): boolean => {
   for (const k in o) if (!keys.has(k)) return false;
   return true;
 };
-const exactly = (o: unknown, keys: readonly string[], test: (o: Obj) => boolean): boolean => isObj(o) && Object.keys(o).length <= keys.length && only(o, new Set(keys)) && test(o);
+/** Key sets of the nested objects, built once (not per record: the check runs on the request path). */
+const KEYS = {
+  policy: new Set(['name', 'version']),
+  classification: new Set(['task', 'complexity', 'predictedOutputTokens', 'source']),
+  fallback: new Set(['model', 'code']),
+  tokens: new Set(['input', 'output', 'cached', 'source', 'cacheWrite', 'cacheWrite1h', 'reasoning']),
+  cost: new Set(['vendor', 'infra', 'ops', 'full', 'parts']),
+  parts: new Set(['input', 'cachedInput', 'cacheWrite', 'output']),
+  cache: new Set(['hit', 'match', 'savedMicros']),
+  error: new Set(['code', 'message']),
+};
+const exactly = (o: unknown, keys: ReadonlySet<string>, test: (o: Obj) => boolean): boolean => isObj(o) && only(o, keys) && test(o);
 
 export function isPlainValidRecord(r: unknown): boolean {
   if (!isObj(r) || !only(r, KNOWN)) return false;
   if (r.v !== 1 || !str(r.time) || !str(r.requestId) || !str(r.tenant)) return false;
   if (!Array.isArray(r.tags) || !r.tags.every(str)) return false;
-  if (!exactly(r.policy, ['name', 'version'], (p) => str(p.name) && str(p.version))) return false;
+  if (!exactly(r.policy, KEYS.policy, (p) => str(p.name) && str(p.version))) return false;
   if (!optStr(r.rule) || !optStr(r.chosen) || !optStr(r.model) || !optStr(r.tier)) return false;
-  if (r.classification !== undefined && !exactly(r.classification, ['task', 'complexity', 'predictedOutputTokens', 'source'], (c) => str(c.task) && num(c.complexity) && count(c.predictedOutputTokens) && str(c.source))) return false;
+  if (r.classification !== undefined && !exactly(r.classification, KEYS.classification, (c) => str(c.task) && num(c.complexity) && count(c.predictedOutputTokens) && str(c.source))) return false;
   if (!Array.isArray(r.candidates)) return false;
   for (const c of r.candidates) {
     if (!isObj(c) || !only(c, CANDIDATE) || !str(c.model) || !str(c.tier) || !count(c.predictedCostMicros) || !num(c.predictedQuality) || typeof c.eligible !== 'boolean' || !optStr(c.reason)) return false;
   }
-  if (!Array.isArray(r.fallbacks) || !r.fallbacks.every((f) => exactly(f, ['model', 'code'], (x) => str(x.model) && str(x.code)))) return false;
+  if (!Array.isArray(r.fallbacks) || !r.fallbacks.every((f) => exactly(f, KEYS.fallback, (x) => str(x.model) && str(x.code)))) return false;
   if (!count(r.attempts) || !count(r.predictedCostMicros)) return false;
-  if (!exactly(r.tokens, ['input', 'output', 'cached', 'source', 'cacheWrite', 'cacheWrite1h', 'reasoning'], (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string) && optCount(t.cacheWrite) && optCount(t.cacheWrite1h) && optCount(t.reasoning))) return false;
-  if (!exactly(r.cost, ['vendor', 'infra', 'ops', 'full', 'parts'], (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full) && (c.parts === undefined || exactly(c.parts, ['input', 'cachedInput', 'cacheWrite', 'output'], (p) => count(p.input) && count(p.cachedInput) && count(p.cacheWrite) && count(p.output))))) return false;
+  if (!exactly(r.tokens, KEYS.tokens, (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string) && optCount(t.cacheWrite) && optCount(t.cacheWrite1h) && optCount(t.reasoning))) return false;
+  if (!exactly(r.cost, KEYS.cost, (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full) && (c.parts === undefined || exactly(c.parts, KEYS.parts, (p) => count(p.input) && count(p.cachedInput) && count(p.cacheWrite) && count(p.output))))) return false;
   if (!optStr(r.serviceTier)) return false;
-  if (r.cache !== undefined && !exactly(r.cache, ['hit', 'match', 'savedMicros'], (c) => typeof c.hit === 'boolean' && (c.match === undefined || c.match === 'exact' || c.match === 'semantic') && count(c.savedMicros))) return false;
+  if (r.cache !== undefined && !exactly(r.cache, KEYS.cache, (c) => typeof c.hit === 'boolean' && (c.match === undefined || c.match === 'exact' || c.match === 'semantic') && count(c.savedMicros))) return false;
   if (r.gpuSeconds !== undefined && !(num(r.gpuSeconds) && (r.gpuSeconds as number) >= 0)) return false;
   if (r.quality !== undefined && !num(r.quality)) return false;
   if (!num(r.latencyMs) || (r.latencyMs as number) < 0) return false;
   if (!OUTCOMES.has(r.outcome as string)) return false;
-  if (r.error !== undefined && !exactly(r.error, ['code', 'message'], (e) => str(e.code) && str(e.message))) return false;
+  if (r.error !== undefined && !exactly(r.error, KEYS.error, (e) => str(e.code) && str(e.message))) return false;
   if (r.actions !== undefined && !(Array.isArray(r.actions) && r.actions.every(str))) return false;
   if (r.operation !== undefined && r.operation !== 'chat' && r.operation !== 'embeddings') return false;
   if (r.feedback !== undefined && !(num(r.feedback) && (r.feedback as number) >= 0 && (r.feedback as number) <= 1)) return false;

@@ -130,6 +130,33 @@ describe('PostgresDecisionSink', () => {
     expect(await rollupTotals(schema)).toEqual(sums([sampleRecord(0), ...records]));
   });
 
+  it('adaptive batching: a second writer starts while one is stuck (bounded wait), and every append still waits for its COMMIT', async () => {
+    const schema = fresh();
+    const app = `tg-adapt-${schema}`;
+    const sink = await PostgresDecisionSink.open({ url: TEST_PG_URL, schema, applicationName: app });
+    await sink.append(sampleRecord(0)); // partitions exist
+    const blocker = await admin.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE "${schema}".daily_rollup IN EXCLUSIVE MODE`);
+    const waiting = async () => Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app])).rows[0].n);
+    let settled = 0;
+    const first = sink.append(sampleRecord(1)).then(() => settled++);
+    for (let i = 0; i < 200 && (await waiting()) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    // A short queue behind a batch that is stuck past PARALLEL_AFTER_MS goes out on the second connection.
+    const rest = Promise.all(Array.from({ length: 5 }, (_, i) => sink.append(sampleRecord(i + 2)).then(() => settled++)));
+    let both = 0;
+    for (let i = 0; i < 200 && (both = await waiting()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(both).toBe(2);
+    expect(settled).toBe(0); // nothing resolves before its COMMIT
+    await blocker.query('COMMIT');
+    blocker.release();
+    await Promise.all([first, rest]);
+    await sink.close();
+    expect(settled).toBe(6);
+    expect(await count(schema)).toBe(7);
+    expect(await rollupTotals(schema)).toEqual(sums(Array.from({ length: 7 }, (_, i) => sampleRecord(i))));
+  });
+
   it('refuses a database whose schema is newer than this build', async () => {
     const schema = fresh();
     (await PostgresDecisionSink.open({ url: TEST_PG_URL, schema })).close();
