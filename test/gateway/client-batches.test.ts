@@ -242,3 +242,30 @@ describe('client batches survive a restart of the gateway', () => {
     }
   });
 });
+
+describe('client batch completion window', () => {
+  it('expires a batch whose window passes: lines not run end as batch_expired error lines', async () => {
+    let now = Date.now();
+    const policy = httpPolicy(vendor.url, { primary: 'ok' });
+    const gw = await startGateway({ tollgate: createTollgate({ policy }), tenantForKey: (k) => keys.tenantFor(k), batches: { concurrency: 1, now: () => now } });
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: acmeKey, maxRetries: 0 });
+    try {
+      const file = await upload(client, jsonl(Array.from({ length: 30 }, (_, i) => ask(`e-${i}`, `Expiring line ${i}`))));
+      const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+      expect(created.expires_at).toBe(created.created_at + 24 * 3600);
+      for (let i = 0; i < 500 && (await client.batches.retrieve(created.id)).request_counts!.completed < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      now += 24 * 3_600_000; // the window passes
+      const b = await finished(client, created.id);
+      expect(b.status).toBe('expired');
+      expect(b.expired_at).toBeGreaterThanOrEqual(created.expires_at);
+      expect(b.request_counts!.completed).toBeGreaterThanOrEqual(2);
+      expect(b.request_counts!.completed + b.request_counts!.failed).toBe(30);
+      const errs = await linesOf(client, b.error_file_id);
+      expect(errs).toHaveLength(b.request_counts!.failed);
+      for (const l of errs) expect(l).toMatchObject({ response: null, error: { code: 'batch_expired' } });
+      expect((await linesOf(client, b.output_file_id)).length).toBe(b.request_counts!.completed);
+    } finally {
+      await gw.close();
+    }
+  });
+});
