@@ -79,14 +79,21 @@ function choose(deps: EngineDeps, r: z.infer<typeof embedRequestSchema>, tokens:
     const m = deps.policy.byId.get(r.model);
     if (!m) throw new UnknownModelError(r.model);
     if (!isEmbeddingsModel(m)) throw new ValidationError('embeddings request', [{ path: 'model', message: `${m.id} is not an embeddings model (declare operation: embeddings)` }]);
+    const lacks = lacksDimensions(m, r.dimensions);
+    if (lacks) throw new ValidationError('embeddings request', [{ path: 'dimensions', message: `${m.id} ${lacks}` }]);
     return { model: m, candidates: [{ model: m.id, tier: m.tier, predictedCostMicros: fullCost(m.basis, usageOf(tokens)).full, predictedQuality: m.spec.quality, eligible: true }] };
   }
   if (!models.length) throw new NoEligibleModelError('embeddings', Object.fromEntries(deps.policy.models.map((m) => [m.id, 'not an embeddings model'])));
-  const candidates = models.map((m) => ({ model: m.id, tier: m.tier, predictedCostMicros: fullCost(m.basis, usageOf(tokens)).full, predictedQuality: m.spec.quality, eligible: true }));
+  const candidates: DecisionRecord['candidates'] = models.map((m) => {
+    const lacks = lacksDimensions(m, r.dimensions);
+    return { model: m.id, tier: m.tier, predictedCostMicros: fullCost(m.basis, usageOf(tokens)).full, predictedQuality: m.spec.quality, eligible: !lacks, ...(lacks && { reason: lacks }) };
+  });
+  if (!candidates.some((c) => c.eligible)) throw new NoEligibleModelError('embeddings', Object.fromEntries(candidates.map((c) => [c.model, c.reason ?? ''])));
   // Cheapest; ties (small inputs round to the same µ$): higher quality, then the lower tier (self-hosted first), then policy order.
   const better = (i: number, j: number): boolean => {
     const a = candidates[i]!;
     const b = candidates[j]!;
+    if (a.eligible !== b.eligible) return a.eligible;
     if (a.predictedCostMicros !== b.predictedCostMicros) return a.predictedCostMicros < b.predictedCostMicros;
     if (a.predictedQuality !== b.predictedQuality) return a.predictedQuality > b.predictedQuality;
     return tierRank(models[i]!.tier) < tierRank(models[j]!.tier);
@@ -94,6 +101,12 @@ function choose(deps: EngineDeps, r: z.infer<typeof embedRequestSchema>, tokens:
   let best = 0;
   for (let i = 1; i < models.length; i++) if (better(i, best)) best = i;
   return { model: models[best]!, candidates };
+}
+
+/** Why `m` cannot answer a request for `dimensions` (it declares `embeddingDimensions` without it), or undefined. */
+function lacksDimensions(m: CompiledModel, dimensions: number | undefined): string | undefined {
+  const dims = m.spec.embeddingDimensions;
+  return dimensions !== undefined && dims && !dims.includes(dimensions) ? `gives ${dims.join(' or ')}-dimensional vectors, not ${dimensions}` : undefined;
 }
 
 const usageOf = (inputTokens: number) => ({ inputTokens, outputTokens: 0, cachedInputTokens: 0 });

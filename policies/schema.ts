@@ -134,6 +134,11 @@ export const modelSchema = z.strictObject({
   /** `embeddings`: the model serves embeddings only (engine/embed.ts); chat requests never go to it. */
   operation: z.enum(['chat', 'embeddings']).optional(),
   /**
+   * Embeddings models: the vector sizes it can give (`dimensions` a request may ask for). A request asking
+   * for another is never routed to it. Absent: any (the vendor decides). The bundled local model: [256].
+   */
+  embeddingDimensions: z.array(positiveInt.max(8192)).min(1).optional(),
+  /**
    * `adapter: local-onnx` only: which ONNX embedder serves the model, loaded on its first request.
    * `modelDir` (a sentence-transformers-style export; relative to the working directory) defaults to
    * the bundled `tollgate-static-use-lite-256`; `executionProvider` `cpu` (default), `cuda` or `webgpu`,

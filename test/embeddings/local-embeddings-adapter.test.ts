@@ -17,7 +17,7 @@ const cheapInfra = { gpuHourlyUsd: 1, tokensPerSecond: 5_000 };
 /** $1/GPU-hour at 100 tokens/s: $2.78 per 1M tokens — dearer than the vendor's $0.13. */
 const dearInfra = { gpuHourlyUsd: 1, tokensPerSecond: 100 };
 
-const localModel = (infra: { gpuHourlyUsd: number; tokensPerSecond: number }) => ({ id: 'local-embed', tier: 'local-gpu' as const, adapter: 'local-onnx' as const, operation: 'embeddings' as const, contextWindow: 512, infra });
+const localModel = (infra: { gpuHourlyUsd: number; tokensPerSecond: number }) => ({ id: 'local-embed', tier: 'local-gpu' as const, adapter: 'local-onnx' as const, operation: 'embeddings' as const, contextWindow: 512, infra, embeddingDimensions: [256] });
 const vendorModel = (url: string) => ({ id: 'emb-vendor', tier: 'vendor' as const, adapter: 'openai-compatible' as const, operation: 'embeddings' as const, endpoint: `${url}/v1`, apiKeyEnv: 'TOLLGATE_TEST_KEY', encoding: 'cl100k_base' as const, contextWindow: 8191, prices: { inputPerM: 0.13, outputPerM: 0 } });
 const chatModel = (url: string) => ({ id: 'gpt', tier: 'vendor' as const, adapter: 'openai-compatible' as const, endpoint: `${url}/v1`, apiKeyEnv: 'TOLLGATE_TEST_KEY', contextWindow: 128000, prices: { inputPerM: 5, outputPerM: 20 } });
 
@@ -85,6 +85,16 @@ describe('local-onnx embeddings model', () => {
     await expect(h.client.chat.completions.create({ model: 'local-embed', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400, param: 'model' });
   });
 
+  it('a request for dimensions the local model does not give is routed to the vendor (the local candidate says why)', async () => {
+    const { data, response } = await h.client.embeddings.create({ model: 'auto', input: ['needs four numbers'], dimensions: 4 }).withResponse();
+    expect(data.model).toBe('emb-vendor');
+    expect(data.data[0]!.embedding).toHaveLength(4);
+    const record = h.sink!.records.find((x) => x.requestId === response.headers.get('x-tollgate-request-id'))!;
+    expect(record.candidates.find((c) => c.model === 'local-embed')).toMatchObject({ eligible: false, reason: 'gives 256-dimensional vectors, not 4' });
+    const r = await h.tollgate.embed({ tenant: 'acme', input: 'the native size', dimensions: 256 });
+    expect(r.model).toBe('local-embed');
+  });
+
   it('when the local model is dearer, the vendor wins: routing is by predicted cost, not by tier', async () => {
     const sink = new MemoryDecisionSink();
     const tg = createTollgate({ policy: { name: 'dear-local', ...policyWith(dearInfra)(h.vendor.url) } as PolicyInput, decisionLog: sink });
@@ -117,6 +127,7 @@ describe('local-onnx embeddings model', () => {
     await adapter.embed({ model: spec, input: ['one'], requestId: 'a', signal });
     await adapter.embed({ model: spec, input: ['two', 'three'], requestId: 'b', signal });
     expect(created).toBe(1);
+    await expect(adapter.embed({ model: spec, input: ['x'], dimensions: 64, requestId: 'd', signal })).rejects.toMatchObject({ code: 'invalid_request', issues: [{ path: 'dimensions' }] });
     expect(adapter.lastCall).toMatchObject({ model: 'local-embed', texts: 2, tokens: direct.countTokens('two') + direct.countTokens('three'), executionProvider: 'cpu' });
     await expect(adapter.call({ model: spec, messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 5, requestId: 'c', signal })).rejects.toMatchObject({ code: 'provider_client_error' });
   });
