@@ -18,7 +18,7 @@ import { RedisCache } from './adapters/stores/redis-cache.js';
 import { RedisIdempotencyStore } from './adapters/stores/redis-idempotency-store.js';
 import { RedisRateLimiter } from './adapters/stores/redis-rate-limiter.js';
 import type { Redis } from 'ioredis';
-import { compilePolicy } from './engine/compiled-policy.js';
+import { type CompiledPolicy, compilePolicy } from './engine/compiled-policy.js';
 import { Container, ContainerModule } from 'inversify';
 import { TOKENS } from './engine/container.js';
 import type { DecisionRecord } from './engine/decision-record.js';
@@ -36,6 +36,9 @@ import { Tollgate } from './engine/tollgate.js';
 import type { RecordObserver } from './engine/request-steps.js';
 import type { TollgateMetrics } from './adapters/observers/prometheus-metrics.js';
 import type { PostgresDecisionSinkOptions } from './adapters/postgres/postgres-decision-sink.js';
+import { type BatchJobStore, FileBatchJobStore } from './adapters/batch/batch-job-store.js';
+import { DeferredBatcher, type DeferredBatcherOptions } from './adapters/batch/deferred-batcher.js';
+import type { DeferredQueue } from './engine/seams/deferred-queue.js';
 import { type LoadedPolicy, loadPolicySync, resolvePolicy } from './policies/loader.js';
 import type { PolicyInput } from './policies/schema.js';
 
@@ -99,7 +102,17 @@ export interface TollgateOptions {
   observers?: RecordObserver[];
   /** Prometheus metrics to update from every settled record (`new TollgateMetrics()`; serve with `metricsHandler`). */
   metrics?: TollgateMetrics;
+  /**
+   * Deferrable work through vendor batch APIs (docs/capacity.md, "Deferrable work"): the batch clients and
+   * the job store (a path: a JSON file next to the decision log) of a `DeferredBatcher` built on this
+   * engine's policy, decision log and `metrics` (its batch-queue gauge), polling every `pollMs`; or any
+   * `DeferredQueue`. Without it a deferrable request is refused (`batch_unsupported`).
+   */
+  deferred?: DeferredQueue | DeferredOptions;
 }
+
+/** {@link TollgateOptions.deferred}: a `DeferredBatcher`'s options less what the engine provides. */
+export type DeferredOptions = Omit<DeferredBatcherOptions, 'policy' | 'sink' | 'store' | 'gauge'> & { store: string | BatchJobStore };
 
 /** Builds an engine: validates and prices the policy, binds the seams, returns the Tollgate. */
 export function createTollgate(options: TollgateOptions): Tollgate {
@@ -120,6 +133,7 @@ export function tollgateContainer(options: TollgateOptions): Container {
   c.load(coreModule(options, loaded), memoryModule(options, loaded));
   if (options.redis) c.load(redisModule(options, loaded, options.redis));
   if (options.postgres && options.decisionLog === undefined) c.load(postgresModule(options.postgres));
+  if (options.deferred) c.load(deferredModule(options, options.deferred));
   options.container?.(c);
   return c;
 }
@@ -169,6 +183,20 @@ function redisModule(options: TollgateOptions, loaded: LoadedPolicy, shared: Non
     if (!options.rateLimiter) rebind(TOKENS.RateLimiter).toConstantValue(new RedisRateLimiter({ ...redisOpts, policy: loaded.policy }));
     if (!options.cache && shared.cache) bind(TOKENS.Cache).toConstantValue(new RedisCache({ redis: shared.client, keyPrefix: shared.keyPrefix, ...shared.cache }));
     if (options.idempotencyStore === undefined) rebind(TOKENS.IdempotencyStore).toConstantValue(new RedisIdempotencyStore({ redis: shared.client, keyPrefix: shared.keyPrefix }));
+  });
+}
+
+/** Deferrable work: the given queue, or a DeferredBatcher on the engine's policy and decision log, polling. */
+function deferredModule(options: TollgateOptions, d: DeferredQueue | DeferredOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    if ('enqueue' in d) return void bind(TOKENS.DeferredQueue).toConstantValue(d);
+    bind(TOKENS.DeferredQueue)
+      .toDynamicValue((ctx) => {
+        const store = typeof d.store === 'string' ? new FileBatchJobStore(d.store) : d.store;
+        const o = { clock: options.clock, ...d, store, policy: ctx.get<CompiledPolicy>(TOKENS.Policy), sink: ctx.get<DecisionSink>(TOKENS.DecisionSink), gauge: options.metrics };
+        return new DeferredBatcher(o).start();
+      })
+      .inSingletonScope();
   });
 }
 

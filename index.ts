@@ -5,7 +5,7 @@
  * `tollgate/simulation`, `tollgate/learning`, `tollgate/billing`, `tollgate/reporting`, `tollgate/gateway`
  * (see docs/architecture.md).
  */
-export { createTollgate, tollgateContainer, LazyPostgresSink, type TollgateOptions } from './compose.js';
+export { createTollgate, tollgateContainer, LazyPostgresSink, type TollgateOptions, type DeferredOptions } from './compose.js';
 export { TOKENS, type Token } from './engine/container.js';
 export { Tollgate, type CompletionResult, type DryRun, type StreamChunk, type CallOptions, type TollgateState } from './engine/tollgate.js';
 export { CircuitBreaker, circuitMachine, type CircuitSnapshot, type CircuitState, type CircuitTicket, type CallOutcome } from './engine/circuit-breaker.js';
@@ -28,8 +28,10 @@ export { type Micros, usdToMicros, microsToUsd, formatUsd } from './engine/money
 export { compilePolicy, type CompiledPolicy } from './engine/compiled-policy.js';
 export { compileCapacity, throughputAt, gpuSecondsOf, serviceMsOf, gpuSecondsMicros, type CompiledCapacity } from './engine/capacity.js';
 export { closeCapacityWindow, allocateToRequest, breakEvenRequestsPerHour, type CapacityWindowUsage, type CapacityTrueUp } from './engine/capacity-cost.js';
-export { DeferredBatcher, BatchUnsupportedError, type DeferredRequest, type DeferredBatcherOptions } from './adapters/batch/deferred-batcher.js';
-export { FileBatchJobStore, type BatchJob, type BatchLine } from './adapters/batch/batch-job-store.js';
+export { DeferredBatcher, BatchUnsupportedError, type DeferredRequest, type DeferredBatcherOptions, type BatchQueueGauge } from './adapters/batch/deferred-batcher.js';
+export { type DeferredHandle, parseWithin } from './engine/deferred-request.js';
+export type { DeferredQueue, DeferredLine, DeferredSettlement, DeferredStatus, DeferredQueueErrorCode } from './engine/seams/deferred-queue.js';
+export { FileBatchJobStore, type BatchJob, type BatchLine, type BatchJobStore, type BatchLineResult } from './adapters/batch/batch-job-store.js';
 export { OpenAIBatchClient, AnthropicBatchClient, VendorBatchError, type VendorBatchClient, type VendorBatchStatus, type VendorResultLine } from './adapters/batch/vendor-batch-client.js';
 export { batchJobMachine, nextBatchJobState, type BatchJobState, type BatchJobEvent } from './adapters/batch/batch-job-machine.js';
 export { decide, matchRule, explainDecision, type Decision, type RouteFacts } from './engine/router.js';

@@ -21,6 +21,8 @@ export const TOKENS = {
   IdempotencyStore: Symbol.for('tollgate.IdempotencyStore'),
   /** Idempotency retention window, ms. */
   IdempotencyRetentionMs: Symbol.for('tollgate.IdempotencyRetentionMs'),
+  /** DeferredQueue: deferrable work sent through vendor batch APIs (engine/seams/deferred-queue.ts); optional. */
+  DeferredQueue: Symbol.for('tollgate.DeferredQueue'),
 } as const;
 
 export type Token = (typeof TOKENS)[keyof typeof TOKENS];

@@ -131,6 +131,11 @@ const requestObject = z.strictObject({
       labels: z.record(z.string(), z.number().min(0).max(1)).optional(),
     })
     .optional(),
+  /**
+   * The request may wait up to `within` (`30m`, `24h`, `2d`): it is sent with others through the vendor's
+   * batch API at its batch price, and `complete()` returns a handle (docs/capacity.md, "Deferrable work").
+   */
+  deferrable: z.strictObject({ within: z.string().regex(/^[1-9]\d{0,5}[mhd]$/, 'a duration like 30m, 24h or 2d') }).optional(),
 });
 
 type Issue = { path: (string | number)[]; message: string };

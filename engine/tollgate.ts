@@ -23,6 +23,8 @@ import type { Classification } from './seams/classifier.js';
 import type { IdempotencyStore } from './seams/idempotency-store.js';
 import type { ModelAdapter, ModelChoice, ToolCallDelta } from './seams/model-adapter.js';
 import type { ToolCall } from './request.js';
+import { type DeferredHandle, deferOrRun, deferredHandle, settleDeferred } from './deferred-request.js';
+import type { DeferredQueue } from './seams/deferred-queue.js';
 
 /** The answer to `complete()`. Money is integer micro-dollars. */
 export interface CompletionResult {
@@ -90,6 +92,9 @@ export class Tollgate {
   private readonly idempotency?: IdempotencySettings;
   private readonly breaker: CircuitBreaker;
   private readonly guards: GuardBook;
+  private readonly deferredQueue?: DeferredQueue;
+  /** Whether a policy rule has `action: defer` (then `submit()` routes before it runs). */
+  readonly hasDeferRules: boolean;
 
   constructor(container: Container) {
     const policy = container.get<CompiledPolicy>(TOKENS.Policy);
@@ -125,6 +130,9 @@ export class Tollgate {
       sleep,
       loops: policy.policy.loopDetection ? new LoopDetector(policy.policy.loopDetection) : undefined,
     };
+    this.hasDeferRules = policy.rules.some((r) => r.spec.action === 'defer');
+    this.deferredQueue = container.get<DeferredQueue>(TOKENS.DeferredQueue, { optional: true });
+    this.deferredQueue?.subscribe(settleDeferred(this.deps));
     for (const m of policy.models) {
       if (!this.deps.adapters.get(m.spec.adapter)) throw new TollgateError('adapter_missing', `No adapter bound for "${m.spec.adapter}" (model ${m.id})`, { model: m.id });
     }
@@ -159,10 +167,35 @@ export class Tollgate {
     };
   }
 
-  /** Routes and calls a model; resolves after the decision is durably logged. Throws a TollgateError on failure (also logged). */
-  async complete(request: TollgateRequest, options: CallOptions = {}): Promise<CompletionResult> {
+  /**
+   * Routes and calls a model; resolves after the decision is durably logged. Throws a TollgateError on failure (also logged).
+   * With `deferrable: { within }` the request is queued for its vendor's batch API instead and the answer is a
+   * {@link DeferredHandle} (`await handle.result()`); a request a `defer` rule matches waits for its batch result.
+   */
+  complete(request: TollgateRequest & { deferrable: { within: string } }, options?: CallOptions): Promise<DeferredHandle>;
+  complete(request: TollgateRequest, options?: CallOptions): Promise<CompletionResult>;
+  async complete(request: TollgateRequest, options: CallOptions = {}): Promise<CompletionResult | DeferredHandle> {
     const ctx = await this.context(request, options.signal);
-    return this.run(ctx);
+    if (!ctx.facts.request.deferrable && !this.hasDeferRules) return this.run(ctx);
+    const handle = await deferOrRun(this.deps, this.deferredQueue, ctx);
+    if (!handle) return this.run(ctx);
+    return ctx.facts.request.deferrable ? handle : handle.result();
+  }
+
+  /**
+   * {@link complete}, answering at once either way: the result of a request run now, or the handle of one
+   * deferred (by `deferrable` or a `defer` rule). What faces use when they answer a deferral with a handle.
+   */
+  async submit(request: TollgateRequest, options: CallOptions = {}): Promise<CompletionResult | DeferredHandle> {
+    const ctx = await this.context(request, options.signal);
+    if (!ctx.facts.request.deferrable && !this.hasDeferRules) return this.run(ctx);
+    return (await deferOrRun(this.deps, this.deferredQueue, ctx)) ?? this.run(ctx);
+  }
+
+  /** The handle of a deferred request by its id (pending, or settled in this process), or `undefined`. */
+  deferred(requestId: string): DeferredHandle | undefined {
+    const s = this.deferredQueue?.status(requestId);
+    return s && deferredHandle(this.deps, this.deferredQueue!, s.requestId, s.tenant, s.model);
   }
 
   /**
@@ -174,6 +207,7 @@ export class Tollgate {
     let wake: (() => void) | undefined;
     const ctx = await this.context(request, options.signal);
     if ((ctx.facts.request.n ?? 1) > 1) throw new ValidationError('request', [{ path: 'n', message: 'n > 1 is not supported when streaming' }]);
+    if (ctx.facts.request.deferrable) throw new ValidationError('request', [{ path: 'deferrable', message: 'a deferred request cannot stream' }]);
     ctx.stream = (text, toolCalls) => {
       queue.push(toolCalls?.length ? { text, toolCalls } : { text });
       wake?.();
@@ -225,6 +259,7 @@ export class Tollgate {
 
   /** Flushes and closes the decision sink (queued budget spend is tried once more first). */
   async close(): Promise<void> {
+    await this.deferredQueue?.close(); // no batch settles into a closed log
     if (this.engineBudgets.pending().operations) await this.engineBudgets.flush();
     this.engineBudgets.stop();
     await this.deps.sink.close();

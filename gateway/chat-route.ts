@@ -4,6 +4,7 @@ import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
 import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import { addResultTrailers, openSse, writeSse } from './sse-response.js';
+import { deferrableChat, HEADER_DEFERRABLE } from './deferred-route.js';
 import {
   chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
@@ -78,6 +79,10 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    if (req.headers[HEADER_DEFERRABLE] !== undefined || (tollgate.hasDeferRules && !body.stream)) { // docs/gateway.md, "Deferrable requests"
+      const sendResult = (r: CompletionResult) => reply.code(200).headers(resultHeaders(r)).send(completionBody(r, Math.floor(Date.now() / 1000)));
+      return deferrableChat(tollgate, (p) => inflight.track(p), req, reply, request, { signal: abort.signal, stream: !!body.stream, sendResult });
+    }
     if (!body.stream) {
       let result: CompletionResult;
       try {

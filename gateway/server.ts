@@ -6,6 +6,7 @@ import { hashKey, presentedKey } from './api-keys.js';
 import { chatHandler, HEADER_REQUEST_ID, Inflight, sendFailure } from './chat-route.js';
 import { messagesHandler } from './messages-route.js';
 import { embeddingsHandler } from './embeddings-route.js';
+import { deferredResultHandler } from './deferred-route.js';
 import { clientErrorHandler, fail } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
 import { type ClientBatchOptions, registerClientBatches } from './client-batch-routes.js';
@@ -124,6 +125,7 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
       ...o.tollgate.policy.models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: `tollgate:${m.tier}` })),
     ],
   }));
+  app.get('/v1/tollgate/deferred/:id', { config: KEY }, deferredResultHandler(o.tollgate));
   app.get('/v1/tollgate/state', { config: ADMIN }, async () => ({ object: 'tollgate.state', ...o.tollgate.inspect() }));
   app.get('/healthz', { config: PUBLIC }, async () => ({ status: 'ok', policy: o.tollgate.policy.name, version: o.tollgate.policy.version }));
   app.get('/metrics', { config: PUBLIC }, async (_req, reply) => {

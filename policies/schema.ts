@@ -193,6 +193,22 @@ export const ruleSchema = z.strictObject({
   maxCostUsd: nonNegative.optional(),
   /** `cheapest` (default): cheapest model meeting the floor. `quality`: best predicted quality within max cost. */
   prefer: z.enum(['cheapest', 'quality']).default('cheapest'),
+  /**
+   * `route` (the default): call the chosen model now. `defer`: matching work goes to the chosen model's
+   * vendor batch API at its batch price (docs/capacity.md, "Deferrable work"); `defer` tunes it.
+   */
+  action: z.enum(['route', 'defer']).optional(),
+  defer: z
+    .strictObject({
+      /** How long the work may wait (`30m`, `24h`, `2d`); default 24h. */
+      within: z.string().regex(/^[1-9]\d{0,5}[mhd]$/, 'a duration like 30m, 24h or 2d').optional(),
+      /**
+       * When neither the chosen model nor its fallbacks have a batch API: `refuse` (default; error
+       * `batch_unsupported`) or `run` (call the model now, at its normal price).
+       */
+      onUnsupported: z.enum(['refuse', 'run']).optional(),
+    })
+    .optional(),
 });
 
 export const retrySchema = z.strictObject({

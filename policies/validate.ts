@@ -84,6 +84,9 @@ function crossFieldIssues(policy: Policy): FieldIssue[] {
     if (m.infra && m.capacity) issues.push({ path: `models[${i}].capacity`, message: 'give capacity or infra, not both (infra is a one-point capacity curve)' });
   });
   const known = (id: string) => ids.has(id);
+  policy.rules.forEach((r, i) => {
+    if (r.defer && r.action !== 'defer') issues.push({ path: `rules[${i}].defer`, message: 'only with action: defer' });
+  });
   policy.rules.forEach((r, i) =>
     r.models?.forEach((id, j) => {
       if (!known(id)) issues.push({ path: `rules[${i}].models[${j}]`, message: `unknown model "${id}"` });

@@ -1,4 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import type { DecisionRecord } from '../../engine/decision-record.js';
+import type { Reservation } from '../../engine/seams/budget-store.js';
 import type { BatchJobState } from './batch-job-machine.js';
 
 /** One deferred request inside a job. */
@@ -14,6 +16,18 @@ export interface BatchLine {
   /** Epoch ms the request was deferred, and the latest it may settle (`deferrable.within`). */
   deferredAt: number;
   deadline: number;
+  /** The request's tags and routing rule, kept on its record. */
+  tags?: string[];
+  rule?: string;
+  /** The budget hold taken at submission (engine path), handed back when the line settles. */
+  reservation?: Reservation;
+}
+
+/** A settled line as kept with its job: its record and answer, so it stays retrievable by request id. */
+export interface BatchLineResult {
+  record: DecisionRecord;
+  text?: string;
+  finishReason?: string;
 }
 
 export interface BatchJob {
@@ -29,6 +43,17 @@ export interface BatchJob {
   vendorBatchId?: string;
   /** Issues found settling: unknown ids, malformed lines (reported, never settled). */
   issues?: string[];
+  /** How the vendor's batch ended (kept once the job is `settled`). */
+  ended?: 'completed' | 'expired' | 'failed';
+  /** Settled lines by request id (lines a restarted process found already logged are not here). */
+  results?: Record<string, BatchLineResult>;
+}
+
+/** Where batch jobs persist; every `save` is durable before it returns. One process owns a store. */
+export interface BatchJobStore {
+  all(): BatchJob[];
+  get(id: string): BatchJob | undefined;
+  save(job: BatchJob): void;
 }
 
 /**
@@ -36,7 +61,7 @@ export interface BatchJob {
  * (written to a temporary file, fsync'd, renamed), so a process killed at any point leaves the last
  * saved state. One process owns the file.
  */
-export class FileBatchJobStore {
+export class FileBatchJobStore implements BatchJobStore {
   private jobs = new Map<string, BatchJob>();
 
   constructor(readonly path: string) {

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { CompiledPolicy } from '../../engine/compiled-policy.js';
-import { fullCost } from '../../engine/cost.js';
 import type { DecisionRecord } from '../../engine/decision-record.js';
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
-import { TollgateError } from '../../policies/errors.js';
+import { BatchUnsupportedError, type DeferredLine, type DeferredQueue, type DeferredSettlement, type DeferredStatus } from '../../engine/seams/deferred-queue.js';
+import type { Reservation } from '../../engine/seams/budget-store.js';
 import { type BatchJobEvent, nextBatchJobState } from './batch-job-machine.js';
-import type { BatchJob, BatchLine, FileBatchJobStore } from './batch-job-store.js';
+import type { BatchJob, BatchJobStore, BatchLine } from './batch-job-store.js';
+import { batchLineRecord } from './batch-record.js';
 import type { VendorBatchClient, VendorResultLine } from './vendor-batch-client.js';
+
+export { BatchUnsupportedError };
 
 /** A request that may wait: sent with others through the vendor's batch API at its batch price. */
 export interface DeferredRequest {
@@ -18,19 +21,29 @@ export interface DeferredRequest {
   maxOutputTokens: number;
   /** How long it may wait (default 24 h). */
   withinMs?: number;
+  tags?: readonly string[];
+  /** The rule that routed it (record `rule`; default `deferred`). */
+  rule?: string;
+  /** A budget hold to hand back when it settles (the engine's path). */
+  reservation?: Reservation;
+}
+
+/** The batch-queue gauge (`TollgateMetrics.setBatchQueue` fits): jobs per state, set after every transition. */
+export interface BatchQueueGauge {
+  setBatchQueue(state: 'queued' | 'running' | 'done' | 'failed', jobs: number): void;
 }
 
 export interface DeferredBatcherOptions {
   policy: CompiledPolicy;
   clients: Partial<Record<'openai' | 'anthropic', VendorBatchClient>>;
-  store: FileBatchJobStore;
+  store: BatchJobStore;
   /** Where settled records go (the decision log). */
   sink: DecisionSink;
   /** A job is submitted when it holds this many lines (default 1,000) … */
   maxLines?: number;
   /** … or its first line has waited this long (default 60 s). */
   maxAgeMs?: number;
-  /** Poll period of {@link DeferredBatcher.drain} (default 5 s). */
+  /** Poll period of {@link DeferredBatcher.drain} and {@link DeferredBatcher.start} (default 5 s). */
   pollMs?: number;
   /** Batch price as a fraction of the model's price (default 0.5, both vendors' batch discount). */
   batchPriceFactor?: number;
@@ -41,56 +54,116 @@ export interface DeferredBatcherOptions {
    */
   isSettled?: (requestId: string) => boolean;
   onIssue?: (jobId: string, issue: string) => void;
-}
-
-/** A deferred request to a model without a batch API (not a vendor model, or no client for its vendor). */
-export class BatchUnsupportedError extends TollgateError {
-  constructor(model: string, why: string) {
-    super('batch_unsupported', `Model "${model}" cannot take deferred requests: ${why}`, { model });
-  }
+  /** Fed with the jobs per state (queued; running = submitting…completed; done; failed = failed or expired). */
+  gauge?: BatchQueueGauge;
 }
 
 /**
- * The batcher of deferrable work (docs/capacity.md, "Deferrable work"): deferred requests are added to
- * a queued job per model (saved before `defer` returns), jobs are submitted when full or old
- * enough, polled, and settled: one decision record per line at the batch price (`ok`), or an error
- * record with no cost (a failed or expired line, a line the output lacks). Results for unknown ids
- * and malformed lines are the job's `issues`, never settled. Every transition of a job goes through
- * the xstate lifecycle ({@link nextBatchJobState}) and is saved, so a process killed at any point and
- * started again on the same store resumes: nothing is submitted twice, nothing is lost.
+ * The batcher of deferrable work (docs/capacity.md, "Deferrable work"), and the engine's
+ * {@link DeferredQueue}: deferred requests are added to a queued job per model (saved before `defer`
+ * returns), jobs are submitted when full or old enough, polled, and settled: one decision record per line
+ * at the batch price (`ok`), or an error record with no cost (a failed or expired line, a line the output
+ * lacks). Results for unknown ids and malformed lines are the job's `issues`, never settled. Every
+ * transition of a job goes through the xstate lifecycle ({@link nextBatchJobState}) and is saved, so a
+ * process killed at any point and started again on the same store resumes: nothing is submitted twice,
+ * nothing is lost.
  */
-export class DeferredBatcher {
+export class DeferredBatcher implements DeferredQueue {
+  readonly specificationVersion = 'v1' as const;
   private readonly clock: () => number;
-  private readonly waiters = new Map<string, ((r: DecisionRecord) => void)[]>();
+  private readonly waiters = new Map<string, ((s: DeferredSettlement) => void)[]>();
+  private readonly listeners: ((s: DeferredSettlement) => Promise<void>)[] = [];
+  /** Request id → job id, for lookups by request id. */
+  private readonly jobOf = new Map<string, string>();
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
 
   constructor(private readonly o: DeferredBatcherOptions) {
     this.clock = o.clock ?? Date.now;
+    for (const j of o.store.all()) for (const l of j.lines) this.jobOf.set(l.customId, j.id);
+    this.report();
   }
 
   /** Queues requests (saved to the store before it returns). Throws {@link BatchUnsupportedError} before queuing any when one cannot be batched. */
   defer(requests: DeferredRequest[]): void {
     const now = this.clock();
     const lines = requests.map((r) => this.lineOf(r, now));
+    const max = this.o.maxLines ?? 1_000;
     const touched = new Map<string, BatchJob>();
     for (const line of lines) {
-      let job = touched.get(line.model) ?? this.o.store.all().find((j) => j.state === 'queued' && j.model === line.model && j.lines.length < (this.o.maxLines ?? 1_000));
+      let job = touched.get(line.model) ?? this.o.store.all().find((j) => j.state === 'queued' && j.model === line.model && j.lines.length < max);
       if (!job) job = { id: `job_${randomUUID()}`, vendor: this.vendorOf(line.model), model: line.model, state: 'queued', lines: [], createdAt: now };
       job.lines.push(line);
-      if (job.lines.length >= (this.o.maxLines ?? 1_000)) {
+      this.jobOf.set(line.customId, job.id);
+      if (job.lines.length >= max) {
         this.o.store.save(job);
         touched.delete(line.model);
       } else touched.set(line.model, job);
     }
     for (const job of touched.values()) this.o.store.save(job);
+    this.report();
   }
 
-  /** The settled record of a request (resolves when its job settles in this process). */
+  /** {@link DeferredQueue.enqueue}: {@link defer} for the engine's lines. */
+  async enqueue(lines: readonly DeferredLine[]): Promise<void> {
+    this.defer(lines.map((l) => ({ ...l })));
+  }
+
+  /** {@link DeferredQueue.unsupported}: not in the policy, not a vendor model, or no batch client for its vendor. */
+  unsupported(model: string): string | undefined {
+    try {
+      this.vendorOf(model);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /** The settled record of a request (resolves when its job settles; at once if it already has). */
   result(requestId: string): Promise<DecisionRecord> {
+    return this.settled(requestId).then((s) => s.record);
+  }
+
+  /** {@link DeferredQueue.status}. */
+  status(requestId: string): DeferredStatus | undefined {
+    const job = this.o.store.get(this.jobOf.get(requestId) ?? '');
+    const line = job?.lines.find((l) => l.customId === requestId);
+    if (!job || !line) return undefined;
+    const done = job.results?.[requestId];
+    if (done) return { state: 'settled', requestId, tenant: line.tenant, model: job.model, settlement: { requestId, tenant: line.tenant, ...done, ...(line.reservation && { reservation: line.reservation }) } };
+    if (job.state === 'settled') return undefined; // settled by an earlier process: its record is in the decision log
+    return { state: 'pending', requestId, tenant: line.tenant, model: job.model, deadline: line.deadline, job: job.state };
+  }
+
+  /** {@link DeferredQueue.settled}. */
+  settled(requestId: string): Promise<DeferredSettlement> {
+    const s = this.status(requestId);
+    if (s?.state === 'settled') return Promise.resolve(s.settlement);
+    if (!s && !this.jobOf.has(requestId)) return Promise.reject(new Error(`no deferred request ${requestId}`));
     return new Promise((resolve) => {
       const list = this.waiters.get(requestId) ?? [];
       list.push(resolve);
       this.waiters.set(requestId, list);
     });
+  }
+
+  /** {@link DeferredQueue.subscribe}. */
+  subscribe(listener: (s: DeferredSettlement) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
+  /** Ticks every `pollMs` in the background (unref'd timer; one tick at a time; errors go to `onIssue`). */
+  start(): this {
+    this.timer ??= setInterval(() => void this.tickOnce(), this.o.pollMs ?? 5_000);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Stops the background ticks and waits for the one running. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
   }
 
   /** One pass over the jobs: submit full or old queued ones (all with `flush`), poll submitted ones, settle finished ones. */
@@ -120,6 +193,14 @@ export class DeferredBatcher {
     }
   }
 
+  private async tickOnce(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = this.tick()
+      .catch((err: unknown) => this.o.onIssue?.('*', `tick failed: ${(err as Error)?.message ?? String(err)}`))
+      .finally(() => (this.ticking = undefined));
+    await this.ticking;
+  }
+
   private async submit(job: BatchJob): Promise<void> {
     const client = this.client(job);
     if (job.state === 'submitting') {
@@ -144,59 +225,46 @@ export class DeferredBatcher {
       }
       for (const m of malformed) issues.push(`malformed result line: ${m}`);
     }
-    const spec = this.o.policy.byId.get(job.model)!;
     const factor = this.o.batchPriceFactor ?? 0.5;
-    const p = spec.basis.price;
-    const price = { ...p, inputPerM: p.inputPerM * factor, outputPerM: p.outputPerM * factor, cachedInputPerM: p.cachedInputPerM * factor, cacheWritePerM: p.cacheWritePerM * factor, tiers: p.tiers.map((t) => ({ ...t, inputPerM: t.inputPerM * factor, outputPerM: t.outputPerM * factor, cachedInputPerM: t.cachedInputPerM * factor })) };
     const now = this.clock();
+    const results: NonNullable<BatchJob['results']> = { ...job.results };
+    const settled: DeferredSettlement[] = [];
     for (const line of job.lines) {
-      if (this.o.isSettled?.(line.customId)) continue;
+      if (results[line.customId] || this.o.isSettled?.(line.customId)) continue;
       const r = byId.get(line.customId);
-      const fail = (code: string, message: string) => ({ code, message });
-      const error = r
-        ? r.ok
-          ? undefined
-          : fail(r.code, r.message)
-        : job.state === 'expired'
-          ? fail('batch_expired', `batch ${job.vendorBatchId} expired before this line ran`)
-          : job.state === 'failed'
-            ? fail('batch_failed', `batch ${job.vendorBatchId ?? job.id} failed`)
-            : fail('batch_line_missing', `batch ${job.vendorBatchId} has no result for this line`);
-      const usage = r?.ok ? { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, cachedInputTokens: 0 } : { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-      const cost = r?.ok ? fullCost({ ...spec.basis, price }, usage) : { vendor: 0, infra: 0, ops: 0, full: 0 };
-      const record: DecisionRecord = {
-        v: 1,
-        time: new Date(line.deferredAt).toISOString(),
-        requestId: line.customId,
-        tenant: line.tenant,
-        tags: [],
-        policy: { name: this.o.policy.name, version: this.o.policy.version },
-        rule: 'deferred',
-        candidates: [],
-        chosen: job.model,
-        model: job.model,
-        tier: spec.tier,
-        fallbacks: [],
-        attempts: 1,
-        tokens: { input: usage.inputTokens, output: usage.outputTokens, cached: 0, source: 'vendor' },
-        predictedCostMicros: 0,
-        cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full },
-        latencyMs: Math.max(0, now - line.deferredAt),
-        outcome: error ? 'error' : 'ok',
-        ...(error ? { error } : {}),
-        actions: [`batch:${job.vendor}:${job.vendorBatchId ?? job.id}`],
-      };
+      const record = batchLineRecord(this.o.policy, job, line, r, factor, now);
       await this.o.sink.append(record);
-      for (const w of this.waiters.get(line.customId) ?? []) w(record);
-      this.waiters.delete(line.customId);
+      const out = { record, ...(r?.ok && r.text !== undefined && { text: r.text }), ...(r?.ok && r.finishReason && { finishReason: r.finishReason }) };
+      results[line.customId] = out;
+      settled.push({ requestId: line.customId, tenant: line.tenant, ...out, ...(line.reservation && { reservation: line.reservation }) });
     }
     for (const i of issues) this.o.onIssue?.(job.id, i);
-    this.move(job, { type: 'SETTLED' }, issues.length ? { issues } : {});
+    const ended = job.state as 'completed' | 'expired' | 'failed';
+    this.move(job, { type: 'SETTLED' }, { ended, results, ...(issues.length ? { issues } : {}) });
+    // Budgets and waiters once the job's results are saved: a restart re-settles nothing that was told.
+    for (const s of settled) {
+      for (const l of this.listeners) await l(s).catch(() => undefined);
+      for (const w of this.waiters.get(s.requestId) ?? []) w(s);
+      this.waiters.delete(s.requestId);
+    }
   }
 
   private move(job: BatchJob, event: BatchJobEvent, patch: Partial<BatchJob> = {}): void {
     Object.assign(job, patch, { state: nextBatchJobState(job.state, event) });
     this.o.store.save(job);
+    this.report();
+  }
+
+  /** Feeds the gauge: jobs per state. */
+  private report(): void {
+    if (!this.o.gauge) return;
+    const n = { queued: 0, running: 0, done: 0, failed: 0 };
+    for (const j of this.o.store.all()) {
+      if (j.state === 'queued') n.queued++;
+      else if (j.state === 'settled') n[j.ended === 'completed' || j.ended === undefined ? 'done' : 'failed']++;
+      else n.running++;
+    }
+    for (const [state, jobs] of Object.entries(n)) this.o.gauge.setBatchQueue(state as keyof typeof n, jobs);
   }
 
   private client(job: BatchJob): VendorBatchClient {
@@ -225,6 +293,9 @@ export class DeferredBatcher {
       maxOutputTokens: r.maxOutputTokens,
       deferredAt: now,
       deadline: now + (r.withinMs ?? 86_400_000),
+      ...(r.tags?.length && { tags: [...r.tags] }),
+      ...(r.rule && { rule: r.rule }),
+      ...(r.reservation && { reservation: r.reservation }),
     };
   }
 }

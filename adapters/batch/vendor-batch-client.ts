@@ -6,7 +6,7 @@ export type VendorBatchStatus = 'in_progress' | 'completed' | 'expired' | 'faile
 
 /** One line of a finished batch's results. */
 export type VendorResultLine =
-  | { customId: string; ok: true; usage: { inputTokens: number; outputTokens: number } }
+  | { customId: string; ok: true; usage: { inputTokens: number; outputTokens: number }; text?: string; finishReason?: string }
   | { customId: string; ok: false; code: string; message: string };
 
 /**
@@ -101,10 +101,19 @@ export class OpenAIBatchClient implements VendorBatchClient {
       const text = await (await call(`${this.o.baseUrl}/v1/files/${fileId}/content`, { headers: this.headers() })).text();
       for (const r of jsonl(text, malformed)) {
         const id = typeof r.custom_id === 'string' ? r.custom_id : undefined;
-        const resp = r.response as { status_code?: number; body?: { usage?: { prompt_tokens?: number; completion_tokens?: number }; error?: { code?: string; message?: string } } } | null | undefined;
+        const resp = r.response as {
+          status_code?: number;
+          body?: { usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: { message?: { content?: string | null }; finish_reason?: string }[]; error?: { code?: string; message?: string } };
+        } | null | undefined;
         const err = r.error as { code?: string; message?: string } | null | undefined;
         if (!id) malformed.push(JSON.stringify(r).slice(0, 200));
-        else if (resp?.status_code === 200 && resp.body?.usage) lines.push({ customId: id, ok: true, usage: { inputTokens: resp.body.usage.prompt_tokens ?? 0, outputTokens: resp.body.usage.completion_tokens ?? 0 } });
+        else if (resp?.status_code === 200 && resp.body?.usage) {
+          const choice = resp.body.choices?.[0];
+          lines.push({
+            customId: id, ok: true, usage: { inputTokens: resp.body.usage.prompt_tokens ?? 0, outputTokens: resp.body.usage.completion_tokens ?? 0 },
+            ...(typeof choice?.message?.content === 'string' && { text: choice.message.content }), ...(choice?.finish_reason && { finishReason: choice.finish_reason }),
+          });
+        }
         else lines.push({ customId: id, ok: false, code: err?.code ?? resp?.body?.error?.code ?? `http_${resp?.status_code ?? 'error'}`, message: err?.message ?? resp?.body?.error?.message ?? 'batch line failed' });
       }
     }
@@ -153,9 +162,17 @@ export class AnthropicBatchClient implements VendorBatchClient {
     const lines: VendorResultLine[] = [];
     for (const r of jsonl(text, malformed)) {
       const id = typeof r.custom_id === 'string' ? r.custom_id : undefined;
-      const res = r.result as { type?: string; message?: { usage?: { input_tokens?: number; output_tokens?: number } }; error?: { type?: string; message?: string } } | undefined;
+      const res = r.result as {
+        type?: string;
+        message?: { usage?: { input_tokens?: number; output_tokens?: number }; content?: { type?: string; text?: string }[]; stop_reason?: string };
+        error?: { type?: string; message?: string };
+      } | undefined;
       if (!id || !res?.type) malformed.push(JSON.stringify(r).slice(0, 200));
-      else if (res.type === 'succeeded' && res.message?.usage) lines.push({ customId: id, ok: true, usage: { inputTokens: res.message.usage.input_tokens ?? 0, outputTokens: res.message.usage.output_tokens ?? 0 } });
+      else if (res.type === 'succeeded' && res.message?.usage) {
+        const text = res.message.content?.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('');
+        const finish = res.message.stop_reason === 'max_tokens' ? 'length' : res.message.stop_reason ? 'stop' : undefined;
+        lines.push({ customId: id, ok: true, usage: { inputTokens: res.message.usage.input_tokens ?? 0, outputTokens: res.message.usage.output_tokens ?? 0 }, ...(text !== undefined && { text }), ...(finish && { finishReason: finish }) });
+      }
       else lines.push({ customId: id, ok: false, code: res.type === 'errored' ? (res.error?.type ?? 'errored') : res.type, message: res.error?.message ?? `batch line ${res.type}` });
     }
     return { lines, malformed };

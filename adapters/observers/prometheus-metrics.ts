@@ -96,7 +96,7 @@ export class TollgateMetrics {
     this.vendorCount = new Counter({ name: 'tollgate_input_tokens_vendor_total', help: 'Input tokens the vendor reported, for the same requests as tollgate_input_tokens_precounted_total.', labelNames: ['tenant', 'model'], registers });
     this.gpuHours = new Counter({ name: 'tollgate_gpu_hours_total', help: 'GPU-hours used by self-hosted models (tokens × GPU-hours per token at the measured throughput).', labelNames: ['tenant', 'model'], registers });
     this.policyInfo = new Gauge({ name: 'tollgate_policy_info', help: 'The policy version of the latest settled record (value 1; a new version replaces the old series).', labelNames: ['policy', 'version'], registers });
-    this.batchQueue = new Gauge({ name: 'tollgate_batch_queue_jobs', help: 'Batch jobs by state (queued, running, done, failed), as last reported by the batch runner.', labelNames: ['state'], registers });
+    this.batchQueue = new Gauge({ name: 'tollgate_batch_queue_jobs', help: 'Vendor batch jobs by state: queued, running (submitted, not settled), done (settled), failed (settled after the batch expired or failed); set by the DeferredBatcher.', labelNames: ['state'], registers });
     const gpus = new Gauge({ name: 'tollgate_gpus_provisioned', help: 'GPUs provisioned per self-hosted model (from the policy).', labelNames: ['model'], registers });
     for (const m of policy?.models ?? []) {
       if (!m.infra) continue;
@@ -160,7 +160,7 @@ export class TollgateMetrics {
     }
   }
 
-  /** Sets how many batch jobs are in a state (called by whatever runs vendor batch jobs). */
+  /** Sets how many vendor batch jobs are in a state (called by `DeferredBatcher` after every job transition: its `gauge` option). */
   setBatchQueue(state: 'queued' | 'running' | 'done' | 'failed', jobs: number): void {
     this.batchQueue.set({ state }, jobs);
   }

@@ -20,6 +20,9 @@ interface Batch {
 /** Usage the fake reports for a line: prompt = characters ÷ 4, output = min(max_tokens, 40). */
 export const fakeUsage = (l: Line) => ({ input: Math.ceil(l.body.messages.reduce((a, m) => a + m.content.length, 0) / 4), output: Math.min(l.body.max_tokens, 40) });
 
+/** The answer text the fake gives a line: `batch answer to <custom_id> (<model>)`. */
+export const fakeAnswer = (l: Line) => `batch answer to ${l.custom_id} (${l.body.model})`;
+
 /**
  * A fake vendor on 127.0.0.1 speaking both batch protocols as documented: OpenAI (`POST /v1/files` multipart
  * purpose=batch, `POST/GET /v1/batches`, `GET /v1/files/{id}/content`, output and error files) and Anthropic
@@ -127,7 +130,7 @@ export class FakeBatchVendor {
     for (const l of b.lines) {
       const u = fakeUsage(l);
       if (this.failIds.has(l.custom_id)) bad.push(JSON.stringify({ id: `r_${l.custom_id}`, custom_id: l.custom_id, response: { status_code: 400, body: { error: { code: 'invalid_request', message: 'bad line' } } }, error: null }));
-      else ok.push(JSON.stringify({ id: `r_${l.custom_id}`, custom_id: l.custom_id, response: { status_code: 200, body: { object: 'chat.completion', usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } } }, error: null }));
+      else ok.push(JSON.stringify({ id: `r_${l.custom_id}`, custom_id: l.custom_id, response: { status_code: 200, body: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: fakeAnswer(l) }, finish_reason: 'stop' }], usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } } }, error: null }));
     }
     if (this.noisy) ok.push(JSON.stringify({ custom_id: 'nobody', response: { status_code: 200, body: { usage: { prompt_tokens: 1, completion_tokens: 1 } } } }), '{not json');
     b.outputFileId = `file_${++this.n}`;
@@ -157,7 +160,7 @@ export class FakeBatchVendor {
       const u = fakeUsage(l);
       if (b.status === 'expired') return JSON.stringify({ custom_id: l.custom_id, result: { type: 'expired' } });
       if (this.failIds.has(l.custom_id)) return JSON.stringify({ custom_id: l.custom_id, result: { type: 'errored', error: { type: 'invalid_request_error', message: 'bad line' } } });
-      return JSON.stringify({ custom_id: l.custom_id, result: { type: 'succeeded', message: { id: `msg_${l.custom_id}`, type: 'message', usage: { input_tokens: u.input, output_tokens: u.output } } } });
+      return JSON.stringify({ custom_id: l.custom_id, result: { type: 'succeeded', message: { id: `msg_${l.custom_id}`, type: 'message', content: [{ type: 'text', text: fakeAnswer(l) }], stop_reason: 'end_turn', usage: { input_tokens: u.input, output_tokens: u.output } } } });
     });
     if (this.noisy) out.push(JSON.stringify({ custom_id: 'nobody', result: { type: 'succeeded', message: { usage: { input_tokens: 1, output_tokens: 1 } } } }), '[1,2');
     return out.join('\n');
