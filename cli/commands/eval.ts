@@ -162,7 +162,7 @@ export function registerEval(program: Command, io: CliIo): void {
       for (const [name, r] of Object.entries(e.routers)) {
         const f3 = (x: number | null) => (x === null ? 'never' : x.toFixed(3));
         io.out(`  ${name}: share of the zero-router → oracle AIQ gap recovered ${r.gapRecovered.toFixed(3)} ${fmtIv(r.ciPaired.gapRecovered, f3)}; cost at 95% ÷ zero router's ${r.costAt95VsZero === null ? 'never' : r.costAt95VsZero.toFixed(3)} ${fmtIv(r.ciPaired.costAt95VsZero, f3)}\n`);
-        for (const [other, v] of Object.entries(r.vs ?? {})) io.out(`  ${name} against ${other} (paired): cost at 95% ÷ ${other}'s ${f3(v.costAt95Ratio)} ${fmtIv(v.ci.costAt95Ratio, f3)}; AIQ − ${other}'s ${v.aiqDiff.toFixed(3)} ${fmtIv(v.ci.aiqDiff, f3)}\n`);
+        for (const [other, v] of Object.entries(r.vs ?? {})) io.out(`  ${name} against ${other} (paired): cost at 95% ÷ ${other} ${f3(v.costAt95Ratio)} ${fmtIv(v.ci.costAt95Ratio, f3)}; AIQ − ${other} ${v.aiqDiff.toFixed(3)} ${fmtIv(v.ci.aiqDiff, f3)}\n`);
       }
       for (const [name, r] of Object.entries(e.routers)) {
         if (!r.pair) continue;
