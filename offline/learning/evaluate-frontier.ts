@@ -68,7 +68,8 @@ export interface RouterSummary extends CurveSummary {
   /**
    * The first router against each other one evaluated alongside (e.g. `rules`), paired within each
    * resample like the figures above: `costAt95Ratio` = this router's cost at 95% ÷ the other's (below 1:
-   * cheaper at the same quality; null where either never reaches it), `aiqDiff` = AIQ − the other's AIQ.
+   * cheaper at the same quality; 0 where only this router reaches it, null where it never does), `aiqDiff` =
+   * AIQ − the other's AIQ.
    * Only on the first router (absent on the others).
    */
   vs?: Record<string, PairedComparison>;
@@ -291,7 +292,8 @@ export async function evaluateFrontier(policy: CompiledPolicy, data: LabeledData
   };
   const versus = (s: ReturnType<typeof figures>, k: number) => {
     const [a, b] = [s.routers[0]!, s.routers[k]!];
-    return { costAt95Ratio: a.costAt95 !== null && b.costAt95 ? a.costAt95 / b.costAt95 : null, aiqDiff: a.aiq - b.aiq };
+    // Only this router reaches the target: 0 (infinitely cheaper); only the other, or neither: null (never, +∞ in intervals).
+    return { costAt95Ratio: a.costAt95 === null ? null : b.costAt95 === null ? 0 : b.costAt95 > 0 ? a.costAt95 / b.costAt95 : null, aiqDiff: a.aiq - b.aiq };
   };
   const vs = Object.fromEntries(runs.slice(1).map((r, k) => [r.name, { ...versus(full, k + 1), ci: { costAt95Ratio: ci((s) => versus(s, k + 1).costAt95Ratio), aiqDiff: ci((s) => versus(s, k + 1).aiqDiff) } } satisfies PairedComparison]));
   runs.forEach((r, k) => {

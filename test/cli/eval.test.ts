@@ -52,6 +52,10 @@ describe('tollgate eval', () => {
     expect(j.oracle.costAt95).toBe(31.6);
     expect(j.models).toMatchObject({ 'model-a': { costAt95: null, quality: 0.25, cost: 10 }, 'model-c': { costAt95: 100 } });
     expect(j.router).not.toHaveProperty('apgr'); // no pair named, three candidates
+    // Paired within each resample: the policy's (rules) router against the rules classifier is exactly 1 / 0.
+    const same = JSON.parse((await cli('eval', '--data', join(FIX, 'three-models.csv'), '--policy', join(FIX, 'three-models.yaml'), '--json', '--out', join(t.dir, 'eval-3b'), '--bootstrap', '20', '--compare', 'rules')).out);
+    expect(same.router.vs.rules).toEqual({ costAt95Ratio: 1, costAt95RatioCi: [1, 1], aiqDiff: 0, aiqDiffCi: [0, 0] });
+    expect(same.headline.vsRules).toEqual({ ratio: 1, ci: [1, 1], separates: false });
   });
 
   it('prints the frontier table by default', async () => {
