@@ -17,6 +17,8 @@ export interface ClientBatchOptions {
   concurrency?: number;
   /** Clock (epoch ms) for timestamps and the completion window; default `Date.now`. */
   now?: () => number;
+  /** How a rate-limited line waits for its Retry-After (tests give one that moves their engine clock); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface ClientBatchOptions {
 export function registerClientBatches(app: FastifyInstance, tollgate: Tollgate, o: ClientBatchOptions = {}): void {
   const filesLimit = o.filesLimit ?? DEFAULT_FILES_LIMIT;
   void app.register(async (scope) => {
-    const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), o.concurrency ?? DEFAULT_BATCH_CONCURRENCY);
+    const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, o.sleep);
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status === 413 && req.routeOptions.url === '/v1/files') return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Upload larger than the files limit of ${filesLimit} bytes (tollgate serve --files-limit)`, 'file'));

@@ -1,4 +1,4 @@
-import type { Tollgate, TollgateRequest } from '../index.js';
+import { TollgateError, type Tollgate, type TollgateRequest } from '../index.js';
 import { httpFailure } from './http-errors.js';
 import { FINAL_BATCH_STATUSES, canClientBatch, nextClientBatchStatus, type ClientBatchEvent } from './client-batch-machine.js';
 import { batchLines, errorLine, failedLine, lineRequestId, okLine, resultIndex, type BatchLine } from './client-batch-lines.js';
@@ -6,6 +6,15 @@ import type { BatchEntry, BatchObject, ClientBatchStore } from './client-batch-s
 
 /** Lines of client batches run at once, over all batches of one gateway (default). */
 export const DEFAULT_BATCH_CONCURRENCY = 4;
+
+/** The longest one wait on a rate-limited line (its Retry-After is used when shorter). */
+const MAX_RETRY_WAIT_MS = 60_000;
+
+/** How long to wait before running a line again: a `rate_limited` refusal waits its Retry-After; anything else is final. */
+function retryWaitMs(err: unknown): number | undefined {
+  if (!(err instanceof TollgateError) || err.code !== 'rate_limited') return undefined;
+  return Math.min(MAX_RETRY_WAIT_MS, Math.max(1, Number(err.details.retryAfterMs) || 1000));
+}
 
 /** A counting semaphore: at most `n` holders. */
 class Slots {
@@ -52,7 +61,12 @@ export class ClientBatchRunner {
   private readonly concurrency: number;
   private stopping = false;
 
-  constructor(private readonly tollgate: Tollgate, readonly store: ClientBatchStore, concurrency = DEFAULT_BATCH_CONCURRENCY) {
+  constructor(
+    private readonly tollgate: Tollgate,
+    readonly store: ClientBatchStore,
+    concurrency = DEFAULT_BATCH_CONCURRENCY,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
     this.concurrency = Math.max(1, Math.floor(concurrency));
     this.slots = new Slots(this.concurrency);
   }
@@ -132,9 +146,9 @@ export class ClientBatchRunner {
     const todo = lines.filter((l): l is Extract<BatchLine, { ok: true }> => l.ok && !done.has(l.index));
     if (b.status === 'in_progress') {
       await Promise.all(Array.from({ length: Math.min(todo.length, this.concurrency) }, () => this.worker(e, todo, done)));
-      if (b.status === 'in_progress' && todo.length === 0) this.move(e, { type: 'DRAINED' }, 'finalizing_at');
+      if (b.status === 'in_progress' && lines.every((l) => done.has(l.index))) this.move(e, { type: 'DRAINED' }, 'finalizing_at');
       else if (b.status === 'in_progress' && this.expired(b)) {
-        this.notRun(e, todo, done, 'batch_expired', 'The batch expired before this line ran');
+        this.notRun(e, lines.filter((l) => !done.has(l.index)), done, 'batch_expired', 'The batch expired before this line ran');
         this.publish(e);
         this.move(e, { type: 'EXPIRED' }, 'expired_at');
         return;
@@ -170,23 +184,36 @@ export class ClientBatchRunner {
     }
   }
 
+  /**
+   * Runs one line. A `rate_limited` refusal (the tenant's requests or tokens per minute) is not the line's
+   * end: it waits its Retry-After (at most a minute at a time) and runs again, while the batch runs; each
+   * refused try has its `refused` record. Any other failure is the line's error line.
+   */
   private async runLine(e: BatchEntry, line: Extract<BatchLine, { ok: true }>, done: Set<number>): Promise<void> {
     const b = e.batch;
     const id = lineRequestId(b.id, line.index);
     const request: TollgateRequest = { ...line.request, id, tenant: e.tenant, metadata: { ...line.request.metadata, 'tollgate.batch': b.id } };
-    try {
-      const r = await this.tollgate.complete(request);
-      this.store.appendResult(b.id, 'output', okLine(b.id, line.index, line.customId, r));
-      done.add(line.index);
-      b.request_counts.completed++;
-      const u = b.usage;
-      u.input_tokens += r.usage.inputTokens;
-      u.input_tokens_details.cached_tokens += r.usage.cachedInputTokens;
-      u.output_tokens += r.usage.outputTokens;
-      u.output_tokens_details.reasoning_tokens += r.usage.reasoningTokens ?? 0;
-      u.total_tokens += r.usage.inputTokens + r.usage.outputTokens;
-    } catch (err) {
-      this.writeError(e, line.index, failedLine(b.id, line.index, line.customId, id, httpFailure(err)), done);
+    for (;;) {
+      try {
+        const r = await this.tollgate.complete(request);
+        this.store.appendResult(b.id, 'output', okLine(b.id, line.index, line.customId, r));
+        done.add(line.index);
+        b.request_counts.completed++;
+        const u = b.usage;
+        u.input_tokens += r.usage.inputTokens;
+        u.input_tokens_details.cached_tokens += r.usage.cachedInputTokens;
+        u.output_tokens += r.usage.outputTokens;
+        u.output_tokens_details.reasoning_tokens += r.usage.reasoningTokens ?? 0;
+        u.total_tokens += r.usage.inputTokens + r.usage.outputTokens;
+        break;
+      } catch (err) {
+        const wait = retryWaitMs(err);
+        if (wait === undefined) {
+          this.writeError(e, line.index, failedLine(b.id, line.index, line.customId, id, httpFailure(err)), done);
+          break;
+        }
+        if (!(await this.pause(e, wait))) return; // stopped, cancelled or expired while waiting: the line has no result yet
+      }
     }
     const now = this.store.now();
     if (now - (this.savedAt.get(b.id) ?? 0) >= 1000) {
@@ -194,6 +221,16 @@ export class ClientBatchRunner {
       this.adoptCancel(e);
       this.store.saveBatch(e);
     }
+  }
+
+  /** Waits `ms` in steps of at most 100 ms; false as soon as the batch should stop taking lines. */
+  private async pause(e: BatchEntry, ms: number): Promise<boolean> {
+    for (let left = ms; left > 0; left -= 100) {
+      await this.sleep(Math.min(100, left));
+      this.adoptCancel(e);
+      if (this.stopping || e.batch.status !== 'in_progress' || this.expired(e.batch)) return false;
+    }
+    return true;
   }
 
   /** A cancel another process (a `--workers` sibling) saved for the batch this one runs. */

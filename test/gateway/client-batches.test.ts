@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryDecisionSink } from '../../adapters/sinks/memory-decision-sink.js';
 import { createTollgate } from '../../compose.js';
 import { addKey, KeyStore } from '../../gateway/api-keys.js';
 import { type RunningGateway, startGateway } from '../../gateway/server.js';
@@ -243,7 +244,31 @@ describe('client batches survive a restart of the gateway', () => {
   });
 });
 
-describe('client batch completion window', () => {
+describe('client batch waits: rate limits and the completion window', () => {
+  it('runs a rate-limited line again after its Retry-After instead of failing it', async () => {
+    let clock = Date.now();
+    const sink = new MemoryDecisionSink();
+    const policy = httpPolicy(vendor.url, { primary: 'ok' }, { tenants: { acme: { rateLimit: { requestsPerMinute: 2 } } } });
+    const gw = await startGateway({
+      tollgate: createTollgate({ policy, decisionLog: sink, clock: () => clock }), tenantForKey: (k) => keys.tenantFor(k),
+      batches: { concurrency: 2, sleep: async (ms) => { clock += ms; await new Promise((r) => setImmediate(r)); } },
+    });
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: acmeKey, maxRetries: 0 });
+    try {
+      const file = await upload(client, jsonl(Array.from({ length: 6 }, (_, i) => ask(`rl-${i}`, `Rate-limited line ${i}`))));
+      const b = await finished(client, (await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+      expect(b.status).toBe('completed');
+      expect(b.request_counts).toEqual({ total: 6, completed: 6, failed: 0 });
+      const refused = sink.records.filter((r) => r.requestId.startsWith(b.id) && r.outcome === 'refused');
+      expect(refused.length).toBeGreaterThan(0); // the limit did refuse tries
+      expect(refused.every((r) => r.error?.code === 'rate_limited')).toBe(true);
+      for (const l of await linesOf(client, b.output_file_id)) expect(sink.records.some((r) => r.requestId === l.response.request_id && r.outcome === 'ok')).toBe(true);
+    } finally {
+      await gw.close();
+    }
+  });
+
+
   it('expires a batch whose window passes: lines not run end as batch_expired error lines', async () => {
     let now = Date.now();
     const policy = httpPolicy(vendor.url, { primary: 'ok' });
@@ -257,7 +282,7 @@ describe('client batch completion window', () => {
       now += 24 * 3_600_000; // the window passes
       const b = await finished(client, created.id);
       expect(b.status).toBe('expired');
-      expect(b.expired_at).toBeGreaterThanOrEqual(created.expires_at);
+      expect(b.expired_at).toBeGreaterThanOrEqual(created.expires_at!);
       expect(b.request_counts!.completed).toBeGreaterThanOrEqual(2);
       expect(b.request_counts!.completed + b.request_counts!.failed).toBe(30);
       const errs = await linesOf(client, b.error_file_id);
