@@ -107,6 +107,34 @@ describe('deferrable work through complete() (#18 item 5)', () => {
     expect('record' in ran && ran.record).toMatchObject({ model: 'local', outcome: 'ok' });
   });
 
+  it('a restarted engine on the same job store resumes the pending line and settles the reservation stored with it', async () => {
+    const policy = deferPolicy(vendor.url, 0.008);
+    const budgets = new MemoryBudgetStore(resolvePolicy(policy).policy.tenants); // a store both processes share (Redis in production)
+    const spent = async () => (await budgets.usage('acme')).find((u) => u.dimension === 'micros')!.used;
+    const opts = deferredOptions(vendor.url);
+    vendor.completeAfterPolls = 1e9;
+    const first = createTollgate({ policy, decisionLog: new MemoryDecisionSink(), budgetStore: budgets, deferred: opts });
+    const creates = vendor.creates;
+    await first.complete({ id: 'rs-1', tenant: 'acme', model: 'claude-haiku', messages, maxOutputTokens: 1000, deferrable: { within: '24h' } });
+    for (let i = 0; i < 1_000 && vendor.creates === creates; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(vendor.creates - creates).toBe(1); // submitted, in progress
+    await first.close();
+    const held = await spent();
+    expect(held).toBeGreaterThan(5000);
+
+    vendor.completeAfterPolls = 1;
+    const sink = new MemoryDecisionSink();
+    const second = createTollgate({ policy, decisionLog: sink, budgetStore: budgets, deferred: opts });
+    engines.push(second);
+    const handle = second.deferred('rs-1')!;
+    expect(handle.status()).toBe('pending');
+    const r = await handle.result();
+    expect(vendor.creates - creates).toBe(1); // polled, never submitted again
+    expect(r.record.outcome).toBe('ok');
+    expect(sink.records.map((x) => x.requestId)).toEqual(['rs-1']);
+    expect(await spent()).toBe(r.cost.full); // the first process's hold, settled by the second
+  });
+
   it('bad deferrable input is a typed error naming the field, before anything is queued', async () => {
     const { tollgate } = engine();
     const creates = vendor.creates;
