@@ -38,10 +38,14 @@ export const decisionRecordSchema = z.object({
   /**
    * Token counts and where they came from. `cached` (cache reads), `cacheWrite` (of which `cacheWrite1h` at
    * the 1-hour rate) are subsets of `input`; `reasoning` is a subset of `output` (billed as output).
+   * `precountDelta`: the vendor's input count minus Tollgate's pre-count for the answering model's tokenizer
+   * (`source: vendor` only; absent when they agree): negative when the vendor reported fewer input tokens than
+   * were counted (the "under-reported tokens" signal, docs/observability.md), positive when more.
    */
   tokens: z.object({
     input: int, output: int, cached: int, source: z.enum(['vendor', 'tokenizer', 'estimate']),
     cacheWrite: int.optional(), cacheWrite1h: int.optional(), reasoning: int.optional(),
+    precountDelta: z.number().int().optional(),
   }),
   predictedCostMicros: int.default(0),
   /** µ$; `parts` splits `vendor` as vendors bill it (fresh input, cache reads, cache writes, output) and sums to it. */

@@ -32,6 +32,8 @@ export interface SettledUsage {
   source: DecisionRecord['tokens']['source'];
   /** The vendor cost's parts (fresh input, cache reads, cache writes, output); they sum to `cost.vendor`. */
   parts?: VendorCostParts;
+  /** Vendor-reported input tokens minus the pre-count for the answering model's encoding; absent when equal or not vendor-reported. */
+  precountDelta?: number;
 }
 
 /**
@@ -50,8 +52,12 @@ export function settledUsage(answer: SettledAnswer | undefined, promptTokens: Re
     ...(u.reasoningTokens && { reasoningTokens: u.reasoningTokens }),
     ...(answer.response.serviceTier && { serviceTier: answer.response.serviceTier }),
   };
-  const { total: _total, ...parts } = vendorCostParts(answer.model.basis.price, usage);
-  return { usage, cost: fullCost(answer.model.basis, usage), source: u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer', parts };
+  const p = vendorCostParts(answer.model.basis.price, usage);
+  const parts: VendorCostParts = { input: p.input, cachedInput: p.cachedInput, cacheWrite: p.cacheWrite, output: p.output };
+  const source = u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer';
+  const precounted = promptTokens.get(answer.model.encoding);
+  const delta = source === 'vendor' && precounted !== undefined ? usage.inputTokens - precounted : 0;
+  return { usage, cost: fullCost(answer.model.basis, usage, p.total), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
 }
 
 /** Everything a decision record is built from. */
@@ -95,6 +101,7 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
       ...(usage.cacheWriteTokens && { cacheWrite: usage.cacheWriteTokens }),
       ...(usage.cacheWrite1hTokens && { cacheWrite1h: usage.cacheWrite1hTokens }),
       ...(usage.reasoningTokens && { reasoning: usage.reasoningTokens }),
+      ...(x.settled.precountDelta && { precountDelta: x.settled.precountDelta }),
     },
     predictedCostMicros: d?.predictedCostMicros ?? 0,
     cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full, ...(x.settled.parts && cost.vendor > 0 && { parts: x.settled.parts }) },
