@@ -18,49 +18,72 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The first problem of `schema`, or undefined. `topObject`: the top level must be `type: object` (tool parameters). */
 export function jsonSchemaIssue(schema: Record<string, unknown>, topObject: boolean): SchemaIssue | undefined {
   if (topObject && schema.type !== undefined && schema.type !== 'object') return { path: ['type'], message: 'tool parameters must be a JSON schema of type "object"' };
-  return check(schema, [], 0);
+  return check(schema, 0);
 }
 
-function check(s: unknown, path: (string | number)[], depth: number): SchemaIssue | undefined {
+/** `issue` found under `segments` (paths are built only for a problem found: the common valid schema allocates none). */
+function under(issue: SchemaIssue | undefined, ...segments: (string | number)[]): SchemaIssue | undefined {
+  if (issue) issue.path.unshift(...segments);
+  return issue;
+}
+
+const problem = (message: string, ...path: (string | number)[]): SchemaIssue => ({ path, message });
+
+function check(s: unknown, depth: number): SchemaIssue | undefined {
   if (typeof s === 'boolean') return undefined;
-  if (!isObject(s)) return { path, message: 'a JSON schema must be an object' };
-  if (depth > MAX_DEPTH) return { path, message: `schema nested deeper than ${MAX_DEPTH} levels` };
+  if (!isObject(s)) return problem('a JSON schema must be an object');
+  if (depth > MAX_DEPTH) return problem(`schema nested deeper than ${MAX_DEPTH} levels`);
   const t = s.type;
-  if (t !== undefined) {
-    const list = Array.isArray(t) ? t : [t];
-    if (list.length === 0 || !list.every((x) => typeof x === 'string' && TYPES.has(x))) return { path: [...path, 'type'], message: `unknown JSON schema type ${JSON.stringify(t)}` };
+  if (t !== undefined && !(typeof t === 'string' ? TYPES.has(t) : Array.isArray(t) && t.length > 0 && t.every((x) => typeof x === 'string' && TYPES.has(x)))) {
+    return problem(`unknown JSON schema type ${JSON.stringify(t)}`, 'type');
   }
   if (s.properties !== undefined) {
-    if (!isObject(s.properties)) return { path: [...path, 'properties'], message: 'must be an object of schemas' };
-    for (const [k, v] of Object.entries(s.properties)) {
-      const bad = check(v, [...path, 'properties', k], depth + 1);
-      if (bad) return bad;
-    }
+    const bad = schemasIn(s.properties, 'properties', depth);
+    if (bad) return bad;
   }
-  if (s.required !== undefined && !(Array.isArray(s.required) && s.required.every((x) => typeof x === 'string'))) return { path: [...path, 'required'], message: 'must be an array of property names' };
-  if (s.enum !== undefined && !Array.isArray(s.enum)) return { path: [...path, 'enum'], message: 'must be an array' };
+  if (s.required !== undefined && !(Array.isArray(s.required) && s.required.every((x) => typeof x === 'string'))) return problem('must be an array of property names', 'required');
+  if (s.enum !== undefined && !Array.isArray(s.enum)) return problem('must be an array', 'enum');
   if (s.items !== undefined) {
-    const bad = Array.isArray(s.items) ? s.items.map((v, i) => check(v, [...path, 'items', i], depth + 1)).find(Boolean) : check(s.items, [...path, 'items'], depth + 1);
-    if (bad) return bad;
-  }
-  for (const k of ['anyOf', 'oneOf', 'allOf'] as const) {
-    const v = s[k];
-    if (v === undefined) continue;
-    if (!Array.isArray(v) || v.length === 0) return { path: [...path, k], message: 'must be a non-empty array of schemas' };
-    const bad = v.map((x, i) => check(x, [...path, k, i], depth + 1)).find(Boolean);
-    if (bad) return bad;
-  }
-  for (const k of ['$defs', 'definitions'] as const) {
-    const v = s[k];
-    if (v === undefined) continue;
-    if (!isObject(v)) return { path: [...path, k], message: 'must be an object of schemas' };
-    for (const [name, d] of Object.entries(v)) {
-      const bad = check(d, [...path, k, name], depth + 1);
+    if (Array.isArray(s.items)) {
+      for (let i = 0; i < s.items.length; i++) {
+        const bad = under(check(s.items[i], depth + 1), 'items', i);
+        if (bad) return bad;
+      }
+    } else {
+      const bad = under(check(s.items, depth + 1), 'items');
       if (bad) return bad;
     }
+  }
+  for (const k of COMBINATORS) {
+    const v = s[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length === 0) return problem('must be a non-empty array of schemas', k);
+    for (let i = 0; i < v.length; i++) {
+      const bad = under(check(v[i], depth + 1), k, i);
+      if (bad) return bad;
+    }
+  }
+  for (const k of DEFINITIONS) {
+    if (s[k] === undefined) continue;
+    const bad = schemasIn(s[k], k, depth);
+    if (bad) return bad;
   }
   if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean') {
-    const bad = check(s.additionalProperties, [...path, 'additionalProperties'], depth + 1);
+    const bad = under(check(s.additionalProperties, depth + 1), 'additionalProperties');
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
+const DEFINITIONS = ['$defs', 'definitions'] as const;
+
+/** The first problem of an object of named schemas (`properties`, `$defs`) found under `key`. */
+function schemasIn(v: unknown, key: string, depth: number): SchemaIssue | undefined {
+  if (!isObject(v)) return problem('must be an object of schemas', key);
+  for (const name in v) {
+    if (!Object.hasOwn(v, name)) continue;
+    const bad = under(check(v[name], depth + 1), key, name);
     if (bad) return bad;
   }
   return undefined;

@@ -7,8 +7,9 @@ import { countTokens, DEFAULT_ESTIMATE_FACTOR, type Encoding } from './tokens.js
  * docs/tokens.md): tool definitions, tool calls in the history, images and JSON-schema response formats.
  * The text of every message (content text parts, tool results, the calls' names and arguments) is
  * counted by the tokenizer with the chat overhead (engine/tokens.ts, on the token worker for large
- * prompts); the rest is added here per encoding. After the call the vendor's usage replaces the count
- * and the record keeps the pre-count (`precountedInputTokens`).
+ * prompts); the rest is added here per encoding. After the call the vendor's usage replaces the count;
+ * the record keeps the difference (`tokens.precountDelta`, engine/decision-record.ts) and observers get
+ * the pre-count (`precountedInputTokens`).
  */
 
 /**
@@ -63,23 +64,45 @@ const stripDot = (s: string) => (s.endsWith('.') ? s.slice(0, -1) : s);
 /** OpenAI's count of tool definitions (cookbook formula; nested schemas of a property counted as their JSON). */
 export function openaiToolTokens(tools: readonly ToolDefinition[], encoding: 'o200k_base' | 'cl100k_base'): number {
   if (tools.length === 0) return 0;
-  let n = 0;
-  for (const t of tools) n += cachedToolTokens(t, encoding);
-  return n + OPENAI_TOOL_OVERHEAD[encoding].funcEnd;
+  return cachedToolsCount(tools, encoding, () => {
+    let n = 0;
+    for (const t of tools) n += oneToolTokens(t, encoding);
+    return n + OPENAI_TOOL_OVERHEAD[encoding].funcEnd;
+  });
 }
 
-/** Agents send the same tools with every request: a definition's count is kept (bounded) by its JSON. */
-const toolCache = new Map<string, number>();
-const TOOL_CACHE_LIMIT = 10_000;
+/**
+ * Agents send the same tools with every request: the count of a tools array is kept per encoding by the
+ * array's JSON, as message texts are kept by their text (engine/tokens.ts) — one serialisation per request
+ * (remembered for the array, which the request's other encodings reuse) and a lookup, instead of counting
+ * twenty definitions again. Bounded: cleared past TOOLS_CACHE_LIMIT arrays or TOOLS_CACHE_LIMIT_CHARS of JSON.
+ */
+const toolsJson = new WeakMap<readonly ToolDefinition[], string>();
+const toolsCounts = new Map<string, Map<string, number>>();
+let toolsCacheChars = 0;
+const TOOLS_CACHE_LIMIT = 10_000;
+const TOOLS_CACHE_LIMIT_CHARS = 4 * 1024 * 1024;
 
-function cachedToolTokens(t: ToolDefinition, encoding: 'o200k_base' | 'cl100k_base'): number {
-  const key = encoding + JSON.stringify(t);
-  let n = toolCache.get(key);
-  if (n === undefined) {
-    n = oneToolTokens(t, encoding);
-    if (toolCache.size >= TOOL_CACHE_LIMIT) toolCache.clear();
-    toolCache.set(key, n);
+function cachedToolsCount(tools: readonly ToolDefinition[], kind: string, count: () => number): number {
+  let json = toolsJson.get(tools);
+  if (json === undefined) {
+    json = JSON.stringify(tools);
+    toolsJson.set(tools, json);
   }
+  let counts = toolsCounts.get(json);
+  let n = counts?.get(kind);
+  if (n !== undefined) return n;
+  n = count();
+  if (!counts) {
+    if (toolsCounts.size >= TOOLS_CACHE_LIMIT || toolsCacheChars + json.length > TOOLS_CACHE_LIMIT_CHARS) {
+      toolsCounts.clear();
+      toolsCacheChars = 0;
+    }
+    counts = new Map();
+    toolsCounts.set(json, counts);
+    toolsCacheChars += json.length;
+  }
+  counts.set(kind, n);
   return n;
 }
 
@@ -113,14 +136,10 @@ function oneToolTokens(t: ToolDefinition, encoding: 'o200k_base' | 'cl100k_base'
 /** Anthropic's tool overhead, estimated: the tool-use system prompt plus the definitions' JSON. */
 export function anthropicToolTokens(tools: readonly ToolDefinition[], toolChoice: ValidRequest['toolChoice'], factor = DEFAULT_ESTIMATE_FACTOR): number {
   if (tools.length === 0) return 0;
-  const json = JSON.stringify(tools.map((t) => ({ name: t.function.name, description: t.function.description, input_schema: t.function.parameters })));
   const forced = toolChoice === 'required' || typeof toolChoice === 'object';
-  let base = toolCache.get(json);
-  if (base === undefined) {
-    base = countTokens(json, 'o200k_base');
-    if (toolCache.size >= TOOL_CACHE_LIMIT) toolCache.clear();
-    toolCache.set(json, base);
-  }
+  const base = cachedToolsCount(tools, 'anthropic', () =>
+    countTokens(JSON.stringify(tools.map((t) => ({ name: t.function.name, description: t.function.description, input_schema: t.function.parameters }))), 'o200k_base'),
+  );
   return (forced ? ANTHROPIC_TOOL_SYSTEM_TOKENS.any : ANTHROPIC_TOOL_SYSTEM_TOKENS.auto) + Math.ceil(base * factor);
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
-import { fastValidRequest } from './request-fast-check.js';
+import { fastValidRequest, MAX_N, TOOL_NAME } from './request-fast-check.js';
 
 /**
  * The request model: OpenAI Chat Completions messages in full (the library's `TollgateRequest` and the
@@ -46,8 +46,6 @@ export const messageSchema = z.strictObject({
   }
 });
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
 /** A tool the model may call: a function with JSON-schema parameters. */
 export const toolSchema = z.strictObject({
   type: z.literal('function'),
@@ -79,7 +77,7 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
 ]);
 
 /** The most choices any model may be asked for (OpenAI's limit); a model's own `maxN` may be lower. */
-export const MAX_N = 128;
+export { MAX_N };
 
 const requestObject = z.strictObject({
   /** The caller's request id: the decision record's `requestId`, and the idempotency key unless `idempotencyKey` is given. */
@@ -211,11 +209,20 @@ export type ValidRequest = z.infer<typeof requestSchema>;
 
 /** Validates a request; throws {@link ValidationError} with every failing field path. */
 export function validateRequest(input: unknown): ValidRequest {
-  const fast = fastValidRequest(input); // plain chat: exactly zod's answer, without zod (engine/request-fast-check.ts)
+  const fast = quickValidRequest(input);
   if (fast) return fast;
   const parsed = requestSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('request', toFieldIssues(parsed.error.issues.flatMap(deepest)));
   return parsed.data;
+}
+
+/**
+ * {@link requestSchema}'s answer without zod for a request it accepts (engine/request-fast-check.ts checks
+ * the fields, then the conversation rules run here), or `undefined` when zod must decide (and report).
+ */
+export function quickValidRequest(input: unknown): ValidRequest | undefined {
+  const fast = fastValidRequest(input);
+  return fast && conversationIssues(fast).length === 0 ? fast : undefined;
 }
 
 type ZodIssueLike = z.core.$ZodIssue;

@@ -1,16 +1,27 @@
 import { Worker } from 'node:worker_threads';
 import type { TextMessage as ChatMessage } from './request.js';
 import type { CountAnswer, CountJob } from './token-worker.js';
-import { countPromptByEncoding, type Encoding } from './tokens.js';
+import { countPromptByEncoding, type Encoding, hasCachedCount, type KnownCounts, type OpenAIEncoding, rememberCounts } from './tokens.js';
 
 /**
- * Prompts of at least this many characters are counted on the worker thread (engine/token-worker.ts);
- * smaller ones on the calling thread, where a count takes well under a millisecond per KiB (a worker
- * round trip costs more than counting them).
+ * Where a prompt is counted is decided by what counting it here would cost (figures in docs/tokens.md): texts whose counts are already in the per-text cache
+ * (engine/tokens.ts: a chat resends its earlier turns, an agent its tool results) cost a lookup; any other
+ * text costs its characters, and characters in an unbroken run of one character class (letters, other
+ * symbols or whitespace) longer than {@link LONG_RUN_CHARS} cost {@link LONG_RUN_WEIGHT} each, because
+ * such a run is one BPE piece that no piece cache holds (the adversarial shapes). A prompt whose cost
+ * reaches {@link COUNT_HERE_BUDGET} is counted on the worker thread (engine/token-worker.ts); a smaller
+ * one here, where it takes less than a worker round trip.
  */
-export const OFF_THREAD_CHARS = 16 * 1024;
+export const COUNT_HERE_BUDGET = 16 * 1024;
+/** A run of one character class longer than this is an expensive piece (the piece cache keeps pieces of at most 64). */
+export const LONG_RUN_CHARS = 64;
+/** Cost of one character in a long run, in ordinary characters (unbroken letters count ~30× slower than prose). */
+export const LONG_RUN_WEIGHT = 32;
+/** Prompts of fewer characters than this are always counted here (even one unbroken run is cheap). */
+export const OFF_THREAD_CHARS = COUNT_HERE_BUDGET / LONG_RUN_WEIGHT;
 
-type Pending = { resolve: (m: Map<Encoding, number>) => void; reject: (e: Error) => void };
+type TextsByEncoding = [OpenAIEncoding, string[]][];
+type Pending = { texts: TextsByEncoding; resolve: (known: KnownCounts) => void; reject: (e: Error) => void };
 
 /**
  * One lazily started counting worker, shared by every engine in the process. It does not keep the
@@ -21,12 +32,30 @@ class TokenPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  count(messages: readonly ChatMessage[], encodings: Iterable<Encoding>): Promise<Map<Encoding, number>> {
+  /**
+   * Counts the prompt's texts that this thread does not know (per tokenizer) on the worker, keeps their
+   * counts here (the next request of the conversation finds them) and adds the chat overhead here.
+   */
+  async count(messages: readonly ChatMessage[], encodings: readonly Encoding[]): Promise<Map<Encoding, number>> {
+    const texts: TextsByEncoding = [];
+    for (const base of baseEncodings(encodings)) {
+      const unknown = new Set<string>();
+      for (const m of messages) {
+        if (m.content && !hasCachedCount(m.content, base)) unknown.add(m.content);
+        if (m.name && !hasCachedCount(m.name, base)) unknown.add(m.name);
+      }
+      texts.push([base, [...unknown]]);
+    }
+    const known = await this.run(texts);
+    return countPromptByEncoding(messages, encodings, known);
+  }
+
+  private run(texts: TextsByEncoding): Promise<KnownCounts> {
     const w = this.start();
     const id = this.nextId++;
-    const job: CountJob = { id, messages: messages.map((m) => ({ role: m.role, content: m.content, ...(m.name ? { name: m.name } : {}) })), encodings: [...encodings] };
+    const job: CountJob = { id, texts };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { texts, resolve, reject });
       if (this.pending.size === 1) w.ref();
       w.postMessage(job);
     });
@@ -42,8 +71,14 @@ class TokenPool {
       if (!p) return;
       this.pending.delete(a.id);
       if (this.pending.size === 0) w.unref();
-      if ('error' in a) p.reject(new Error(`token worker: ${a.error}`));
-      else p.resolve(new Map(a.counts));
+      if ('error' in a) return p.reject(new Error(`token worker: ${a.error}`));
+      const known = new Map<OpenAIEncoding, Map<string, number>>();
+      a.counts.forEach(([encoding, counts], i) => {
+        const sent = p.texts[i]![1];
+        rememberCounts(encoding, sent, counts);
+        known.set(encoding, new Map(sent.map((t, j) => [t, counts[j]!])));
+      });
+      p.resolve(known);
     });
     const fail = (err: Error) => {
       if (this.worker === w) this.worker = undefined;
@@ -60,10 +95,60 @@ class TokenPool {
 const pool = new TokenPool();
 
 /**
- * {@link countPromptByEncoding} that keeps the event loop free: prompts of {@link OFF_THREAD_CHARS} or
- * more are counted on the worker thread, smaller ones here. Same numbers either way.
+ * Whether {@link countPromptOffThread} counts `messages` on the worker: the prompt's counting cost (see
+ * {@link COUNT_HERE_BUDGET}) reaches the budget. Reads at most about the budget's worth of uncached characters.
+ */
+export function countsOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): boolean {
+  if (chars < OFF_THREAD_CHARS) return false;
+  let cost = 0;
+  for (const base of baseEncodings(encodings)) {
+    for (const m of messages) {
+      cost += m.role.length + (m.name?.length ?? 0);
+      if (!hasCachedCount(m.content, base)) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
+      if (cost >= COUNT_HERE_BUDGET) return true;
+    }
+  }
+  return false;
+}
+
+/** The distinct tokenizers behind `encodings` (`estimate` is counted as o200k_base). */
+function baseEncodings(encodings: Iterable<Encoding>): Set<OpenAIEncoding> {
+  const out = new Set<OpenAIEncoding>();
+  for (const e of encodings) out.add(e === 'cl100k_base' ? 'cl100k_base' : 'o200k_base');
+  return out;
+}
+
+/** Character classes for the run scan: 0 other symbols, 1 letters (and any non-ASCII), 2 digits (pieces of ≤ 3), 3 whitespace. */
+function charClass(c: number): number {
+  if (c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) return 1;
+  if (c >= 0x30 && c <= 0x39) return 2;
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return 3;
+  return 0;
+}
+
+/** Counting cost of an uncached text (see {@link COUNT_HERE_BUDGET}); stops reading once it reaches `stopAt`. */
+export function textCost(text: string, stopAt: number): number {
+  let cost = 0;
+  let run = 0;
+  let cls = -1;
+  for (let i = 0; i < text.length; i++) {
+    const k = charClass(text.charCodeAt(i));
+    run = k === cls && k !== 2 ? run + 1 : 1;
+    cls = k;
+    // A run's first LONG_RUN_CHARS characters cost 1 each; when it grows past that, all of them cost the weight.
+    if (run <= LONG_RUN_CHARS) cost += 1;
+    else cost += run === LONG_RUN_CHARS + 1 ? LONG_RUN_WEIGHT * run - LONG_RUN_CHARS : LONG_RUN_WEIGHT;
+    if (cost >= stopAt) return cost;
+  }
+  return cost;
+}
+
+/**
+ * {@link countPromptByEncoding} that keeps the event loop free: a prompt that is costly to count
+ * ({@link countsOffThread}) is counted on the worker thread, any other here. Same numbers either way.
  */
 export async function countPromptOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): Promise<Map<Encoding, number>> {
-  if (chars < OFF_THREAD_CHARS) return countPromptByEncoding(messages, encodings);
-  return pool.count(messages, encodings);
+  const list = [...encodings];
+  if (!countsOffThread(messages, list, chars)) return countPromptByEncoding(messages, list);
+  return pool.count(messages, list);
 }

@@ -1,23 +1,22 @@
 import { parentPort } from 'node:worker_threads';
-import type { TextMessage as ChatMessage } from './request.js';
-import { countPromptByEncoding, type Encoding } from './tokens.js';
+import { countTokens, type OpenAIEncoding } from './tokens.js';
 
 /**
- * The token-counting worker (started by engine/token-pool.ts): counts large prompts off the main
- * thread so one long prompt cannot stall every other request. Receives `{ id, messages, encodings }`,
- * answers `{ id, counts }` (pairs of encoding and count) or `{ id, error }`.
+ * The token-counting worker (started by engine/token-pool.ts): counts the texts of large prompts off the main
+ * thread so one long prompt cannot stall every other request. Receives `{ id, texts, encodings }` (the texts
+ * the main thread does not know yet, per tokenizer), answers `{ id, counts }` (per tokenizer, each text's
+ * count in order) or `{ id, error }`; the main thread adds the chat overhead and keeps the counts.
  */
 export interface CountJob {
   id: number;
-  messages: ChatMessage[];
-  encodings: Encoding[];
+  texts: [OpenAIEncoding, string[]][];
 }
-export type CountAnswer = { id: number; counts: [Encoding, number][] } | { id: number; error: string };
+export type CountAnswer = { id: number; counts: [OpenAIEncoding, number[]][] } | { id: number; error: string };
 
 parentPort?.on('message', (job: CountJob) => {
   let answer: CountAnswer;
   try {
-    answer = { id: job.id, counts: [...countPromptByEncoding(job.messages, job.encodings)] };
+    answer = { id: job.id, counts: job.texts.map(([encoding, texts]) => [encoding, texts.map((t) => countTokens(t, encoding))]) };
   } catch (err) {
     answer = { id: job.id, error: (err as Error).message };
   }

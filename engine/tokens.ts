@@ -27,7 +27,8 @@ export const DEFAULT_ESTIMATE_FACTOR = 1.2;
 /** Claude's prompt estimate factor (policy `encoding: estimate`); see docs/tokens.md, section "Claude". */
 export const CLAUDE_TOKEN_FACTOR = DEFAULT_ESTIMATE_FACTOR;
 
-type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
+/** The two tokenizers behind every encoding (`estimate` is counted with o200k_base). */
+export type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
 
 /**
  * The ranks of an encoding (engine/bpe.ts: exact O(n log n) BPE) plus a bounded cache of token counts
@@ -52,7 +53,7 @@ const PIECE_CACHE_MAX_CHARS = 64;
  * ones cost little more than the lookup) and at most TEXT_CACHE_MAX_CHARS, cleared when it holds more than
  * TEXT_CACHE_LIMIT_CHARS characters in all (≈ 8 MB) or TEXT_CACHE_LIMIT entries.
  */
-const TEXT_CACHE_MIN_CHARS = 256;
+const TEXT_CACHE_MIN_CHARS = 16;
 const TEXT_CACHE_MAX_CHARS = 256 * 1024;
 const TEXT_CACHE_LIMIT_CHARS = 4 * 1024 * 1024;
 const TEXT_CACHE_LIMIT = 20_000;
@@ -114,13 +115,27 @@ function countOrdinaryCached(c: CountingEncoder, text: string): number {
   let n = c.texts.get(text);
   if (n !== undefined) return n;
   n = encodeOrdinary(c, text);
+  remember(c, text, n);
+  return n;
+}
+
+function remember(c: CountingEncoder, text: string, n: number): void {
   if (c.textChars + text.length > TEXT_CACHE_LIMIT_CHARS || c.texts.size >= TEXT_CACHE_LIMIT) {
     c.texts.clear();
     c.textChars = 0;
   }
   c.texts.set(text, n);
   c.textChars += text.length;
-  return n;
+}
+
+/**
+ * Whether `text`'s count for `encoding` is in the per-text cache (a lookup, no counting): the token pool
+ * (engine/token-pool.ts) counts such texts as free when it decides where a prompt is counted. An encoder
+ * not loaded yet knows no text.
+ */
+export function hasCachedCount(text: string, encoding: Encoding): boolean {
+  if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return false;
+  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.has(text) ?? false;
 }
 
 /** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
@@ -169,26 +184,49 @@ export function countChatTokens(
   encoding: Encoding = 'o200k_base',
   estimateFactor = DEFAULT_ESTIMATE_FACTOR,
 ): number {
-  const base = encoding === 'estimate' ? 'o200k_base' : encoding;
-  let total = CHAT_REPLY_PRIMING_TOKENS;
-  for (const m of messages) {
-    total += CHAT_TOKENS_PER_MESSAGE + countTokens(m.role, base) + countTokens(m.content, base);
-    if (m.name) total += CHAT_TOKENS_PER_NAME + countTokens(m.name, base);
-  }
+  const total = chatTokens(messages, encoding === 'estimate' ? 'o200k_base' : encoding);
   return encoding === 'estimate' ? Math.ceil(total * estimateFactor) : total;
 }
 
-/** Counts the prompt once per distinct encoding among `encodings` (the candidates' tokenizers). */
-export function countPromptByEncoding(messages: readonly ChatMessage[], encodings: Iterable<Encoding>): Map<Encoding, number> {
+/** Texts' counts made elsewhere (the token worker), per tokenizer: used instead of counting those texts again. */
+export type KnownCounts = ReadonlyMap<OpenAIEncoding, ReadonlyMap<string, number>>;
+
+function chatTokens(messages: readonly ChatMessage[], base: OpenAIEncoding, known?: ReadonlyMap<string, number>): number {
+  const count = (text: string) => (text.length === 0 ? 0 : (known?.get(text) ?? countTokens(text, base)));
+  let total = CHAT_REPLY_PRIMING_TOKENS;
+  for (const m of messages) {
+    total += CHAT_TOKENS_PER_MESSAGE + countTokens(m.role, base) + count(m.content);
+    if (m.name) total += CHAT_TOKENS_PER_NAME + count(m.name);
+  }
+  return total;
+}
+
+/**
+ * Counts the prompt once per distinct encoding among `encodings` (the candidates' tokenizers). `known`: counts
+ * of some of its texts already made (engine/token-pool.ts passes the worker's), which are not counted again.
+ */
+export function countPromptByEncoding(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, known?: KnownCounts): Map<Encoding, number> {
   const out = new Map<Encoding, number>();
   let o200: number | undefined;
   for (const e of encodings) {
     if (out.has(e)) continue;
-    if (e === 'cl100k_base') out.set(e, countChatTokens(messages, 'cl100k_base'));
+    if (e === 'cl100k_base') out.set(e, chatTokens(messages, 'cl100k_base', known?.get('cl100k_base')));
     else {
-      o200 ??= countChatTokens(messages, 'o200k_base');
+      o200 ??= chatTokens(messages, 'o200k_base', known?.get('o200k_base'));
       out.set(e, e === 'estimate' ? Math.ceil(o200 * DEFAULT_ESTIMATE_FACTOR) : o200);
     }
   }
   return out;
+}
+
+/**
+ * Counts of texts made on the token worker (by this same algorithm, so exact), put into this thread's per-text
+ * cache: a chat or agent resends them with its next request, which then finds them here (texts outside the
+ * cache's size range are not kept).
+ */
+export function rememberCounts(encoding: OpenAIEncoding, texts: readonly string[], counts: readonly number[]): void {
+  const c = counting(encoding);
+  texts.forEach((text, i) => {
+    if (text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_MAX_CHARS && !c.texts.has(text)) remember(c, text, counts[i]!);
+  });
 }

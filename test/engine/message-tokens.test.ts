@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicImageTokens, imagePartTokens, openaiImageTokens, readDataUrl } from '../../engine/image-tokens.js';
-import { openaiToolTokens, requestExtraTokens, textMessages } from '../../engine/message-tokens.js';
+import { anthropicToolTokens, openaiToolTokens, requestExtraTokens, textMessages } from '../../engine/message-tokens.js';
 import { validateRequest } from '../../engine/request.js';
-import { countChatTokens } from '../../engine/tokens.js';
+import { countChatTokens, countTokens } from '../../engine/tokens.js';
 import { jpegHeaderDataUrl, pngDataUrl } from '../support/fake-vendor-images.js';
 
 /** Token counts before the call against the vendors' documented figures (#15 item 5). */
@@ -42,6 +42,22 @@ describe('tool definitions (openai-cookbook "How to count tokens with tiktoken",
   it('the engine adds the same overhead to a request with those tools', () => {
     const r = validateRequest({ tenant: 't', messages, tools });
     expect(countChatTokens(textMessages(r.messages), 'o200k_base') + requestExtraTokens(r, 'o200k_base')).toBe(101);
+  });
+
+  it('counts kept per tools array (agents resend them) stay exact: equal JSON, equal count; any change, a new count', () => {
+    const copy = () => JSON.parse(JSON.stringify(tools)) as typeof tools;
+    const first = [openaiToolTokens(copy(), 'o200k_base'), openaiToolTokens(copy(), 'cl100k_base'), anthropicToolTokens(copy(), 'auto'), anthropicToolTokens(copy(), 'required')];
+    expect(first.slice(0, 2)).toEqual([101 - countChatTokens(messages, 'o200k_base'), 105 - countChatTokens(messages, 'cl100k_base')]);
+    expect(first[2]! - first[3]!).toBe(346 - 313); // the tool-use system prompt differs by tool_choice, the definitions' part is the same
+    expect([openaiToolTokens(copy(), 'o200k_base'), openaiToolTokens(copy(), 'cl100k_base'), anthropicToolTokens(copy(), 'auto'), anthropicToolTokens(copy(), 'required')]).toEqual(first);
+    const longer = copy();
+    longer[0]!.function.parameters.properties.unit.description += ', as the user asked for it';
+    expect(openaiToolTokens(longer, 'o200k_base')).toBeGreaterThan(first[0]!);
+    expect(anthropicToolTokens(longer, 'auto')).toBeGreaterThan(first[2]!);
+    const two = [...copy(), { ...copy()[0]!, function: { ...copy()[0]!.function, name: 'get_forecast' } }];
+    const nameLine = (name: string) => countTokens(`${name}:Get the current weather in a given location`, 'o200k_base');
+    const one = first[0]! - 12; // one definition without the closing overhead
+    expect(openaiToolTokens(two, 'o200k_base')).toBe(one + (one - nameLine('get_current_weather') + nameLine('get_forecast')) + 12);
   });
 });
 
