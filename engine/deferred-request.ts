@@ -80,6 +80,12 @@ export async function deferOrRun(deps: EngineDeps, queue: DeferredQueue | undefi
     ctx.decision = route(deps, ctx);
     const deferral = deferralOf(deps, ctx);
     if (!deferral) return undefined;
+    const known = queue?.status(ctx.facts.id);
+    if (known) {
+      // The same id again (a client retrying its POST): the queued request's handle, nothing queued or reserved twice.
+      if (known.tenant === ctx.facts.request.tenant) return deferredHandle(deps, queue!, known.requestId, known.tenant, known.model);
+      throw new TollgateError('idempotency_conflict', `Request id "${ctx.facts.id}" is already deferred for another tenant`, { requestId: ctx.facts.id });
+    }
     const chain = [ctx.decision.chosen.id, ...ctx.decision.fallbackChain];
     const why = queue ? chain.map((id) => queue.unsupported(id)) : chain.map(() => 'no deferred queue is configured (createTollgate({ deferred }))');
     const at = why.findIndex((w) => w === undefined);

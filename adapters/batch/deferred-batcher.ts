@@ -4,6 +4,7 @@ import type { DecisionRecord } from '../../engine/decision-record.js';
 import type { DecisionSink } from '../../engine/seams/decision-sink.js';
 import { BatchUnsupportedError, type DeferredLine, type DeferredQueue, type DeferredSettlement, type DeferredStatus } from '../../engine/seams/deferred-queue.js';
 import type { Reservation } from '../../engine/seams/budget-store.js';
+import { TollgateError } from '../../engine/errors.js';
 import { type BatchJobEvent, nextBatchJobState } from './batch-job-machine.js';
 import type { BatchJob, BatchJobStore, BatchLine } from './batch-job-store.js';
 import { batchLineRecord } from './batch-record.js';
@@ -84,10 +85,18 @@ export class DeferredBatcher implements DeferredQueue {
     this.report();
   }
 
-  /** Queues requests (saved to the store before it returns). Throws {@link BatchUnsupportedError} before queuing any when one cannot be batched. */
+  /**
+   * Queues requests (saved to the store before it returns). Throws {@link BatchUnsupportedError} before queuing any
+   * when one cannot be batched, and `deferred_duplicate` when a request id is already queued here (ids are the vendors' `custom_id`).
+   */
   defer(requests: DeferredRequest[]): void {
     const now = this.clock();
     const lines = requests.map((r) => this.lineOf(r, now));
+    const ids = new Set<string>();
+    for (const l of lines) {
+      if (this.jobOf.has(l.customId) || ids.has(l.customId)) throw new TollgateError('deferred_duplicate', `Request id "${l.customId}" is already deferred`, { requestId: l.customId });
+      ids.add(l.customId);
+    }
     const max = this.o.maxLines ?? 1_000;
     const touched = new Map<string, BatchJob>();
     for (const line of lines) {

@@ -7,10 +7,12 @@ import type { SpecificationVersion } from './specification.js';
  * Error codes a DeferredQueue may throw:
  * - `batch_unsupported` — {@link BatchUnsupportedError} from `enqueue`: a line's model has no vendor batch API
  *   (not a vendor model, or no batch client for its vendor); nothing of the call was queued.
+ * - `deferred_duplicate` — from `enqueue`: a request id already queued (the engine answers the queued request's
+ *   handle instead of enqueueing an id it finds in `status`); nothing of the call was queued.
  * - anything else from `enqueue` (e.g. a failed write of the job store) means nothing of the call was queued
  *   either: the engine refunds the reservations and fails the request.
  */
-export type DeferredQueueErrorCode = 'batch_unsupported';
+export type DeferredQueueErrorCode = 'batch_unsupported' | 'deferred_duplicate';
 
 /** A deferred request to a model without a batch API (code `batch_unsupported`). */
 export class BatchUnsupportedError extends TollgateError {

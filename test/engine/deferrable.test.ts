@@ -70,6 +70,11 @@ describe('deferrable work through complete() (#18 item 5)', () => {
     await expect(tollgate.complete({ id: 'b-2', tenant: 'acme', model: 'claude-haiku', messages, maxOutputTokens: 1000, deferrable: { within: '24h' } })).rejects.toBeInstanceOf(BudgetExceededError);
     expect(sink.records.find((r) => r.requestId === 'b-2')).toMatchObject({ outcome: 'refused', error: { code: 'budget_exceeded' } });
     expect(first.status()).toBe('pending');
+    // The same id again (a retried POST) is the same deferred request: nothing queued or reserved twice.
+    const held = await spent();
+    const again = await tollgate.complete({ id: 'b-1', tenant: 'acme', model: 'claude-haiku', messages, maxOutputTokens: 1000, deferrable: { within: '24h' } });
+    expect([again.id, again.status(), await spent()]).toEqual(['b-1', 'pending', held]);
+    await expect(tollgate.complete({ id: 'b-1', tenant: 'other', model: 'claude-haiku', messages, deferrable: { within: '24h' } })).rejects.toMatchObject({ code: 'idempotency_conflict' });
     vendor.completeAfterPolls = 1;
     const r1 = await first.result();
     expect(r1.record.outcome).toBe('ok');
@@ -84,7 +89,9 @@ describe('deferrable work through complete() (#18 item 5)', () => {
     expect(sink.records.find((r) => r.requestId === 'b-3')).toMatchObject({ outcome: 'error', error: { code: 'batch_expired' }, cost: { full: 0 } });
     expect(await spent()).toBe(before);
     // Every deferred request ends in exactly one record.
-    for (const id of ['b-1', 'b-2', 'b-3']) expect(sink.records.filter((r) => r.requestId === id)).toHaveLength(1);
+    for (const id of ['b-2', 'b-3']) expect(sink.records.filter((r) => r.requestId === id)).toHaveLength(1);
+    // b-1: its settled record, and the refused other tenant's record under the same id.
+    expect(sink.records.filter((r) => r.requestId === 'b-1').map((r) => [r.tenant, r.outcome])).toEqual([['other', 'error'], ['acme', 'ok']]);
   });
 
   it('a rule with action defer defers matching work (complete() waits for it; submit() answers the handle); no batch API: typed error or the rule\'s run-now fallback', async () => {

@@ -80,6 +80,7 @@ describe('deferrable work through vendor batch APIs (#18 item 6)', () => {
     ]);
     expect(() => b.defer([{ ...deferrable(1)[0]!, model: 'local' }])).toThrow(BatchUnsupportedError);
     expect(() => b.defer([{ ...deferrable(1)[0]!, model: 'local' }])).toThrow(/local-gpu model has no vendor batch API/);
+    expect(() => b.defer(deferrable(1))).toThrow(/already deferred/); // req-0 is queued here: one line per custom_id
     vendor.expireNext = true;
     b.defer(deferrable(5).filter((r) => r.model === 'claude-haiku'));
     await b.drain();
