@@ -57,7 +57,7 @@ export function settledUsage(answer: SettledAnswer | undefined, promptTokens: Re
   const source = u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer';
   const precounted = promptTokens.get(answer.model.encoding);
   const delta = source === 'vendor' && precounted !== undefined ? usage.inputTokens - precounted : 0;
-  return { usage, cost: fullCost(answer.model.basis, usage, p.total), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
+  return { usage, cost: fullCost(answer.model.basis, usage), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
 }
 
 /** Everything a decision record is built from. */
