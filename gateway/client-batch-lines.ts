@@ -136,3 +136,12 @@ export function resultIndex(line: string): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether a line can be deferred to a vendor batch API: plain text chat (what the engine's deferrable path
+ * carries) — no tools, response formats, `n`, pass-through fields, images or tool turns. Others run now.
+ */
+export function isPlainChat(r: Omit<TollgateRequest, 'id' | 'tenant'>): boolean {
+  if (r.tools || r.toolChoice || r.responseFormat || r.n !== undefined || r.passthrough || r.reasoningEffort || r.serviceTier) return false;
+  return r.messages.every((m) => typeof m.content === 'string' && m.role !== 'tool' && !('tool_calls' in m && m.tool_calls));
+}

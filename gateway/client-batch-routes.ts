@@ -19,6 +19,13 @@ export interface ClientBatchOptions {
   now?: () => number;
   /** How a rate-limited line waits for its Retry-After (tests give one that moves their engine clock); default a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Send plain-chat lines to the vendors' batch APIs at their batch price (`deferrable`, within what is left
+   * of the completion window) instead of running them now; needs a Tollgate composed with `deferred`
+   * (`createTollgate({ deferred })`). Lines with tools, images, formats or `n`, and models without a batch
+   * API, are run now / refused as the engine's deferrable path says. Default off.
+   */
+  defer?: boolean;
 }
 
 /**
@@ -29,7 +36,7 @@ export interface ClientBatchOptions {
 export function registerClientBatches(app: FastifyInstance, tollgate: Tollgate, o: ClientBatchOptions = {}): void {
   const filesLimit = o.filesLimit ?? DEFAULT_FILES_LIMIT;
   void app.register(async (scope) => {
-    const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, o.sleep);
+    const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), { concurrency: o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, sleep: o.sleep, defer: o.defer });
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status === 413 && req.routeOptions.url === '/v1/files') return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Upload larger than the files limit of ${filesLimit} bytes (tollgate serve --files-limit)`, 'file'));

@@ -1,7 +1,8 @@
-import { TollgateError, type Tollgate, type TollgateRequest } from '../index.js';
+import { TollgateError, type CompletionResult, type DeferredHandle, type Tollgate, type TollgateRequest } from '../index.js';
 import { httpFailure } from './http-errors.js';
 import { FINAL_BATCH_STATUSES, canClientBatch, nextClientBatchStatus, type ClientBatchEvent } from './client-batch-machine.js';
-import { batchLines, errorLine, failedLine, lineRequestId, okLine, resultIndex, type BatchLine } from './client-batch-lines.js';
+import { batchLines, errorLine, failedLine, isPlainChat, lineRequestId, okLine, type BatchLine } from './client-batch-lines.js';
+import { publishResults, tallyResults } from './client-batch-results.js';
 import type { BatchEntry, BatchObject, ClientBatchStore } from './client-batch-store.js';
 
 /** Lines of client batches run at once, over all batches of one gateway (default). */
@@ -40,9 +41,23 @@ class Slots {
 interface Run {
   entry: BatchEntry;
   done: Promise<void>;
+  /** Deferred lines' results still to come (they hold no slot while their vendor batch runs). */
+  waits: Promise<void>[];
 }
 
-const EMPTY_USAGE = (): BatchObject['usage'] => ({ input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 });
+type OkLine = Extract<BatchLine, { ok: true }>;
+
+/** {@link ClientBatchRunner}'s settings. */
+export interface ClientBatchRunnerOptions {
+  /** Lines submitted at once over all batches (default {@link DEFAULT_BATCH_CONCURRENCY}). */
+  concurrency?: number;
+  /** How a rate-limited line waits (default a timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Send plain-chat lines as `deferrable` (within what is left of the completion window): vendor batch APIs at batch price. Needs `createTollgate({ deferred })`. */
+  defer?: boolean;
+}
+
+const isHandle = (x: CompletionResult | DeferredHandle): x is DeferredHandle => typeof (x as Partial<DeferredHandle>).result === 'function';
 
 /**
  * Runs client batches in the background: each valid line goes through `tollgate.complete()` as a
@@ -59,16 +74,16 @@ export class ClientBatchRunner {
   private readonly savedAt = new Map<string, number>();
   private readonly slots: Slots;
   private readonly concurrency: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private stopping = false;
+  private readonly stopped: Promise<void>;
+  private markStopped!: () => void;
 
-  constructor(
-    private readonly tollgate: Tollgate,
-    readonly store: ClientBatchStore,
-    concurrency = DEFAULT_BATCH_CONCURRENCY,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {
-    this.concurrency = Math.max(1, Math.floor(concurrency));
+  constructor(private readonly tollgate: Tollgate, readonly store: ClientBatchStore, private readonly o: ClientBatchRunnerOptions = {}) {
+    this.concurrency = Math.max(1, Math.floor(o.concurrency ?? DEFAULT_BATCH_CONCURRENCY));
     this.slots = new Slots(this.concurrency);
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.stopped = new Promise((r) => (this.markStopped = r));
   }
 
   /** Resumes every batch that is not final (validating, in progress, finalizing, cancelling). */
@@ -79,7 +94,7 @@ export class ClientBatchRunner {
   /** Starts running a saved batch (no-op when it runs already). */
   start(entry: BatchEntry): void {
     if (this.runs.has(entry.batch.id) || this.stopping || !this.store.claimBatch(entry.batch.id)) return;
-    const run: Run = { entry, done: Promise.resolve() };
+    const run: Run = { entry, done: Promise.resolve(), waits: [] };
     this.runs.set(entry.batch.id, run);
     run.done = this.drive(run)
       .catch((err: unknown) => process.emitWarning(`client batch ${entry.batch.id}: ${(err as Error).message}`))
@@ -112,6 +127,7 @@ export class ClientBatchRunner {
   /** Stops starting lines, waits for those in flight (their results are saved); unfinished batches resume on the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.markStopped();
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
   }
 
@@ -137,7 +153,7 @@ export class ClientBatchRunner {
       return;
     }
     const lines = batchLines(input, e.tenant, e.tags);
-    const done = this.tally(e);
+    const done = tallyResults(this.store, e);
     if (b.status === 'validating') {
       b.request_counts.total = lines.length;
       for (const l of lines) if (!l.ok && !done.has(l.index)) this.writeError(e, l.index, errorLine(b.id, l.index, l.customId, { ...l.error, line: l.line }), done);
@@ -145,11 +161,14 @@ export class ClientBatchRunner {
     }
     const todo = lines.filter((l): l is Extract<BatchLine, { ok: true }> => l.ok && !done.has(l.index));
     if (b.status === 'in_progress') {
-      await Promise.all(Array.from({ length: Math.min(todo.length, this.concurrency) }, () => this.worker(e, todo, done)));
+      await Promise.all(Array.from({ length: Math.min(todo.length, this.concurrency) }, () => this.worker(run, todo, done)));
+      // Deferred lines settle when their vendor batch does; a stop leaves them to the next start (tollgate.deferred(id)).
+      if (run.waits.length) await Promise.race([Promise.allSettled(run.waits), this.stopped]);
+      if (this.stopping) return;
       if (b.status === 'in_progress' && lines.every((l) => done.has(l.index))) this.move(e, { type: 'DRAINED' }, 'finalizing_at');
       else if (b.status === 'in_progress' && this.expired(b)) {
         this.notRun(e, lines.filter((l) => !done.has(l.index)), done, 'batch_expired', 'The batch expired before this line ran');
-        this.publish(e);
+        publishResults(this.store, e);
         this.move(e, { type: 'EXPIRED' }, 'expired_at');
         return;
       }
@@ -157,19 +176,20 @@ export class ClientBatchRunner {
     if (b.status === 'cancelling') {
       const pending = lines.filter((l) => !done.has(l.index));
       this.notRun(e, pending, done, 'batch_cancelled', 'The batch was cancelled before this line ran');
-      this.publish(e);
+      publishResults(this.store, e);
       this.move(e, { type: 'CANCELLED' }, 'cancelled_at');
       return;
     }
     if (b.status === 'finalizing') {
-      this.publish(e);
+      publishResults(this.store, e);
       this.move(e, { type: 'FINALIZED' }, 'completed_at');
     }
     // else: stopping — the batch resumes on the next start
   }
 
   /** Takes lines while the batch runs, one engine request at a time, inside the shared slots. */
-  private async worker(e: BatchEntry, todo: Extract<BatchLine, { ok: true }>[], done: Set<number>): Promise<void> {
+  private async worker(run: Run, todo: OkLine[], done: Set<number>): Promise<void> {
+    const e = run.entry;
     for (;;) {
       await this.slots.take();
       try {
@@ -177,7 +197,7 @@ export class ClientBatchRunner {
         if (this.stopping || e.batch.status !== 'in_progress' || this.expired(e.batch)) return;
         const line = todo.shift();
         if (!line) return;
-        await this.runLine(e, line, done);
+        await this.runLine(run, line, done);
       } finally {
         this.slots.give();
       }
@@ -185,26 +205,32 @@ export class ClientBatchRunner {
   }
 
   /**
-   * Runs one line. A `rate_limited` refusal (the tenant's requests or tokens per minute) is not the line's
-   * end: it waits its Retry-After (at most a minute at a time) and runs again, while the batch runs; each
+   * Runs one line: `tollgate.submit()` answers it now, or — a plain-chat line with `defer`, or one a policy
+   * `defer` rule matches — queues it for a vendor batch API and hands back a handle whose result is awaited
+   * outside the slots. A line queued by an earlier start is picked up by its id (`tollgate.deferred`), never
+   * queued again. A `rate_limited` refusal (the tenant's requests or tokens per minute) is not the line's
+   * end: it waits its Retry-After (at most a minute at a time) and runs again while the batch runs; each
    * refused try has its `refused` record. Any other failure is the line's error line.
    */
-  private async runLine(e: BatchEntry, line: Extract<BatchLine, { ok: true }>, done: Set<number>): Promise<void> {
+  private async runLine(run: Run, line: OkLine, done: Set<number>): Promise<void> {
+    const e = run.entry;
     const b = e.batch;
     const id = lineRequestId(b.id, line.index);
     const request: TollgateRequest = { ...line.request, id, tenant: e.tenant, metadata: { ...line.request.metadata, 'tollgate.batch': b.id } };
+    if (this.o.defer && isPlainChat(line.request)) request.deferrable = { within: `${Math.min(999_999, Math.max(1, Math.floor((b.expires_at * 1000 - this.store.now()) / 60_000)))}m` };
     for (;;) {
       try {
-        const r = await this.tollgate.complete(request);
-        this.store.appendResult(b.id, 'output', okLine(b.id, line.index, line.customId, r));
-        done.add(line.index);
-        b.request_counts.completed++;
-        const u = b.usage;
-        u.input_tokens += r.usage.inputTokens;
-        u.input_tokens_details.cached_tokens += r.usage.cachedInputTokens;
-        u.output_tokens += r.usage.outputTokens;
-        u.output_tokens_details.reasoning_tokens += r.usage.reasoningTokens ?? 0;
-        u.total_tokens += r.usage.inputTokens + r.usage.outputTokens;
+        const out = this.tollgate.deferred(id) ?? (await this.tollgate.submit(request));
+        if (!isHandle(out)) this.answered(e, line, out, done);
+        else {
+          const settle = (write: () => void) => {
+            if (!this.stopping) write(); // after a stop the next start picks the result up by id
+          };
+          run.waits.push(out.result().then(
+            (r) => settle(() => this.answered(e, line, r, done)),
+            (err: unknown) => settle(() => this.writeError(e, line.index, failedLine(b.id, line.index, line.customId, id, httpFailure(err)), done)),
+          ));
+        }
         break;
       } catch (err) {
         const wait = retryWaitMs(err);
@@ -215,12 +241,29 @@ export class ClientBatchRunner {
         if (!(await this.pause(e, wait))) return; // stopped, cancelled or expired while waiting: the line has no result yet
       }
     }
+    this.saveNowAndThen(e);
+  }
+
+  private answered(e: BatchEntry, line: OkLine, r: CompletionResult, done: Set<number>): void {
+    const b = e.batch;
+    this.store.appendResult(b.id, 'output', okLine(b.id, line.index, line.customId, r));
+    done.add(line.index);
+    b.request_counts.completed++;
+    const u = b.usage;
+    u.input_tokens += r.usage.inputTokens;
+    u.input_tokens_details.cached_tokens += r.usage.cachedInputTokens;
+    u.output_tokens += r.usage.outputTokens;
+    u.output_tokens_details.reasoning_tokens += r.usage.reasoningTokens ?? 0;
+    u.total_tokens += r.usage.inputTokens + r.usage.outputTokens;
+  }
+
+  /** Saves a running batch about once a second (live counts for other processes; a sibling's cancel adopted first). */
+  private saveNowAndThen(e: BatchEntry): void {
     const now = this.store.now();
-    if (now - (this.savedAt.get(b.id) ?? 0) >= 1000) {
-      this.savedAt.set(b.id, now);
-      this.adoptCancel(e);
-      this.store.saveBatch(e);
-    }
+    if (now - (this.savedAt.get(e.batch.id) ?? 0) < 1000) return;
+    this.savedAt.set(e.batch.id, now);
+    this.adoptCancel(e);
+    this.store.saveBatch(e);
   }
 
   /** Waits `ms` in steps of at most 100 ms; false as soon as the batch should stop taking lines. */
@@ -251,50 +294,5 @@ export class ClientBatchRunner {
 
   private notRun(e: BatchEntry, lines: BatchLine[], done: Set<number>, code: string, message: string): void {
     for (const l of lines) if (!done.has(l.index)) this.writeError(e, l.index, errorLine(e.batch.id, l.index, l.customId, { code, message }), done);
-  }
-
-  /** A part's result lines: from its published file once there is one, else as appended so far. */
-  private resultLines(e: BatchEntry, part: 'output' | 'errors'): string[] {
-    const published = part === 'output' ? e.batch.output_file_id : e.batch.error_file_id;
-    if (!published) return this.store.results(e.batch.id, part);
-    return (this.store.fileContent(e.tenant, published)?.toString('utf8') ?? '').split('\n').filter((l) => l !== '');
-  }
-
-  /** The lines with a result so far; counts and token usage recomputed from them (so a resumed batch's are right). */
-  private tally(e: BatchEntry): Set<number> {
-    const b = e.batch;
-    const done = new Set<number>();
-    const ok = this.resultLines(e, 'output');
-    const failed = this.resultLines(e, 'errors');
-    for (const l of [...ok, ...failed]) {
-      const i = resultIndex(l);
-      if (i !== undefined) done.add(i);
-    }
-    if (b.status === 'validating') return done;
-    const usage = { ...EMPTY_USAGE(), output_tokens_details: b.usage.output_tokens_details };
-    for (const l of ok) {
-      const u = (JSON.parse(l) as { response?: { body?: { usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } } } }).response?.body?.usage;
-      usage.input_tokens += u?.prompt_tokens ?? 0;
-      usage.output_tokens += u?.completion_tokens ?? 0;
-      usage.input_tokens_details.cached_tokens += u?.prompt_tokens_details?.cached_tokens ?? 0;
-    }
-    usage.total_tokens = usage.input_tokens + usage.output_tokens;
-    b.usage = usage;
-    b.request_counts.completed = ok.length;
-    b.request_counts.failed = failed.length;
-    return done;
-  }
-
-  /** Publishes the output and error parts as files, each once: the file's id is saved before the part is removed. */
-  private publish(e: BatchEntry): void {
-    for (const part of ['output', 'errors'] as const) {
-      const key = part === 'output' ? 'output_file_id' : 'error_file_id';
-      if (e.batch[key]) continue;
-      const f = this.store.publishResults(e, part);
-      if (!f) continue;
-      e.batch[key] = f.id;
-      this.store.saveBatch(e);
-      this.store.dropResults(e.batch.id, part);
-    }
   }
 }
