@@ -63,7 +63,8 @@ describe('deferrable work through complete() (#18 item 5)', () => {
 
   it('reserves the budget at submission: a second request over budget is refused while the first is pending; settles at the batch price; refunded on expiry', async () => {
     // $0.008: one claude-haiku request capped at 1,000 output tokens reserves ~5,010 µ$ at the list price.
-    const { tollgate, sink, spent } = engine(0.008);
+    const metrics = new TollgateMetrics();
+    const { tollgate, sink, spent } = engine(0.008, metrics);
     vendor.completeAfterPolls = 1e9; // keep the first pending
     const first = await tollgate.complete({ id: 'b-1', tenant: 'acme', model: 'claude-haiku', messages, maxOutputTokens: 1000, deferrable: { within: '24h' } });
     expect(await spent()).toBeGreaterThan(5000);
@@ -88,6 +89,9 @@ describe('deferrable work through complete() (#18 item 5)', () => {
     await expect(late.result()).rejects.toMatchObject({ code: 'batch_expired' });
     expect(sink.records.find((r) => r.requestId === 'b-3')).toMatchObject({ outcome: 'error', error: { code: 'batch_expired' }, cost: { full: 0 } });
     expect(await spent()).toBe(before);
+    // The gauge: the first job settled (done), the expired one settled after expiry (failed), nothing queued or running.
+    const gauge = await metrics.registry.getSingleMetricAsString('tollgate_batch_queue_jobs');
+    for (const [state, n] of [['queued', 0], ['running', 0], ['done', 1], ['failed', 1]] as const) expect(gauge).toContain(`tollgate_batch_queue_jobs{state="${state}"} ${n}`);
     // Every deferred request ends in exactly one record.
     for (const id of ['b-2', 'b-3']) expect(sink.records.filter((r) => r.requestId === id)).toHaveLength(1);
     // b-1: its settled record, and the refused other tenant's record under the same id.
