@@ -6,6 +6,7 @@ import type { EmbedCallInput, EmbedResponse } from '../engine/embed.js';
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
+import { chunkOk, chunkSchema, completionSchema, countSchema, plainCompletionOk, type usageSchema } from './openai-wire.js';
 
 /** Base URL used when a model declares no `endpoint`. */
 export const OPENAI_DEFAULT_ENDPOINT = 'https://api.openai.com/v1';
@@ -15,55 +16,11 @@ export interface OpenAICompatibleAdapterOptions {
   outputTokenCounter?: OutputTokenCounter;
 }
 
-const count = z.number().int().nonnegative();
-
-const usageSchema = z
-  .object({
-    prompt_tokens: count,
-    completion_tokens: count,
-    prompt_tokens_details: z.object({ cached_tokens: count.nullish() }).nullish(),
-    completion_tokens_details: z.object({ reasoning_tokens: count.nullish() }).nullish(),
-  })
-  .nullish();
-
-const toolCallSchema = z.object({ id: z.string(), type: z.literal('function').default('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
-
-const completionSchema = z.object({
-  choices: z
-    .array(
-      z.object({
-        message: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish(), refusal: z.string().nullish() }),
-        finish_reason: z.string().nullish(),
-      }),
-    )
-    .min(1),
-  usage: usageSchema,
-  service_tier: z.string().nullish(),
-});
-
-const toolCallDeltaSchema = z.object({
-  index: z.number().int().nonnegative(),
-  id: z.string().nullish(),
-  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
-});
-
-/** A stream chunk. `choices` is required but may be empty (the final usage chunk). */
-const chunkSchema = z.object({
-  choices: z.array(
-    z.object({
-      delta: z.object({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish(), refusal: z.string().nullish() }).nullish(),
-      finish_reason: z.string().nullish(),
-    }),
-  ),
-  usage: usageSchema,
-  service_tier: z.string().nullish(),
-});
-
 type WireUsage = z.infer<typeof usageSchema>;
 
 const embeddingsSchema = z.object({
   data: z.array(z.object({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
-  usage: z.object({ prompt_tokens: count }).nullish(),
+  usage: z.object({ prompt_tokens: countSchema }).nullish(),
 });
 
 /**
@@ -96,7 +53,8 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
   async call(input: ModelCallInput): Promise<ModelResponse> {
     const id = input.model.id;
     const res = await postJson(this.upstreamPost(input, false));
-    const parsed = completionSchema.safeParse(await readJson(res, id, input.signal));
+    const json = await readJson(res, id, input.signal);
+    const parsed = plainCompletionOk(json) ? { success: true as const, data: json } : completionSchema.safeParse(json);
     if (!parsed.success) throw badResponse(id, 'missing or invalid fields in chat completion');
     const choices: ModelChoice[] = parsed.data.choices.map((c) => ({
       text: c.message.content ?? '',
@@ -136,7 +94,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       if (json !== null && typeof json === 'object' && 'error' in json) {
         throw new ProviderError('server_error', id, `${id}: upstream reported an error mid-stream`);
       }
-      const parsed = chunkSchema.safeParse(json);
+      const parsed = chunkOk(json) ? { success: true as const, data: json } : chunkSchema.safeParse(json);
       if (!parsed.success) throw badResponse(id, 'missing or invalid fields in stream chunk');
       const choice = parsed.data.choices[0];
       if (choice?.finish_reason) finishReason = choice.finish_reason;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -40,9 +40,9 @@ export function generateKey(): string {
   return KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
-/** The stored form of a key: lowercase hex SHA-256 of its UTF-8 bytes. */
+/** The stored form of a key: lowercase hex SHA-256 of its UTF-8 bytes (one-shot `crypto.hash`: no Hash object per request). */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Reads and validates a key file; a missing file is an empty key set. Throws `key_file_invalid`. */

@@ -6,8 +6,9 @@ import { fail, httpFailure, type HttpFailure } from './http-errors.js';
 import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import { deferrableChat, HEADER_DEFERRABLE } from './deferred-route.js';
 import {
-  chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
+  chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, deltaEvents, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
+import { chatBodyFastOk } from './chat-body-check.js';
 
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
 export const HEADER_MODEL = 'x-tollgate-model';
@@ -63,7 +64,7 @@ function tagsOf(req: FastifyRequest): string[] | undefined {
 export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const id = req.tollgateRequestId;
-    const parsed = chatBodySchema.safeParse(req.body);
+    const parsed = chatBodyFastOk(req.body) ? { success: true as const, data: req.body } : chatBodySchema.safeParse(req.body);
     if (!parsed.success) {
       const all = parsed.error.issues;
       const head = all.filter((i) => i.path[0] === 'model' || i.path[0] === 'messages');
@@ -112,16 +113,17 @@ async function streamSse(
   o: { id: string; requestId: string; model: string; usage: boolean },
 ): Promise<void> {
   const created = Math.floor(Date.now() / 1000);
+  const delta = deltaEvents(o.id, created, o.model);
   openSse(res, o.requestId);
-  await writeSse(res, chunkEvent(o.id, created, o.model, { role: 'assistant', content: '' }, null));
+  await writeSse(res, delta({ role: 'assistant', content: '' }));
   let step = first;
   try {
     for (;;) {
       if (step.done) break;
       const c = step.value;
       if (c.type === 'delta') {
-        if (c.toolCalls?.length) await writeSse(res, chunkEvent(o.id, created, o.model, { ...(c.text && { content: c.text }), tool_calls: wireToolCalls(c.toolCalls) }, null));
-        else if (c.text) await writeSse(res, chunkEvent(o.id, created, o.model, { content: c.text }, null));
+        if (c.toolCalls?.length) await writeSse(res, delta({ ...(c.text && { content: c.text }), tool_calls: wireToolCalls(c.toolCalls) }));
+        else if (c.text) await writeSse(res, delta({ content: c.text }));
       } else {
         const r = c.result;
         await writeSse(res, chunkEvent(o.id, created, r.model, {}, finishReasonOf(r.finishReason)));

@@ -187,6 +187,16 @@ export function chunkEvent(id: string, created: number, model: string, delta: Wi
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
+/**
+ * {@link chunkEvent}`(id, created, model, delta, null)` for the deltas of one stream, with the parts every
+ * chunk repeats serialised once: the same bytes, one `JSON.stringify` of the delta alone per chunk.
+ */
+export function deltaEvents(id: string, created: number, model: string): (delta: WireDelta) => string {
+  const head = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(created)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+  const tail = ',"logprobs":null,"finish_reason":null}],"usage":null}\n\n';
+  return (delta) => head + JSON.stringify(delta) + tail;
+}
+
 /** The final usage chunk (`choices: []`) sent when `stream_options.include_usage` is set. */
 export function usageEvent(id: string, created: number, r: CompletionResult): string {
   const chunk = { id, object: 'chat.completion.chunk', created, model: r.model, choices: [], usage: usageOf(r) };

@@ -87,20 +87,24 @@ export function buildGateway(o: GatewayOptions, inflight: Inflight = new Infligh
   });
   // Authentication runs on the route fastify matched (after it decoded and normalised the path), never on the
   // raw URL: `/v%31/models` is `/v1/models` and needs the same key. Unknown routes reach the 404 handler.
-  app.addHook('onRequest', async (req, reply) => {
+  // A callback hook, not an async one: no promise per request (a request answered here never calls `done`).
+  app.addHook('onRequest', (req, reply, done) => {
     const given = req.headers['x-request-id'];
-    req.tollgateRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    req.clientRequestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
+    const clientId = typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
+    req.tollgateRequestId = clientId ?? randomUUID();
+    req.clientRequestId = clientId;
     reply.header(HEADER_REQUEST_ID, req.tollgateRequestId);
-    const auth = (req.routeOptions.config as unknown as Partial<RouteAuthConfig> | undefined)?.auth;
-    if (auth === 'none' || req.routeOptions.url === undefined) return; // public, or no route (404)
+    const route = req.routeOptions; // a getter that builds an object: read once
+    const auth = (route.config as unknown as Partial<RouteAuthConfig> | undefined)?.auth;
+    if (auth === 'none' || route.url === undefined) return done(); // public, or no route (404)
     const key = presentedKey(req.headers);
-    if (key === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>".'));
+    if (key === undefined) return void sendFailure(reply, fail(401, 'invalid_request_error', 'missing_api_key', 'Missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>".'));
     const tenant = o.tenantForKey(key);
-    if (tenant === undefined) return sendFailure(reply, fail(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'));
-    if (auth === 'admin' && !o.isAdminKey?.(key)) return sendFailure(reply, fail(403, 'invalid_request_error', 'admin_key_required', 'This route needs an admin key.'));
+    if (tenant === undefined) return void sendFailure(reply, fail(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'));
+    if (auth === 'admin' && !o.isAdminKey?.(key)) return void sendFailure(reply, fail(403, 'invalid_request_error', 'admin_key_required', 'This route needs an admin key.'));
     req.tenant = tenant;
     req.apiKeyId = hashKey(key).slice(0, 12);
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
