@@ -26,7 +26,7 @@ export { countTokens, countChatTokens, type Encoding } from './engine/tokens.js'
 export { vendorCost, fullCost, costPerMillion, gpuHoursPerMillion, type TokenUsage, type CostBreakdown, type PriceMicros } from './engine/cost.js';
 export { type Micros, usdToMicros, microsToUsd, formatUsd } from './engine/money.js';
 export { compilePolicy, type CompiledPolicy } from './engine/compiled-policy.js';
-export { compileCapacity, throughputAt, gpuSecondsOf, serviceMsOf, gpuSecondsMicros, type CompiledCapacity } from './engine/capacity.js';
+export { compileCapacity, throughputAt, gpuSecondsOf, serviceMsOf, gpuSecondsMicros, serviceEstimate, type CompiledCapacity, type ServiceEstimate } from './engine/capacity.js';
 export { closeCapacityWindow, allocateToRequest, breakEvenRequestsPerHour, type CapacityWindowUsage, type CapacityTrueUp } from './engine/capacity-cost.js';
 export { DeferredBatcher, BatchUnsupportedError, type DeferredRequest, type DeferredBatcherOptions, type BatchQueueGauge } from './adapters/batch/deferred-batcher.js';
 export { type DeferredHandle, parseWithin } from './engine/deferred-request.js';

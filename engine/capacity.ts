@@ -122,3 +122,23 @@ export function serviceMsOf(cap: CompiledCapacity, inputTokens: number, outputTo
 export function gpuSecondsMicros(cap: CompiledCapacity, gpuSeconds: number): number {
   return (gpuSeconds * cap.gpuHourlyMicros) / 3600;
 }
+
+/** A self-hosted model's predicted service time for one request (no queue: `explain` and `decide()`). */
+export interface ServiceEstimate {
+  model: string;
+  /** Alone on a replica (batch 1), ms. */
+  aloneMs: number;
+  /** In a full batch of `maxBatch`, ms: the slowest a replica serves it without queueing. */
+  fullBatchMs: number;
+  maxBatch: number;
+}
+
+/**
+ * The range of service time a request of `inputTokens` + `outputTokens` sees on a self-hosted fleet: alone
+ * (batch 1) and in a full batch. Queueing comes on top when the fleet is full (the simulation's queue
+ * model measures that). Pure.
+ */
+export function serviceEstimate(model: string, cap: CompiledCapacity, inputTokens: number, outputTokens: number): ServiceEstimate {
+  const round1 = (x: number): number => Math.round(x * 10) / 10;
+  return { model, aloneMs: round1(serviceMsOf(cap, inputTokens, outputTokens, 1)), fullBatchMs: round1(serviceMsOf(cap, inputTokens, outputTokens, cap.maxBatch)), maxBatch: cap.maxBatch };
+}

@@ -17,7 +17,8 @@ import { runRequest } from './request-machine.js';
 import { answerExtras, genAiSpanName, recordDecisionOnSpan, withRequestSpan } from './tracing.js';
 import { type EngineDeps, type RecordObserver, type RequestContext, classify, route } from './request-steps.js';
 import { type TollgateRequest, validateRequest } from './request.js';
-import { explainDecision } from './router.js';
+import { type Decision, explainDecision } from './router.js';
+import { compileCapacity, type ServiceEstimate, serviceEstimate } from './capacity.js';
 import { type EmbedRequest, type EmbedResult, runEmbed } from './embed.js';
 import type { Classification } from './seams/classifier.js';
 import type { IdempotencyStore } from './seams/idempotency-store.js';
@@ -60,6 +61,11 @@ export interface DryRun {
   candidates: CandidateRecord[];
   fallbackChain: string[];
   classification: Classification;
+  /**
+   * Self-hosted candidates (a `capacity` curve or `infra`): predicted service time for this prompt and the
+   * predicted output, alone on a replica and in a full batch (no queue; docs/capacity.md).
+   */
+  selfHostedLatency: ServiceEstimate[];
   explanation: string;
 }
 
@@ -163,6 +169,7 @@ export class Tollgate {
       candidates: d.candidates,
       fallbackChain: d.fallbackChain,
       classification: ctx.classification,
+      selfHostedLatency: selfHostedLatency(this.policy, d, ctx.classification.predictedOutputTokens),
       explanation: explainDecision(d),
     };
   }
@@ -314,4 +321,15 @@ export class Tollgate {
       ...(a?.response.choices && { choices: a.response.choices }),
     };
   }
+}
+
+/** Service-time estimates of the decision's self-hosted candidates (pure; for {@link Tollgate.decide}). */
+function selfHostedLatency(policy: CompiledPolicy, d: Decision, outputTokens: number): ServiceEstimate[] {
+  const out: ServiceEstimate[] = [];
+  for (const c of d.candidates) {
+    const m = policy.byId.get(c.model);
+    const cap = m?.basis.capacity ?? (m ? compileCapacity(m.spec) : undefined);
+    if (cap) out.push(serviceEstimate(c.model, cap, d.promptTokens, outputTokens));
+  }
+  return out;
 }

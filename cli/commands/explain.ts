@@ -92,11 +92,16 @@ function formatDryRun(d: DryRun): string {
     ...d.candidates.map(
       (x) => `  ${x.model === d.model ? '*' : x.eligible ? '+' : '-'} ${x.model.padEnd(24)} ${x.tier.padEnd(10)} ${usd(x.predictedCostMicros).padStart(10)}  q=${x.predictedQuality.toFixed(3)}${x.reason ? `  (${x.reason})` : ''}`,
     ),
+    ...(d.selfHostedLatency.length
+      ? ['', 'self-hosted service time (no queue; alone on a replica … in a full batch):', ...d.selfHostedLatency.map((l) => `  ${l.model.padEnd(24)} ${ms(l.aloneMs)} … ${ms(l.fullBatchMs)} at batch ${l.maxBatch}`)]
+      : []),
     '',
     d.explanation,
   ];
   return `${lines.join('\n')}\n`;
 }
+
+const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
 
 /** A logged decision: what was decided for a past request and what it cost. */
 function formatLogged(r: DecisionRecord): string {

@@ -3,6 +3,7 @@
  * client reads (api-types.ts): the root `tsc -p tsconfig.json` fails when a view drifts from it.
  */
 import type * as Api from './api-types.js';
+import type { DryRun } from '../../index.js';
 import type { CompareRow } from './views/compare.js';
 import type { DaySpend } from './views/daily.js';
 import type { ExecutiveView } from './views/executive.js';
@@ -29,4 +30,5 @@ export type ApiTypesFit = [
   Fits<PolicySimulation, Api.PolicySimulation>,
   Fits<TimelinePoint, Api.TimelinePoint>,
   Fits<BatchTradeoff, Api.BatchTradeoff>,
+  Fits<DryRun, Api.DryRun>, // POST /api/explain's dryRun
 ];

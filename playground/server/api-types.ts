@@ -147,6 +147,8 @@ export interface DryRun {
   candidates: Candidate[];
   fallbackChain: string[];
   classification: { task: string; complexity: number; predictedOutputTokens: number; source: string };
+  /** Self-hosted candidates' predicted service time (ms): alone on a replica, and in a full batch of `maxBatch`. */
+  selfHostedLatency: { model: string; aloneMs: number; fullBatchMs: number; maxBatch: number }[];
   explanation: string;
 }
 

@@ -43,7 +43,8 @@ function render(out: HTMLElement, d: DryRun): void {
       fact('Predicted cost', money(d.predictedCostMicros)), fact('Predicted quality', pct(d.predictedQuality)),
       fact('Prompt', tokens(d.promptTokens)),
       fact('Classification', `${d.classification.task}, complexity ${d.classification.complexity.toFixed(2)}, ~${count(d.classification.predictedOutputTokens)} output tokens (${d.classification.source})`),
-      fact('Fallback chain', d.fallbackChain.length ? d.fallbackChain.join(' → ') : 'none')),
+      fact('Fallback chain', d.fallbackChain.length ? d.fallbackChain.join(' → ') : 'none'),
+      d.selfHostedLatency.map((l) => fact(`Service time on ${l.model}`, `${count(l.aloneMs)} ms alone … ${count(l.fullBatchMs)} ms in a batch of ${l.maxBatch} (no queue)`))),
     sortableTable('Candidates', [
       { key: 'model', label: 'Model', value: (c) => c.model, cell: (c) => (c.model === d.model ? h('strong', {}, `${c.model} ✓`) : c.model) },
       { key: 'tier', label: 'Tier', value: (c) => c.tier },
