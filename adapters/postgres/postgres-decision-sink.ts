@@ -24,6 +24,8 @@ export interface PostgresDecisionSinkOptions {
    * or the one in flight has run {@link PARALLEL_AFTER_MS} ms (default 256 records). Under moderate load one writer
    * with larger batches means fewer round trips and COMMITs (less CPU in the gateway and in PostgreSQL);
    * under heavy load the queue grows past it and the writers run in parallel. 0: always start one.
+   * Default 256 with durability `write`/`none`; 0 with `fsync`, where a COMMIT waits on the WAL flush and
+   * two batches in flight share the flush wait rather than queue behind it.
    */
   parallelAfter?: number;
   /** How long a batch is retried across dropped connections before its appends fail (default 30 s). */
@@ -131,7 +133,7 @@ export class PostgresDecisionSink implements DecisionSink {
   /** Starts batches while there is work and a free slot (a second one only when the queue or the batch in flight calls for it). */
   private kick(): void {
     const max = this.options.concurrency ?? 2;
-    const after = this.options.parallelAfter ?? 256;
+    const after = this.options.parallelAfter ?? ((this.options.durability ?? 'fsync') === 'fsync' ? 0 : 256);
     while (this.queue.length > 0 && this.running < max) {
       const waited = performance.now() - this.lastStart;
       if (this.running > 0 && this.queue.length < after && waited < PARALLEL_AFTER_MS) {

@@ -133,7 +133,7 @@ describe('PostgresDecisionSink', () => {
   it('adaptive batching: a second writer starts while one is stuck (bounded wait), and every append still waits for its COMMIT', async () => {
     const schema = fresh();
     const app = `tg-adapt-${schema}`;
-    const sink = await PostgresDecisionSink.open({ url: TEST_PG_URL, schema, applicationName: app });
+    const sink = await PostgresDecisionSink.open({ url: TEST_PG_URL, schema, applicationName: app, durability: 'write' }); // adaptive by default at `write`
     await sink.append(sampleRecord(0)); // partitions exist
     const blocker = await admin.connect();
     await blocker.query('BEGIN');
