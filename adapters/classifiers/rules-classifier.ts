@@ -1,5 +1,6 @@
 import type { ModelSpec, Task } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
+import { PatternScanner, type ScanPattern } from './pattern-scan.js';
 
 /** Typical answer length per task (tokens): median and a ~p95 upper estimate. */
 export const OUTPUT_TOKENS_BY_TASK: Record<Task, { median: number; upper: number }> = {
@@ -38,6 +39,40 @@ export function scannedText(text: string): string {
 
 const HARD = /\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|design a|trade-?offs?|edge cases|multi-step|analy[sz]e)\b/i;
 
+const WS = /\s/;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isOp = (c: number): boolean => c === 42 || c === 47 || c === 94; // * / ^
+/**
+ * The math rule's `\d\s*[*\/^]\s*\d` is the one keyword rule that can match through a newline: the part
+ * of the chunk before a cut it would use (`digit ws*` or `digit ws* op ws*`), and after it.
+ */
+const mathCrossing: ScanPattern['crossing'] = {
+  tail: (s) => {
+    let i = s.length - 1;
+    while (i >= 0 && WS.test(s[i]!)) i--;
+    if (i >= 0 && isOp(s.charCodeAt(i))) {
+      i--;
+      while (i >= 0 && WS.test(s[i]!)) i--;
+    }
+    if (i < 0) return null;
+    return isDigit(s.charCodeAt(i)) ? s.slice(i) : undefined;
+  },
+  head: (s) => {
+    let i = 0;
+    while (i < s.length && WS.test(s[i]!)) i++;
+    if (i < s.length && isOp(s.charCodeAt(i))) {
+      i++;
+      while (i < s.length && WS.test(s[i]!)) i++;
+    }
+    if (i >= s.length) return null;
+    return isDigit(s.charCodeAt(i)) ? s.slice(0, i + 1) : undefined;
+  },
+};
+
+/** The task patterns in priority order, then HARD; bits in that order. */
+const SCAN_PATTERNS: ScanPattern[] = [...TASK_PATTERNS.map(([task, re]) => (task === 'math' ? { re, crossing: mathCrossing } : { re })), { re: HARD }];
+const HARD_BIT = 1 << TASK_PATTERNS.length;
+
 /**
  * The v1 classifier: keyword rules for the task, a complexity score from prompt length and "hard" cues,
  * output length by task, and per-model quality from the policy's priors lowered by complexity.
@@ -45,12 +80,15 @@ const HARD = /\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|de
  */
 export class RulesClassifier implements RequestClassifier {
   readonly specificationVersion = 'v1' as const;
+  /** Per-chunk pattern matches, so a growing conversation scans only its new part (exactly the same answer). */
+  private readonly scanner = new PatternScanner(SCAN_PATTERNS);
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification {
     const { request, promptTokens } = input;
     const text = scannedText(input.text);
-    const task: Task = request.task ?? detectTask(text);
+    const mask = this.scanner.scan(text);
+    const task: Task = request.task ?? taskOf(mask);
     const lengthScore = Math.min(1, Math.log10(1 + promptTokens) / 4); // 10k tokens → 1
-    const cue = HARD.test(text) ? 0.35 : 0;
+    const cue = mask & HARD_BIT ? 0.35 : 0;
     const taskBase = task === 'math' || task === 'code' ? 0.2 : 0;
     const complexity = Math.min(1, round2(0.45 * lengthScore + cue + taskBase));
     const out = OUTPUT_TOKENS_BY_TASK[task];
@@ -70,6 +108,15 @@ export class RulesClassifier implements RequestClassifier {
     };
   }
 }
+
+/** The first task pattern (in priority order) whose bit is set, else chat: {@link detectTask} from a scan mask. */
+function taskOf(mask: number): Task {
+  for (let i = 0; i < TASK_PATTERNS.length; i++) if (mask & (1 << i)) return TASK_PATTERNS[i]![0];
+  return 'chat';
+}
+
+/** Whether the text has one of the "hard" cues (the direct rule, for tests and tools). */
+export const hasHardCue = (text: string): boolean => HARD.test(text);
 
 export function detectTask(text: string): Task {
   for (const [task, re] of TASK_PATTERNS) if (re.test(text)) return task;

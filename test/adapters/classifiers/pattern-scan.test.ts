@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { CHUNK_CHARS } from '../../../adapters/classifiers/pattern-scan.js';
+import { detectTask, hasHardCue, RulesClassifier } from '../../../adapters/classifiers/rules-classifier.js';
+import { resolvePolicy } from '../../../policies/loader.js';
+
+/** Seeded PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Pieces that hit each rule, pieces that hit none, and the math rule's digit-operator-digit split by newlines and spaces.
+const PIECES = ['hello there', 'the weather today', 'summarize', 'tl;dr', 'extract', 'as json', 'context:', 'according to the document', 'function', 'refactor', '```', 'prove', 'integral', 'step by step', 'trade-offs', 'analyze', '7', '*', '/', '^', ' ', '   ', '\n', '\n\n', ' \n ', '\t', 'x', 'word', 'abc1', '2b'];
+
+function text(rand: () => number, chars: number): string {
+  let s = '';
+  while (s.length < chars) {
+    const r = rand();
+    s += r < 0.55 ? 'lorem ipsum dolor sit amet '.slice(0, 1 + Math.floor(rand() * 26)) : PIECES[Math.floor(rand() * PIECES.length)]!;
+  }
+  return s;
+}
+
+const models = resolvePolicy({ name: 'p', models: [{ id: 'm', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, quality: 0.8, prices: { inputPerM: 1, outputPerM: 2 } }], rules: [] }).policy.models;
+const input = (t: string) => ({ request: { messages: [{ role: 'user' as const, content: t }] } as never, text: t, promptTokens: Math.ceil(t.length / 4) });
+
+describe('the rules classifier scans a growing conversation per chunk, with the same answers', () => {
+  it('gives exactly the direct scan’s task and complexity on seeded texts, first scan and cached', () => {
+    const rand = prng(7);
+    const fresh = () => new RulesClassifier();
+    const shared = new RulesClassifier();
+    let crossings = 0;
+    for (let n = 0; n < 400; n++) {
+      const t = text(rand, Math.floor(rand() * 6 * CHUNK_CHARS));
+      const want = new RulesClassifier().classify(input(t), models); // a new instance: nothing cached
+      // The direct rules, without the scanner: the task regexes in order and the hard cue.
+      expect(want.task).toBe(detectTask(t));
+      const tokens = Math.ceil(t.length / 4);
+      const base = 0.45 * Math.min(1, Math.log10(1 + tokens) / 4) + (hasHardCue(t) ? 0.35 : 0) + (want.task === 'math' || want.task === 'code' ? 0.2 : 0);
+      expect(want.complexity).toBe(Math.min(1, Math.round(base * 100) / 100)); // the direct hard cue
+      for (const c of [fresh(), shared, shared]) expect(c.classify(input(t), models)).toEqual(want);
+      if (/\d\s*\n\s*[*/^]|[*/^]\s*\n\s*\d/.test(t)) crossings++;
+    }
+    expect(crossings).toBeGreaterThan(10); // the seeded texts do put the math rule across newlines
+  });
+
+  it('an agent loop: each turn appends to the history and is classified as the whole text would be', () => {
+    const rand = prng(11);
+    const c = new RulesClassifier();
+    let history = 'You are a helpful agent.\n';
+    for (let turn = 0; turn < 30; turn++) {
+      history += `${text(rand, 400 + Math.floor(rand() * 1500))}\n`;
+      expect(c.classify(input(history), models)).toEqual(new RulesClassifier().classify(input(history), models));
+      expect(c.classify(input(history), models).task).toBe(detectTask(history));
+    }
+  });
+
+  it('a match through several cuts (a chunk that is all whitespace) is still found', () => {
+    const t = `${'lorem '.repeat(300)}4${' '.repeat(3 * CHUNK_CHARS)}\n${' '.repeat(CHUNK_CHARS + 10)}\n  * 3 end`;
+    expect(detectTask(t)).toBe('math');
+    expect(new RulesClassifier().classify(input(t), models).task).toBe('math');
+    const split = `${'lorem '.repeat(300)}4 *\n${'x'.repeat(CHUNK_CHARS)}\n3`;
+    expect(new RulesClassifier().classify(input(split), models).task).toBe(detectTask(split));
+  });
+});
