@@ -52,8 +52,26 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** Start and end (exclusive) of the UTC calendar period containing `nowMs`. */
-export function calendarPeriod(window: 'day' | 'month', nowMs: number): { start: number; end: number; id: string } {
+/**
+ * Start and end (exclusive) of the UTC calendar period containing `nowMs`. The last period of each
+ * window is kept (frozen, shared by callers): every reservation asks, and runs of them fall in one day.
+ */
+export function calendarPeriod(window: 'day' | 'month', nowMs: number): { readonly start: number; readonly end: number; readonly id: string } {
+  const last = window === 'day' ? lastDay : lastMonth;
+  if (last !== undefined && nowMs >= last.start && nowMs < last.end && Number.isInteger(nowMs)) return last;
+  const p = Object.freeze(computePeriod(window, nowMs));
+  if (Number.isInteger(nowMs)) {
+    if (window === 'day') lastDay = p;
+    else lastMonth = p;
+  }
+  return p;
+}
+
+type Period = { readonly start: number; readonly end: number; readonly id: string };
+let lastDay: Period | undefined;
+let lastMonth: Period | undefined;
+
+function computePeriod(window: 'day' | 'month', nowMs: number): { start: number; end: number; id: string } {
   const d = new Date(nowMs);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();

@@ -79,6 +79,41 @@ export interface CostBreakdown {
  * request: the exact total is rounded once and the rounding goes to the largest part, so the parts sum to it.
  */
 export function vendorCostParts(price: PriceMicros, usage: TokenUsage): VendorCostParts & { total: Micros } {
+  const s = scaledParts(price, usage);
+  const total = Math.round((0 + s[0]! + s[1]! + s[2]! + s[3]!) / 1_000_000);
+  let p0 = Math.round(s[0]! / 1_000_000);
+  let p1 = Math.round(s[1]! / 1_000_000);
+  let p2 = Math.round(s[2]! / 1_000_000);
+  let p3 = Math.round(s[3]! / 1_000_000);
+  // the rounding goes to the largest part (the first of equals)
+  let largest = 0;
+  for (let i = 1; i < 4; i++) if (s[i]! > s[largest]!) largest = i;
+  const rest = total - (0 + p0 + p1 + p2 + p3);
+  if (largest === 0) p0 += rest;
+  else if (largest === 1) p1 += rest;
+  else if (largest === 2) p2 += rest;
+  else p3 += rest;
+  return { input: p0, cachedInput: p1, cacheWrite: p2, output: p3, total: total as Micros };
+}
+
+/**
+ * Vendor-only cost of a usage under a price ({@link vendorCostParts}' total, computed without the parts:
+ * the router prices every candidate of every request with it).
+ */
+export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
+  const s = scaledParts(price, usage);
+  return Math.round((0 + s[0]! + s[1]! + s[2]! + s[3]!) / 1_000_000) as Micros;
+}
+
+/** Scratch for {@link scaledParts} (read at once by its synchronous callers; no allocation per price). */
+const SCALED = new Float64Array(4);
+
+/**
+ * The four vendor cost parts before rounding, in µ$·tokens/1M units: fresh input, cache reads, cache
+ * writes (5-minute and 1-hour rates), output; at the service tier the vendor served (else standard)
+ * after the long-context tier the prompt falls in. Written to {@link SCALED}, which is returned.
+ */
+function scaledParts(price: PriceMicros, usage: TokenUsage): Float64Array {
   let inP = price.inputPerM;
   let outP = price.outputPerM;
   let cachedP = price.cachedInputPerM;
@@ -99,29 +134,51 @@ export function vendorCostParts(price: PriceMicros, usage: TokenUsage): VendorCo
   const write = Math.min(usage.cacheWriteTokens ?? 0, usage.inputTokens - cached);
   const write1h = Math.min(usage.cacheWrite1hTokens ?? 0, write);
   const fresh = usage.inputTokens - cached - write;
-  // µ$·tokens/1M units, summed before the one rounding
-  const scaled = [fresh * inP, cached * cachedP, (write - write1h) * price.cacheWritePerM + write1h * (price.cacheWrite1hPerM ?? price.cacheWritePerM), usage.outputTokens * outP];
-  const total = Math.round(scaled.reduce((a, b) => a + b, 0) / 1_000_000);
-  const parts = scaled.map((x) => Math.round(x / 1_000_000));
-  let largest = 0;
-  for (let i = 1; i < parts.length; i++) if (scaled[i]! > scaled[largest]!) largest = i;
-  parts[largest]! += total - parts.reduce((a, b) => a + b, 0);
-  return { input: parts[0]!, cachedInput: parts[1]!, cacheWrite: parts[2]!, output: parts[3]!, total: total as Micros };
+  const s = SCALED;
+  s[0] = fresh * inP;
+  s[1] = cached * cachedP;
+  s[2] = (write - write1h) * price.cacheWritePerM + write1h * (price.cacheWrite1hPerM ?? price.cacheWritePerM);
+  s[3] = usage.outputTokens * outP;
+  return s;
 }
 
-/** Vendor-only cost of a usage under a price ({@link vendorCostParts}' total). */
-export function vendorCost(price: PriceMicros, usage: TokenUsage): Micros {
-  return vendorCostParts(price, usage).total;
-}
-
-/** Full cost: vendor + infra (GPU-hours per token × $/GPU-hour) + ops overhead. Pure. */
-export function fullCost(basis: CostBasis, usage: TokenUsage): CostBreakdown {
-  const vendor = vendorCost(basis.price, usage);
+/**
+ * Full cost: vendor + infra (GPU-hours per token × $/GPU-hour) + ops overhead. Pure. `vendor`: the
+ * usage's {@link vendorCost} when the caller has it already (from {@link vendorCostParts}).
+ */
+export function fullCost(basis: CostBasis, usage: TokenUsage, vendor: Micros = vendorCost(basis.price, usage)): CostBreakdown {
   const tokens = usage.inputTokens + usage.outputTokens;
   const cap = basis.capacity;
   const infra = cap ? (Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, usage.inputTokens, usage.outputTokens))) as Micros) : tokensCost(tokens, basis.infraPerM);
   const ops = (Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM)) as Micros;
   return { vendor, infra, ops, full: (vendor + infra + ops) as Micros };
+}
+
+/**
+ * `fullCost(basis, { inputTokens, outputTokens, cachedInputTokens: 0 }).full` without building either
+ * object: what the router predicts for each candidate and the reservation sizes, per request.
+ */
+export function plainFullCost(basis: CostBasis, inputTokens: number, outputTokens: number): Micros {
+  // scaledParts and vendorCost for { inputTokens, outputTokens, cachedInputTokens: 0 } (no cache reads or
+  // writes, standard service tier), term for term, in scalars (test/engine/plain-full-cost.test.ts)
+  const price = basis.price;
+  let inP = price.inputPerM;
+  let outP = price.outputPerM;
+  let cachedP = price.cachedInputPerM;
+  for (const t of price.tiers) {
+    if (inputTokens > t.above) {
+      inP = t.inputPerM;
+      outP = t.outputPerM;
+      cachedP = t.cachedInputPerM;
+    }
+  }
+  const fresh = inputTokens - 0 - 0;
+  const vendor = Math.round((0 + fresh * inP + 0 * cachedP + (0 * price.cacheWritePerM + 0 * (price.cacheWrite1hPerM ?? price.cacheWritePerM)) + outputTokens * outP) / 1_000_000);
+  const tokens = inputTokens + outputTokens;
+  const cap = basis.capacity;
+  const infra = cap ? Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, inputTokens, outputTokens))) : tokensCost(tokens, basis.infraPerM);
+  const ops = Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM);
+  return (vendor + infra + ops) as Micros;
 }
 
 /** Cost per 1M tokens (integer micro-dollars), 0 when there were no tokens. */

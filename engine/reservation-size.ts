@@ -1,5 +1,5 @@
 import { tierRank, type CompiledModel, type CompiledPolicy } from './compiled-policy.js';
-import { fullCost } from './cost.js';
+import { plainFullCost } from './cost.js';
 import type { LimitAction } from './limit-actions.js';
 import type { Decision } from './router.js';
 import type { Encoding } from './tokens.js';
@@ -18,7 +18,7 @@ export function reservationSize(policy: CompiledPolicy, d: Decision, promptToken
   let tokens = 0;
   const visit = (m: CompiledModel): void => {
     const input = promptTokens.get(m.encoding) ?? 0;
-    micros = Math.max(micros, fullCost(m.basis, { inputTokens: input, outputTokens: outputCap, cachedInputTokens: 0 }).full);
+    micros = Math.max(micros, plainFullCost(m.basis, input, outputCap));
     tokens = Math.max(tokens, input + outputCap);
   };
   visit(d.chosen);

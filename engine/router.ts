@@ -1,5 +1,5 @@
 import type { CandidateRecord } from './decision-record.js';
-import { fullCost } from './cost.js';
+import { plainFullCost } from './cost.js';
 import type { CompiledModel, CompiledPolicy, CompiledRule } from './compiled-policy.js';
 import { ContextWindowError, NoEligibleModelError, UnknownModelError } from './errors.js';
 import type { Classification } from './seams/classifier.js';
@@ -87,7 +87,7 @@ function finish(
   const excluded = facts.excluded;
   for (const m of models) {
     const prompt = facts.promptTokens.get(m.encoding) ?? 0;
-    const cost = fullCost(m.basis, { inputTokens: prompt, outputTokens: c.predictedOutputTokens, cachedInputTokens: 0 }).full;
+    const cost = plainFullCost(m.basis, prompt, c.predictedOutputTokens);
     const quality = c.quality[m.id] ?? m.spec.quality;
     const fits = prompt <= m.spec.contextWindow;
     let reason: string | undefined = excluded?.get(m.id);

@@ -32,12 +32,12 @@ export function routeRequest(policy: CompiledPolicy, facts: RequestFacts, classi
   const pinned = r.model !== undefined ? policy.byId.get(r.model) : undefined;
   const gaps = capabilityExclusions(policy.models, r, pinned);
   const skip = gaps ? (excluded ? new Map([...gaps, ...excluded]) : gaps) : excluded;
-  return decide(policy, { tenant: r.tenant, tags: facts.tags, promptTokens: facts.promptTokens, pinnedModel: r.model, excluded: skip, ...ruleFacts(policy, r) }, classification);
+  const route: RouteFacts = { tenant: r.tenant, tags: facts.tags, promptTokens: facts.promptTokens, pinnedModel: r.model, excluded: skip };
+  return decide(policy, addRuleFacts(policy, r, route), classification);
 }
 
-/** The request facts rule conditions read (needs, turns, tool-result tokens), computed only when a rule asks. */
-function ruleFacts(policy: CompiledPolicy, r: RequestFacts['request']): Pick<RouteFacts, 'needs' | 'turns' | 'toolResultTokens'> {
-  const out: Pick<RouteFacts, 'needs' | 'turns' | 'toolResultTokens'> = {};
+/** Adds the request facts rule conditions read (needs, turns, tool-result tokens) to `out`, computed only when a rule asks. */
+function addRuleFacts(policy: CompiledPolicy, r: RequestFacts['request'], out: RouteFacts): RouteFacts {
   for (const rule of policy.rules) {
     const w = rule.spec.when;
     if (!w) continue;
