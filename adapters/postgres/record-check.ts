@@ -28,16 +28,17 @@ const only = (o: Obj, keys: ReadonlySet<string>): boolean => {
   return true;
 };
 /** Key sets of the nested objects, built once (not per record: the check runs on the request path). */
-const KEYS = {
+export const NESTED_KEYS = {
   policy: new Set(['name', 'version']),
   classification: new Set(['task', 'complexity', 'predictedOutputTokens', 'source']),
   fallback: new Set(['model', 'code']),
-  tokens: new Set(['input', 'output', 'cached', 'source', 'cacheWrite', 'cacheWrite1h', 'reasoning']),
+  tokens: new Set(['input', 'output', 'cached', 'source', 'cacheWrite', 'cacheWrite1h', 'reasoning', 'precountDelta']),
   cost: new Set(['vendor', 'infra', 'ops', 'full', 'parts']),
   parts: new Set(['input', 'cachedInput', 'cacheWrite', 'output']),
   cache: new Set(['hit', 'match', 'savedMicros']),
   error: new Set(['code', 'message']),
 };
+const KEYS = NESTED_KEYS;
 const exactly = (o: unknown, keys: ReadonlySet<string>, test: (o: Obj) => boolean): boolean => isObj(o) && only(o, keys) && test(o);
 
 export function isPlainValidRecord(r: unknown): boolean {
@@ -53,7 +54,7 @@ export function isPlainValidRecord(r: unknown): boolean {
   }
   if (!Array.isArray(r.fallbacks) || !r.fallbacks.every((f) => exactly(f, KEYS.fallback, (x) => str(x.model) && str(x.code)))) return false;
   if (!count(r.attempts) || !count(r.predictedCostMicros)) return false;
-  if (!exactly(r.tokens, KEYS.tokens, (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string) && optCount(t.cacheWrite) && optCount(t.cacheWrite1h) && optCount(t.reasoning))) return false;
+  if (!exactly(r.tokens, KEYS.tokens, (t) => count(t.input) && count(t.output) && count(t.cached) && TOKEN_SOURCES.has(t.source as string) && optCount(t.cacheWrite) && optCount(t.cacheWrite1h) && optCount(t.reasoning) && (t.precountDelta === undefined || Number.isSafeInteger(t.precountDelta)))) return false;
   if (!exactly(r.cost, KEYS.cost, (c) => count(c.vendor) && count(c.infra) && count(c.ops) && count(c.full) && (c.parts === undefined || exactly(c.parts, KEYS.parts, (p) => count(p.input) && count(p.cachedInput) && count(p.cacheWrite) && count(p.output))))) return false;
   if (!optStr(r.serviceTier)) return false;
   if (r.cache !== undefined && !exactly(r.cache, KEYS.cache, (c) => typeof c.hit === 'boolean' && (c.match === undefined || c.match === 'exact' || c.match === 'semantic') && count(c.savedMicros))) return false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CANDIDATE_KEYS, isPlainValidRecord, RECORD_KEYS } from '../../../adapters/postgres/record-check.js';
+import { CANDIDATE_KEYS, isPlainValidRecord, NESTED_KEYS, RECORD_KEYS } from '../../../adapters/postgres/record-check.js';
 import { candidateSchema, decisionRecordSchema } from '../../../engine/decision-record.js';
 import { sampleRecord } from '../../support/decision-records.js';
 
@@ -27,12 +27,17 @@ describe('isPlainValidRecord (the sink\'s fast check)', () => {
   it('knows exactly the schema\'s fields (fails when the schema changes, so the check is updated with it)', () => {
     expect([...RECORD_KEYS].sort()).toEqual(shapeKeys(decisionRecordSchema));
     expect([...CANDIDATE_KEYS].sort()).toEqual(shapeKeys(candidateSchema));
+    const shape = decisionRecordSchema.shape;
+    expect([...NESTED_KEYS.tokens].sort()).toEqual(shapeKeys(shape.tokens));
+    expect([...NESTED_KEYS.cost].sort()).toEqual(shapeKeys(shape.cost));
+    expect([...NESTED_KEYS.parts].sort()).toEqual(shapeKeys((shape.cost.shape.parts as unknown as z.ZodOptional<z.ZodObject>).unwrap()));
   });
 
   it('accepts nothing zod rejects, and accepts the records the engine writes', () => {
     let accepted = 0;
     for (let i = 0; i < 60; i++) {
-      const rec = decisionRecordSchema.parse(sampleRecord(i, i % 3 === 0 ? { candidates: [{ model: 'm', tier: 'vendor', predictedCostMicros: 5, predictedQuality: 0.5, eligible: true }], actions: ['warn'], classification: { task: 't', complexity: 0.4, predictedOutputTokens: 9, source: 'rules' } } : {})) as unknown as Record<string, unknown>;
+      const withParts = i % 4 === 1 ? { tokens: { input: 90, output: 20, cached: 10, cacheWrite: 5, cacheWrite1h: 2, reasoning: 4, precountDelta: -3, source: 'vendor' as const }, cost: { vendor: 100, infra: 0, ops: 5, full: 105, parts: { input: 40, cachedInput: 5, cacheWrite: 15, output: 40 } }, serviceTier: 'flex' } : {};
+      const rec = decisionRecordSchema.parse(sampleRecord(i, i % 4 === 1 ? withParts : i % 3 === 0 ? { candidates: [{ model: 'm', tier: 'vendor', predictedCostMicros: 5, predictedQuality: 0.5, eligible: true }], actions: ['warn'], classification: { task: 't', complexity: 0.4, predictedOutputTokens: 9, source: 'rules' } } : {})) as unknown as Record<string, unknown>;
       expect(isPlainValidRecord(rec)).toBe(true);
       for (const m of mutations(rec)) {
         if (!isPlainValidRecord(m)) continue;
