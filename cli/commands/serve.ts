@@ -10,11 +10,12 @@ import { CliUsageError, type CliIo } from '../io.js';
 import { PostgresDecisionSink, redactUrl } from '../../adapters/postgres/index.js';
 import { createRedisClient } from '../../adapters/redis/index.js';
 import { DEFAULT_DB_SCHEMA } from './db-options.js';
+import { DEFAULT_BATCH_MAX_AGE, DEFAULT_BATCH_MAX_SIZE, DEFAULT_BATCH_POLL, serveDeferredOptions, type ServeDeferredFlags } from './serve-deferred.js';
 
 export const DEFAULT_KEYS_FILE = 'tollgate-keys.json';
 export const DEFAULT_LOG_FILE = 'tollgate-decisions.jsonl';
 
-interface ServeOptions {
+interface ServeOptions extends ServeDeferredFlags {
   policy: string;
   port: string;
   host: string;
@@ -53,7 +54,11 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--cache-ttl <seconds>', 'exact response cache on Redis with single flight across replicas (needs --redis; 0: off)', '0')
     .option('--db <url>', 'decision log in PostgreSQL instead of JSONL (postgres://…; migrated on start; answer after commit)')
     .option('--db-schema <name>', 'PostgreSQL schema of the decision store', DEFAULT_DB_SCHEMA)
-    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy ' + bundled('policies/examples/cost-aware.ts') + ' --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key\n  # a replica of a fleet (docs/deploy.md):\n  $ tollgate serve --policy policy.yaml --keys keys.json --redis redis://redis:6379 --db postgres://tollgate@db:5432/tollgate')
+    .option('--deferred', 'deferrable work (header Tollgate-Deferrable, rules with action defer, client batch lines) goes to the vendors\' batch APIs at their batch price; jobs are kept in <log>.deferred/ and resumed after a restart (off: such requests are refused with batch_unsupported and client batches run now at list price)')
+    .option('--batch-max-size <n>', 'with --deferred: submit a vendor batch once it holds this many requests', DEFAULT_BATCH_MAX_SIZE)
+    .option('--batch-max-age <duration>', 'with --deferred: … or once its first request has waited this long (250ms, 30s, 5m, 1h)', DEFAULT_BATCH_MAX_AGE)
+    .option('--batch-poll <duration>', 'with --deferred: how often vendor batches are submitted, polled and settled', DEFAULT_BATCH_POLL)
+    .addHelpText('after', '\nExample:\n  $ tollgate keys add acme --keys keys.json\n  $ tollgate serve --policy ' + bundled('policies/examples/cost-aware.ts') + ' --port 8787 --keys keys.json --log decisions.jsonl\n  # then point any OpenAI client at http://127.0.0.1:8787/v1 with the printed key\n  # a replica of a fleet (docs/deploy.md):\n  $ tollgate serve --policy policy.yaml --keys keys.json --redis redis://redis:6379 --db postgres://tollgate@db:5432/tollgate\n  # deferrable work through the vendors\' batch APIs (half price, answers within 24 h):\n  $ tollgate serve --policy policy.yaml --keys keys.json --log decisions.jsonl --deferred --batch-max-age 5m')
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be an integer 0-65535, got "${opts.port}"`);
@@ -72,6 +77,7 @@ export function registerServe(program: Command, io: CliIo): void {
       const workers = Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new CliUsageError(`--workers must be an integer 1-256, got "${opts.workers}"`);
       const worker = isClusterWorker();
+      const deferred = await serveDeferredOptions(opts, loaded, { log: opts.log, jsonlLog: !opts.db, workers, note: (line) => io.err(`${line}\n`) });
       if (!worker && durability === 'none') io.err('WARNING: --durability none: answers go out before their decision record is written; a crash loses records. FOR BENCHMARKS ONLY, never in production.\n');
       if (workers > 1 && !worker) {
         if (!opts.redis) io.err(`note: ${workers} workers without --redis: budgets, rate limits, idempotency, loop detection, breakers and guard state are per worker (docs/gateway.md, "Workers")\n`);
@@ -94,10 +100,11 @@ export function registerServe(program: Command, io: CliIo): void {
         durability,
         metrics,
         redis: redis && { client: redis, keyPrefix: opts.redisPrefix, cache: cacheTtl > 0 ? { ttlMs: cacheTtl * 1000 } : undefined },
+        deferred,
       });
-      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics, batches: { dir: opts.db ? undefined : `${opts.log}.batches`, filesLimit } });
+      const gw = await startGateway({ tollgate, tenantForKey: (k) => keys.tenantFor(k), isAdminKey: (k) => keys.isAdmin(k), host: opts.host, port, bodyLimit, metrics, batches: { dir: opts.db ? undefined : `${opts.log}.batches`, filesLimit, defer: deferred !== undefined } });
       if (worker) reportListening(gw.url);
-      else io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}, durability ${durability}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''})\n`);
+      else io.out(`tollgate gateway listening on ${gw.url} (policy ${loaded.policy.name} ${loaded.version}, ${keys.size} keys, log ${opts.db ? `${redactUrl(opts.db)} schema ${opts.dbSchema}` : opts.log}, durability ${durability}${opts.redis ? `, shared state ${redactUrl(opts.redis)} prefix ${opts.redisPrefix}` : ''}${deferred ? `, deferred ${Object.keys(deferred.clients).join('+')} batches` : ''})\n`);
       await untilSignal();
       await gw.close();
       await redis?.quit().catch(() => undefined);
