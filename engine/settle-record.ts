@@ -48,16 +48,17 @@ export function settledUsage(answer: SettledAnswer | undefined, promptTokens: Re
     outputTokens: u.outputTokens,
     cachedInputTokens: u.cachedInputTokens ?? 0,
     cacheWriteTokens: u.cacheWriteTokens,
-    ...(u.cacheWrite1hTokens && { cacheWrite1hTokens: u.cacheWrite1hTokens }),
-    ...(u.reasoningTokens && { reasoningTokens: u.reasoningTokens }),
-    ...(answer.response.serviceTier && { serviceTier: answer.response.serviceTier }),
   };
+  // assigned rather than spread (per request), in the same key order
+  if (u.cacheWrite1hTokens) usage.cacheWrite1hTokens = u.cacheWrite1hTokens;
+  if (u.reasoningTokens) usage.reasoningTokens = u.reasoningTokens;
+  if (answer.response.serviceTier) usage.serviceTier = answer.response.serviceTier;
   const p = vendorCostParts(answer.model.basis.price, usage);
   const parts: VendorCostParts = { input: p.input, cachedInput: p.cachedInput, cacheWrite: p.cacheWrite, output: p.output };
   const source = u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer';
   const precounted = promptTokens.get(answer.model.encoding);
   const delta = source === 'vendor' && precounted !== undefined ? usage.inputTokens - precounted : 0;
-  return { usage, cost: fullCost(answer.model.basis, usage), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
+  return { usage, cost: fullCost(answer.model.basis, usage, p.total), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
 }
 
 /** Everything a decision record is built from. */
