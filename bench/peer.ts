@@ -16,10 +16,19 @@ import { printTable, writeResult } from './stats.js';
  * Environment: PEER_N (per target and rep, default 1000), PEER_REPS (3), PEER_WARMUP (200), PEER_CONC ("1,32"),
  * PEER_GATEWAYS (comma list of tollgate, tollgate-fsync, tollgate-none, tollgate-w2, portkey; default all found),
  * TOLLGATE_PEERBENCH (the harness folder), PEER_SCRATCH (where it is copied; its node_modules are kept between
- * runs), PORTKEY_DIR (a folder where `npm i @portkey-ai/gateway@1.15.2` was run; default $TMPDIR/tollgate-peer-portkey).
+ * runs), PORTKEY_DIR (a folder where `npm i @portkey-ai/gateway@1.15.2` was run; default $TMPDIR/tollgate-peer-portkey),
+ * PEER_BASELINE (another build's `dist/cli/main.js`, run as `tollgate-baseline`: before/after figures in one run).
+ *
+ * Portkey's streaming: on a fresh install (`@hono/node-server` resolves to 1.19.x) every streamed request is a 500
+ * ("TypeError: immutable" in its ResponseService.updateHeaders): for an OpenAI stream Portkey answers
+ * `new Response(transformed, upstreamFetchResponse)`, hono's lightweight Response keeps the upstream response's
+ * own Headers object — immutable, as fetch returns it — and Portkey then appends its x-portkey-* headers to it.
+ * With `@hono/node-server` 1.13.8 (whose `headers` getter builds a real Response first) it streams; install with
+ * `"overrides": { "@hono/node-server": "1.13.8" }` in the scratch folder's package.json to measure it.
  */
 
 const VENDOR_PORT = 18080 + (process.pid % 1000);
+let portkeyHono: string | undefined;
 const GW_PORT = VENDOR_PORT + 1000;
 const TICK_US = 1e6 / 100; // /proc CPU ticks (USER_HZ)
 
@@ -78,7 +87,9 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   });
   const portkeyDir = process.env.PORTKEY_DIR ?? join(tmpdir(), 'tollgate-peer-portkey');
   const portkeyStart = join(portkeyDir, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+  const baseline = process.env.PEER_BASELINE;
   const all: Gateway[] = [
+    ...(baseline ? [{ ...serve('tollgate-baseline', []), cmd: [process.execPath, baseline, ...serve('tollgate-baseline', []).cmd.slice(2)] }] : []),
     serve('tollgate', []),
     serve('tollgate-fsync', ['--durability', 'fsync']),
     serve('tollgate-none', ['--durability', 'none']),
@@ -91,6 +102,12 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   // In the order asked for (e.g. portkey,tollgate to see whether the order favours one).
   const gateways = wanted ? wanted.flatMap((n) => all.filter((g) => g.name === n)) : all;
   if (!existsSync(portkeyStart)) console.log(`(portkey not installed in ${portkeyDir}: npm i @portkey-ai/gateway@1.15.2 there to include it)`);
+  else {
+    const hono = join(portkeyDir, 'node_modules', '@hono', 'node-server', 'package.json');
+    const v = existsSync(hono) ? (JSON.parse(readFileSync(hono, 'utf8')) as { version: string }).version : '?';
+    portkeyHono = v;
+    if (!/^1\.(\d|1[0-3])\./.test(v)) console.log(`(portkey uses @hono/node-server ${v}: its streamed answers fail with "TypeError: immutable"; see the note at the top of bench/peer.ts)`);
+  }
 
   const load0 = loadavg();
   const vendor = spawn(process.execPath, [join(scratch, 'vendor.mjs'), String(VENDOR_PORT)], { stdio: 'ignore' });
@@ -137,7 +154,7 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   }
   printTable(`peer harness: gateway vs direct vendor, median of ${REPS} reps, N=${N}; load ${load0.map((x) => x.toFixed(1)).join('/')} on ${cpus().length} CPUs`, rows as unknown as Record<string, number | string>[]);
   if (Object.keys(ratios).length) console.log(ratios);
-  writeResult(outDir, 'peer', { harness, n: N, reps: REPS, warmup: WARMUP, concs: CONCS, loadAverageStart: load0, loadAverageEnd: loadavg(), cpus: cpus().length, rows, ratios, note: 'gwCpuUsPerRequest: CPU of the gateway process tree (/proc, 10 ms ticks) over the requests sent to it, warm-up included' });
+  writeResult(outDir, 'peer', { harness, ...(portkeyHono && { portkeyHonoNodeServer: portkeyHono }), ...(baseline && { baseline }), n: N, reps: REPS, warmup: WARMUP, concs: CONCS, loadAverageStart: load0, loadAverageEnd: loadavg(), cpus: cpus().length, rows, ratios, note: 'gwCpuUsPerRequest: CPU of the gateway process tree (/proc, 10 ms ticks) over the requests sent to it, warm-up included' });
   return rows;
 }
 
