@@ -28,12 +28,19 @@ export interface UpstreamPost {
  * An unparsable endpoint is a `client_error` (configuration, not retried).
  */
 export function endpointUrl(modelId: string, base: string, path: string, dropSuffix?: string): string {
+  const memoKey = `${base}\n${path}\n${dropSuffix ?? ''}`;
+  const known = endpointUrls.get(memoKey);
+  if (known !== undefined) return known;
   let root = base.replace(/\/+$/, '');
   if (dropSuffix && root.endsWith(dropSuffix)) root = root.slice(0, -dropSuffix.length);
   const url = `${root}${path}`;
   if (!URL.canParse(url)) throw new ProviderError('client_error', modelId, `${modelId}: endpoint is not a valid URL`);
+  if (endpointUrls.size >= 256) endpointUrls.clear();
+  endpointUrls.set(memoKey, url);
   return url;
 }
+/** Valid endpoint URLs already built (a policy has a handful; bounded anyway): no regex and URL parse per call. */
+const endpointUrls = new Map<string, string>();
 
 /**
  * The API key from the environment variable named by `model.apiKeyEnv`; `undefined` when the model
