@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { bundled } from '../bundled.js';
 import { compilePolicy, GenaiPricesCatalog, loadPolicy, loadPolicyClassifier, type RequestClassifier, RulesClassifier } from '../../index.js';
-import { BUDGETS, curveSvg, type CurveSummary, evaluateFrontier, type FrontierEvaluation, type Interval, parseCostColumns, parseScale, readLabeledFiles, type RouterSummary, separatingRule } from '../../offline/learning/index.js';
+import { BUDGETS, CrossFitClassifier, crossFitClassifier, curveSvg, type CurveSummary, evaluateFrontier, type FrontierEvaluation, type Interval, parseCostColumns, parseScale, readLabeledFiles, type RouterSummary, separatingRule } from '../../offline/learning/index.js';
+import { createEmbedder } from '../../embeddings/index.js';
 import { CliUsageError, type CliIo } from '../io.js';
 import { evalFromLog } from './eval-log.js';
 
@@ -98,12 +99,13 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--cost-column <model=column>', 'per-prompt cost column (US dollars) of a model; repeatable (default: <model>|total_cost and similar names)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-costs', "ignore the data's cost columns: use the policy's predicted costs")
     .option('--compare <names>', 'comma-separated baselines evaluated alongside: rules', '')
+    .option('--cross-fit <k>', "instead of the policy's artefact: K folds, each predicted by a router trained (as `tollgate train --method both`) on the other folds only; every row scored out of fold")
     .option('--bootstrap <n>', 'bootstrap resamples for the intervals (0: none)', '200')
     .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'where to write eval.json and frontier.svg', 'tollgate-eval')
     .addHelpText('after', '\nExample:\n  $ tollgate eval --data labeled-eval.csv --policy ' + bundled('policies/examples/mmlu-learned.yaml') + ' --compare rules\n  $ tollgate eval --from-log decisions.jsonl --policy policy.yaml --artefact models/router-v2')
-    .action(async (o: { data?: string; fromLog?: string; prompts?: string; artefact: string[]; holdout: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
+    .action(async (o: { data?: string; fromLog?: string; prompts?: string; artefact: string[]; holdout: string; policy: string; strong?: string; weak?: string; scale?: string; costColumn: string[]; costs: boolean; compare: string; crossFit?: string; bootstrap: string; seed: string; json?: boolean; out: string }) => {
       if (!!o.weak !== !!o.strong) throw new CliUsageError('give both --weak and --strong (or neither)');
       const bootstrap = Number(o.bootstrap);
       if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new CliUsageError(`--bootstrap must be a non-negative integer (got "${o.bootstrap}")`);
@@ -117,14 +119,21 @@ export function registerEval(program: Command, io: CliIo): void {
       // A two-model rule is a pair by itself.
       const pair = o.weak && o.strong ? { weak: o.weak, strong: o.strong } : rule.candidates.length === 2 ? { weak: sep.weak, strong: sep.strong } : {};
       const data = readLabeledFiles(o.data!.split(',').map((s) => s.trim()).filter(Boolean), { scale: o.scale ? parseScale(o.scale) : undefined, costColumns: parseCostColumns(o.costColumn), costs: o.costs });
-      const classifiers: Record<string, RequestClassifier> = { router: await loadPolicyClassifier(loaded) };
+      const folds = o.crossFit === undefined ? undefined : Number(o.crossFit);
+      if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new CliUsageError(`--cross-fit must be an integer ≥ 2 (got "${o.crossFit}")`);
+      if (folds !== undefined && loaded.policy.classifier?.kind !== 'learned') throw new CliUsageError('--cross-fit retrains a learned router: the policy needs classifier: { kind: learned } (its scale is used)');
+      const routerClassifier = folds === undefined
+        ? await loadPolicyClassifier(loaded)
+        : await crossFitClassifier(policy, data, { embedder: await createEmbedder(), folds, seed: Number(o.seed), scale: loaded.policy.classifier!.scale, train: { method: 'both', seed: 1 } });
+      const classifiers: Record<string, RequestClassifier> = { router: routerClassifier };
       for (const name of o.compare.split(',').map((s) => s.trim()).filter(Boolean)) {
         if (name !== 'rules') throw new CliUsageError(`--compare knows only "rules" (got "${name}")`);
         classifiers.rules = new RulesClassifier();
       }
       const e = await evaluateFrontier(policy, data, classifiers, { ...pair, bootstrap, seed: Number(o.seed) });
       await (classifiers.router as { close?: () => Promise<void> }).close?.();
-      const summary = evalSummary(e, { policy: loaded.policy.name, data: o.data, emptyCells: data.emptyCells });
+      const crossFit = routerClassifier instanceof CrossFitClassifier ? { crossFit: { folds, by: routerClassifier.by, perFold: routerClassifier.folds } } : {};
+      const summary = evalSummary(e, { policy: loaded.policy.name, data: o.data, emptyCells: data.emptyCells, ...crossFit });
       const dir = resolve(o.out);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -151,7 +160,7 @@ export function registerEval(program: Command, io: CliIo): void {
       const rows: string[][] = [['', 'quality', 'cost µ$/req', 'cost at 95% [95% CI]', 'AIQ [95% CI]']];
       const curveRow = (name: string, c: CurveSummary) => [name, c.maxQuality.toFixed(3) + ' (max)', '', `${fmtCost(c.costAt95)} ${fmtIv(c.ci.costAt95, fmtCost)}`, `${c.aiq.toFixed(3)} ${fmtIv(c.ci.aiq, (x) => (x === null ? '-' : x.toFixed(3)))}`];
       for (const [name, r] of Object.entries(e.routers)) rows.push(curveRow(`${name} (${r.classifier}${r.outOfFold ? ', out-of-fold' : ''})`, r));
-      for (const [name, r] of Object.entries(e.routers)) if (r.outOfFold) io.out(`${name}: this is the classifier's own training data — its out-of-fold predictions are replayed (each row predicted by a model that never saw it)\n`);
+      for (const [name, r] of Object.entries(e.routers)) if (r.outOfFold) io.out(folds === undefined ? `${name}: this is the classifier's own training data — its out-of-fold predictions are replayed (each row predicted by a model that never saw it)\n` : `${name}: cross-fitted — each of ${folds} folds predicted by a router trained on the other folds only (each row scored on the split it was not trained on: its own fold)\n`);
       rows.push(curveRow('zero router', e.zeroRouter));
       rows.push(curveRow('oracle', e.oracle));
       rows.push(['random (uniform)', e.random.quality.toFixed(3), e.random.cost.toFixed(1), '', '']);

@@ -38,6 +38,14 @@ export function replaysOutOfFold(classifier: RequestClassifier, data: LabeledDat
   return !!(classifier as BatchClassifier).outOfFoldProbabilities?.(data);
 }
 
+const rowFacts = (policy: CompiledPolicy, data: LabeledData) =>
+  data.rows.map((r, i) => requestFacts(policy, validateRequest({ id: `row-${i + 1}`, tenant: 'eval', messages: [{ role: 'user', content: r.prompt }] }), 0));
+
+/** The classifier input of every row, exactly as {@link buildReplayItems} classifies it. */
+export function replayInputs(policy: CompiledPolicy, data: LabeledData): ClassifierInput[] {
+  return rowFacts(policy, data).map((f) => ({ request: f.request, text: f.text, promptTokens: f.maxPromptTokens }));
+}
+
 /**
  * Facts + classification + labels for every row. Model columns must be policy model ids. When the
  * classifier was trained on exactly these rows, each row gets the artefact's out-of-fold prediction
@@ -45,7 +53,7 @@ export function replaysOutOfFold(classifier: RequestClassifier, data: LabeledDat
  */
 export async function buildReplayItems(policy: CompiledPolicy, data: LabeledData, classifier: RequestClassifier): Promise<ReplayItem[]> {
   for (const m of data.models) if (!policy.byId.has(m)) throw new RoutingDataError(data.file, `model column "${m}" is not a model of policy "${policy.name}" (models: ${[...policy.byId.keys()].join(', ')})`);
-  const facts = data.rows.map((r, i) => requestFacts(policy, validateRequest({ id: `row-${i + 1}`, tenant: 'eval', messages: [{ role: 'user', content: r.prompt }] }), 0));
+  const facts = rowFacts(policy, data);
   const inputs: ClassifierInput[] = facts.map((f) => ({ request: f.request, text: f.text, promptTokens: f.maxPromptTokens }));
   const models = policy.policy.models;
   const batch = classifier as BatchClassifier;

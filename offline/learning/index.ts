@@ -15,3 +15,4 @@ export { readLogTraining, readPromptLines, type LogTrainingData, type LogTrainin
 export { brierSkill, trainSparseClassifier, type SparseTrainOptions } from './train-sparse.js';
 export { evaluateOnLog, type LogClassifierScore, type LogEvaluation } from './evaluate-log.js';
 export { type PairedComparison } from './evaluate-frontier.js';
+export { cachingEmbedder, CrossFitClassifier, crossFitClassifier, foldGroups, type CrossFitFold, type CrossFitOptions } from './cross-fit.js';
