@@ -94,11 +94,17 @@ export class TollgateMetrics {
     this.requestTokens = new Histogram({ name: 'tollgate_request_tokens', help: 'Tokens per request by direction (input, output).', labelNames: ['direction'], buckets: TOKEN_BUCKETS, registers });
     this.precount = new Counter({ name: 'tollgate_input_tokens_precounted_total', help: 'Input tokens Tollgate counted before the call, for requests whose usage the vendor reported (compare with tollgate_input_tokens_vendor_total).', labelNames: ['tenant', 'model'], registers });
     this.vendorCount = new Counter({ name: 'tollgate_input_tokens_vendor_total', help: 'Input tokens the vendor reported, for the same requests as tollgate_input_tokens_precounted_total.', labelNames: ['tenant', 'model'], registers });
-    this.gpuHours = new Counter({ name: 'tollgate_gpu_hours_total', help: 'GPU-hours used by self-hosted models (tokens × GPU-hours per token at the measured throughput).', labelNames: ['tenant', 'model'], registers });
+    this.gpuHours = new Counter({ name: 'tollgate_gpu_hours_total', help: 'GPU-hours used by self-hosted models (a capacity model: the records\' gpuSeconds; an infra model: tokens × GPU-hours per token at its throughput).', labelNames: ['tenant', 'model'], registers });
     this.policyInfo = new Gauge({ name: 'tollgate_policy_info', help: 'The policy version of the latest settled record (value 1; a new version replaces the old series).', labelNames: ['policy', 'version'], registers });
     this.batchQueue = new Gauge({ name: 'tollgate_batch_queue_jobs', help: 'Vendor batch jobs by state: queued, running (submitted, not settled), done (settled), failed (settled after the batch expired or failed); set by the DeferredBatcher.', labelNames: ['state'], registers });
-    const gpus = new Gauge({ name: 'tollgate_gpus_provisioned', help: 'GPUs provisioned per self-hosted model (from the policy).', labelNames: ['model'], registers });
+    const gpus = new Gauge({ name: 'tollgate_gpus_provisioned', help: 'GPUs provisioned per self-hosted model (from the policy; a capacity fleet at its min replicas).', labelNames: ['model'], registers });
     for (const m of policy?.models ?? []) {
+      if (m.capacity) {
+        // A declared fleet: its GPU-hours come from each record's gpuSeconds; provisioned = min replicas × GPUs.
+        const min = typeof m.capacity.replicas === 'number' ? m.capacity.replicas : m.capacity.replicas.min;
+        gpus.set({ model: this.models.label(m.id) }, min * m.capacity.gpusPerReplica);
+        continue;
+      }
       if (!m.infra) continue;
       this.gpuHoursPerM.set(m.id, gpuHoursPerMillion(m.infra.gpus, m.infra.tokensPerSecond));
       gpus.set({ model: this.models.label(m.id) }, m.infra.gpus);
@@ -151,7 +157,8 @@ export class TollgateMetrics {
     }
     const perM = this.gpuHoursPerM.get(answering);
     const served = r.tokens.input + r.tokens.output;
-    if (perM && served > 0 && !r.cache?.hit) this.gpuHours.inc({ tenant, model }, (served * perM) / 1_000_000);
+    if (r.gpuSeconds !== undefined && r.gpuSeconds > 0 && !r.cache?.hit) this.gpuHours.inc({ tenant, model }, r.gpuSeconds / 3600);
+    else if (perM && served > 0 && !r.cache?.hit) this.gpuHours.inc({ tenant, model }, (served * perM) / 1_000_000);
     const seen = this.policySeen;
     if (!seen || seen.policy !== r.policy.name || seen.version !== r.policy.version) {
       if (seen) this.policyInfo.remove(seen);

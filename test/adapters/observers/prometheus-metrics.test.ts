@@ -132,4 +132,15 @@ describe('TollgateMetrics', () => {
     expect(text).toContain('tollgate_request_tokens_sum{direction="output"} 950');
     expect(text).toMatch(/tollgate_request_duration_seconds_count\{outcome="ok",model="local"\} 1/);
   });
+
+  it('counts a capacity fleet\'s GPU-hours from the records\' gpuSeconds and its provisioned GPUs at min replicas', async () => {
+    const capacity = { gpusPerReplica: 2, gpuHourlyUsd: 2.5, replicas: { min: 3, max: 6 }, throughput: [{ batch: 1, prefillTokensPerSecond: 5000, decodeTokensPerSecond: 60 }] };
+    const m = new TollgateMetrics({ policy: { tenants: {}, models: [{ id: 'fleet', capacity }] } as never });
+    m.observe(record({ tenant: 'acme', model: 'fleet', tier: 'local-gpu', gpuSeconds: 90 }));
+    m.observe(record({ tenant: 'acme', model: 'fleet', tier: 'local-gpu', gpuSeconds: 270 }));
+    m.observe(record({ tenant: 'acme', model: 'fleet', tier: 'local-gpu', gpuSeconds: 3600, cache: { hit: true, match: 'exact', savedMicros: 0 } })); // a cache hit used no GPU
+    const fams = parsePrometheusTextFormat(await m.metrics());
+    expect(value(family(fams, 'tollgate_gpus_provisioned'), { model: 'fleet' })).toBe(6);
+    expect(value(family(fams, 'tollgate_gpu_hours_total'), { tenant: 'acme', model: 'fleet' })).toBeCloseTo(0.1, 12);
+  });
 });
