@@ -2,10 +2,11 @@
  * Tollgate's dependency rules (docs/architecture.md), checked by `npm run lint:deps` in .ci/run.
  * Paths are relative to the repository root. Type-only imports count (tsPreCompilationDeps).
  */
-const OURS = '^(policies|engine|adapters|embeddings|offline|cli|gateway|playground|bench|examples|testing)/|^(compose|index)[.]ts$';
+const OURS = '^(policies|engine|adapters|embeddings|offline|cli|gateway|playground|bench|examples|testing)/|^(compose|index|errors)[.]ts$';
 /** The public entry points (package.json `exports`), plus the playground server's own entry for the CLI. */
 const ENTRIES = [
   '^index[.]ts$',
+  '^errors[.]ts$',
   '^embeddings/index[.]ts$',
   '^adapters/(redis|postgres|observers|classifiers)/index[.]ts$',
   '^offline/[^/]+/index[.]ts$',

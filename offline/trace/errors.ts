@@ -1,4 +1,4 @@
-import { TollgateError } from '../../index.js';
+import { TollgateError } from '../../errors.js';
 
 /**
  * One row of a trace file is malformed (bad JSON, bad timestamp, negative tokens, wrong column

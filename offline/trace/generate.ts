@@ -1,4 +1,4 @@
-import { ValidationError } from '../../index.js';
+import { ValidationError } from '../../errors.js';
 import { Prng } from './prng.js';
 import type { TraceMessage, TraceRequest, TraceTask } from './schema.js';
 import { defaultTenants, type TenantProfile } from './tenant-profiles.js';

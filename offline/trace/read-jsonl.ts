@@ -1,4 +1,4 @@
-import { toFieldIssues } from '../../index.js';
+import { toFieldIssues } from '../../errors.js';
 import { TraceRowError } from './errors.js';
 import { fastParseTraceRequest } from './fast-parse.js';
 import { readLineBatches } from './read-lines.js';

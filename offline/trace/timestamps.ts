@@ -1,4 +1,4 @@
-import { ValidationError } from '../../index.js';
+import { ValidationError } from '../../errors.js';
 
 const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)/;
 
