@@ -1,40 +1,26 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTrace, fleetExamplePolicy, packageRoot } from '../../policies/bundled-files.js';
+import { defaultTrace, fleetExamplePolicy } from '../../policies/bundled-files.js';
 import { batchSizeTradeoff } from '../../offline/simulation/index.js';
-import { startPlayground, type PlaygroundServer } from '../../playground/server/index.js';
+import type { Page } from 'playwright-core';
+import { type ChromiumPlayground, startChromiumPlayground } from './chromium-playground.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-let server: PlaygroundServer;
-let browser: Browser;
+let pg: ChromiumPlayground;
 let page: Page;
-let distDir: string;
+let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\`. The browser test never skips.`);
-  distDir = await mkdtemp(join(tmpdir(), 'tollgate-playground-batch-'));
-  await build({ configFile: join(packageRoot(), 'playground', 'vite.config.ts'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true } });
-  server = await startPlayground({ port: 0, distDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  pg = await startChromiumPlayground();
+  page = pg.page;
+  url = pg.server.url;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (distDir) await rm(distDir, { recursive: true, force: true });
+  await pg?.close();
 });
 
 describe('playground in Chromium: the batch-size trade-off of a self-hosted model (#18)', () => {
   it('the Batching tab shows, per batch size, the cost, utilization and latency batchSizeTradeoff reports', async () => {
-    await page.goto(server.url);
+    await page.goto(url);
     const slot = page.getByTestId('policy-0');
     await slot.locator('select').selectOption('self-hosted-fleet');
     await slot.getByRole('button', { name: 'Load example' }).click();

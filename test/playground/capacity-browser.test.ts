@@ -1,40 +1,26 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTrace, examplePolicies, packageRoot } from '../../policies/bundled-files.js';
+import { defaultTrace, examplePolicies } from '../../policies/bundled-files.js';
 import { simulatePolicies } from '../../offline/simulation/index.js';
-import { startPlayground, type PlaygroundServer } from '../../playground/server/index.js';
+import type { Page } from 'playwright-core';
+import { type ChromiumPlayground, startChromiumPlayground } from './chromium-playground.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-let server: PlaygroundServer;
-let browser: Browser;
+let pg: ChromiumPlayground;
 let page: Page;
-let distDir: string;
+let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\`. The browser test never skips.`);
-  distDir = await mkdtemp(join(tmpdir(), 'tollgate-playground-cap-'));
-  await build({ configFile: join(packageRoot(), 'playground', 'vite.config.ts'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true } });
-  server = await startPlayground({ port: 0, distDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  pg = await startChromiumPlayground();
+  page = pg.page;
+  url = pg.server.url;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (distDir) await rm(distDir, { recursive: true, force: true });
+  await pg?.close();
 });
 
 describe('playground in Chromium: self-hosted capacity (#18)', () => {
   it('the comparison shows idle GPU cost, self-hosted utilization and latency p99 as simulatePolicies reports them', async () => {
-    await page.goto(server.url);
+    await page.goto(url);
     for (const i of [0, 1]) await expect.poll(() => page.getByTestId(`policy-status-${i}`).textContent(), { timeout: 15_000 }).toMatch(/valid/);
     const run = page.getByTestId('run');
     await expect.poll(() => run.isEnabled()).toBe(true);
