@@ -76,19 +76,13 @@ export interface EmbedJobSnapshot extends ChunkCounts {
   resumedFrom?: EmbedJobResumedFrom;
 }
 
-interface JobContext extends ChunkCounts {
+/** The machine's context: the snapshot without its state, the chunk figures kept flat. */
+interface JobContext extends Omit<EmbedJobSnapshot, 'state' | 'chunks'> {
   chunksDone: number;
   totalChunks?: number;
   failedAttempts: number;
   retries: number;
   retrying: number[];
-  bytesRead?: number;
-  totalBytes?: number;
-  error?: EmbedJobError;
-  startedAt?: number;
-  updatedAt?: number;
-  finishedAt?: number;
-  resumedFrom?: EmbedJobResumedFrom;
 }
 
 export type EmbedJobEvent =

@@ -164,16 +164,14 @@ export function plainFullCost(basis: CostBasis, inputTokens: number, outputToken
   const price = basis.price;
   let inP = price.inputPerM;
   let outP = price.outputPerM;
-  let cachedP = price.cachedInputPerM;
   for (const t of price.tiers) {
     if (inputTokens > t.above) {
       inP = t.inputPerM;
       outP = t.outputPerM;
-      cachedP = t.cachedInputPerM;
     }
   }
-  const fresh = inputTokens - 0 - 0;
-  const vendor = Math.round((0 + fresh * inP + 0 * cachedP + (0 * price.cacheWritePerM + 0 * (price.cacheWrite1hPerM ?? price.cacheWritePerM)) + outputTokens * outP) / 1_000_000);
+  // The cached-read and cache-write terms are zero here, so the sum is the same float as vendorCost's.
+  const vendor = Math.round((inputTokens * inP + outputTokens * outP) / 1_000_000);
   const tokens = inputTokens + outputTokens;
   const cap = basis.capacity;
   const infra = cap ? Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, inputTokens, outputTokens))) : tokensCost(tokens, basis.infraPerM);

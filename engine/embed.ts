@@ -129,7 +129,6 @@ export async function runEmbed(deps: EngineDeps, input: EmbedRequest, signal?: A
   const missTexts = missIdx.map((i) => texts[i]!);
   const counted = missTexts.reduce((n, t) => n + countTokens(t, model.encoding), 0);
   const tags = r.tags ?? [];
-  const actions: string[] = [];
   const base = (): Omit<DecisionRecord, 'tokens' | 'cost' | 'latencyMs' | 'outcome'> => ({
     v: 1, time: isoTime(started), requestId: id, tenant: r.tenant, tags, policy: { name: deps.policy.name, version: deps.policy.version },
     rule: 'embeddings', candidates, chosen: model.id, model: model.id, tier: model.tier, fallbacks: [], attempts: missTexts.length ? 1 : 0,
@@ -137,7 +136,7 @@ export async function runEmbed(deps: EngineDeps, input: EmbedRequest, signal?: A
     cache: { hit: missTexts.length === 0, match: missTexts.length === 0 ? 'exact' : undefined, savedMicros: 0 },
   });
   const fail = async (e: TollgateError): Promise<never> => {
-    const record: DecisionRecord = { ...base(), tokens: { input: 0, output: 0, cached: 0, source: 'tokenizer' }, cost: { vendor: 0, infra: 0, ops: 0, full: 0 }, latencyMs: Math.max(0, deps.now() - started), outcome: e.code === 'rate_limited' || e.code === 'budget_exceeded' ? 'refused' : 'error', error: { code: e.code, message: redactSecrets(e.message) }, ...(actions.length && { actions }) };
+    const record: DecisionRecord = { ...base(), tokens: { input: 0, output: 0, cached: 0, source: 'tokenizer' }, cost: { vendor: 0, infra: 0, ops: 0, full: 0 }, latencyMs: Math.max(0, deps.now() - started), outcome: e.code === 'rate_limited' || e.code === 'budget_exceeded' ? 'refused' : 'error', error: { code: e.code, message: redactSecrets(e.message) } };
     await deps.sink.append(record);
     throw e;
   };
@@ -176,7 +175,7 @@ export async function runEmbed(deps: EngineDeps, input: EmbedRequest, signal?: A
     });
   }
   const cap = model.basis.capacity;
-  const record: DecisionRecord = { ...base(), tokens: { input: inputTokens, output: 0, cached: 0, source }, cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full }, ...(cap && inputTokens > 0 && { gpuSeconds: gpuSecondsOf(cap, inputTokens, 0) }), latencyMs: Math.max(0, deps.now() - started), outcome: 'ok', ...(actions.length && { actions }) };
+  const record: DecisionRecord = { ...base(), tokens: { input: inputTokens, output: 0, cached: 0, source }, cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full }, ...(cap && inputTokens > 0 && { gpuSeconds: gpuSecondsOf(cap, inputTokens, 0) }), latencyMs: Math.max(0, deps.now() - started), outcome: 'ok' };
   await deps.sink.append(record);
   try {
     deps.ledger.record(record);

@@ -1,3 +1,4 @@
+import { TASKS } from '../policies/schema.js';
 import type { ValidRequest } from './request.js';
 
 /**
@@ -26,7 +27,7 @@ export function fastValidRequest(input: unknown): ValidRequest | undefined {
   if ('parallelToolCalls' in r && typeof r.parallelToolCalls !== 'boolean') return undefined;
   if ('reasoningEffort' in r && !EFFORTS.has(r.reasoningEffort as string)) return undefined;
   if ('serviceTier' in r && !TIERS.has(r.serviceTier as string)) return undefined;
-  if ('task' in r && !TASKS.has(r.task as string)) return undefined;
+  if ('task' in r && !TASK_SET.has(r.task as string)) return undefined;
   if ('n' in r && !(Number.isInteger(r.n) && (r.n as number) >= 1 && (r.n as number) <= MAX_N)) return undefined;
   const stop = 'stop' in r ? (typeof r.stop === 'string' ? (r.stop ? r.stop : undefined) : strings(r.stop, 1, 4)) : null;
   if (stop === undefined) return undefined;
@@ -90,11 +91,16 @@ const TOP = new Set([
   'responseFormat', 'reasoningEffort', 'serviceTier', 'n', 'passthrough', 'tags', 'model', 'task', 'metadata', 'simulation',
 ]);
 const MESSAGE = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id', 'refusal']);
-const ROLES = new Set(['system', 'user', 'assistant', 'tool', 'developer']);
-const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
-const TIERS = new Set(['auto', 'default', 'flex', 'priority', 'scale']);
-const TASKS = new Set(['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other']);
-const DETAILS = new Set(['auto', 'low', 'high']);
+/** The request schema's enums (engine/request.ts builds its zod enums from these, so the two cannot drift). */
+export const MESSAGE_ROLES = ['system', 'user', 'assistant', 'tool', 'developer'] as const;
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'priority', 'scale'] as const;
+export const IMAGE_DETAILS = ['auto', 'low', 'high'] as const;
+const ROLES = new Set<string>(MESSAGE_ROLES);
+const EFFORTS = new Set<string>(REASONING_EFFORTS);
+const TIERS = new Set<string>(SERVICE_TIERS);
+const TASK_SET = new Set<string>(TASKS);
+const DETAILS = new Set<string>(IMAGE_DETAILS);
 
 /** A message in the schema's key order, or undefined. */
 function message(v: unknown): Record<string, unknown> | undefined {

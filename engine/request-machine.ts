@@ -41,8 +41,9 @@ export async function runRequest(deps: EngineDeps, ctx: RequestContext): Promise
     else {
       stage = 'routing';
       const t0 = performance.now();
-      ctx.classification = await classify(deps, ctx);
-      ctx.decision = route(deps, ctx);
+      // A policy with `defer` rules has classified and routed already (engine/deferred-request.ts): not twice.
+      ctx.classification ??= await classify(deps, ctx);
+      ctx.decision ??= route(deps, ctx);
       ctx.decisionMs = Math.round((performance.now() - t0) * 1000) / 1000;
       await admit(deps, ctx);
       ctx.reservation = await reserve(deps, ctx);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
-import { fastValidRequest, MAX_N, TOOL_NAME } from './request-fast-check.js';
+import { TASKS } from '../policies/schema.js';
+import { fastValidRequest, IMAGE_DETAILS, MAX_N, MESSAGE_ROLES, REASONING_EFFORTS, SERVICE_TIERS, TOOL_NAME } from './request-fast-check.js';
 
 /**
  * The request model: OpenAI Chat Completions messages in full (the library's `TollgateRequest` and the
@@ -15,7 +16,7 @@ export const textPartSchema = z.strictObject({ type: z.literal('text'), text: z.
 /** An image content part: an `https:`/`http:` URL or a `data:image/(png|jpeg|gif|webp);base64,…` URL. */
 export const imagePartSchema = z.strictObject({
   type: z.literal('image_url'),
-  image_url: z.strictObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  image_url: z.strictObject({ url: z.string().min(1), detail: z.enum(IMAGE_DETAILS).optional() }),
 });
 export const contentPartSchema = z.discriminatedUnion('type', [textPartSchema, imagePartSchema], {
   error: (i) => (i.code === 'invalid_union' ? 'unknown content part type (text and image_url are supported)' : undefined),
@@ -30,7 +31,7 @@ export const toolCallSchema = z.strictObject({
 
 /** A chat message as Tollgate accepts it (OpenAI Chat Completions shape). */
 export const messageSchema = z.strictObject({
-  role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']),
+  role: z.enum(MESSAGE_ROLES),
   /** A string, content parts, or `null` (an assistant turn that only calls tools). */
   content: z.union([z.string(), z.array(contentPartSchema), z.null()]).optional(),
   name: z.string().min(1).optional(),
@@ -103,9 +104,9 @@ const requestObject = z.strictObject({
   /** OpenAI `response_format` (Anthropic: `output_format` structured outputs; see docs/gateway.md). */
   responseFormat: responseFormatSchema.optional(),
   /** OpenAI `reasoning_effort` (Anthropic: extended thinking with a budget; see docs/gateway.md). */
-  reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).optional(),
+  reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
   /** OpenAI `service_tier` requested; the tier the vendor reports it served is what is priced. */
-  serviceTier: z.enum(['auto', 'default', 'flex', 'priority', 'scale']).optional(),
+  serviceTier: z.enum(SERVICE_TIERS).optional(),
   /** Number of choices (OpenAI `n`); models declare `maxN` (Anthropic: 1). */
   n: z.number().int().min(1).max(MAX_N).optional(),
   /**
@@ -116,7 +117,7 @@ const requestObject = z.strictObject({
   tags: z.array(z.string().min(1)).max(32).optional(),
   model: z.string().min(1).optional(),
   /** Optional task hint (e.g. from a trace); the classifier may use it. */
-  task: z.enum(['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other']).optional(),
+  task: z.enum(TASKS).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   /**
    * Simulation hints from a trace: known prompt tokens (replaces counting), actual output tokens and

@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultTrace, fleetExamplePolicy } from '../../policies/bundled-files.js';
 import { batchSizeTradeoff } from '../../offline/simulation/index.js';
-import type { Page } from 'playwright-core';
-import { type ChromiumPlayground, startChromiumPlayground } from './chromium-playground.js';
+import { useChromiumPlayground } from './chromium-playground.js';
 
-let pg: ChromiumPlayground;
-let page: Page;
-let url: string;
-
-beforeAll(async () => {
-  pg = await startChromiumPlayground();
-  page = pg.page;
-  url = pg.server.url;
-}, 90_000);
-
-afterAll(async () => {
-  await pg?.close();
-});
+const pg = useChromiumPlayground();
 
 describe('playground in Chromium: the batch-size trade-off of a self-hosted model (#18)', () => {
   it('the Batching tab shows, per batch size, the cost, utilization and latency batchSizeTradeoff reports', async () => {
-    await page.goto(url);
-    const slot = page.getByTestId('policy-0');
+    await pg.page.goto(pg.url);
+    const slot = pg.page.getByTestId('policy-0');
     await slot.locator('select').selectOption('self-hosted-fleet');
     await slot.getByRole('button', { name: 'Load example' }).click();
-    await expect.poll(() => page.getByTestId('policy-status-0').textContent(), { timeout: 15_000 }).toMatch(/valid/);
-    await page.getByRole('tab', { name: 'Batching' }).click();
-    await page.getByTestId('batching-run').click();
-    const table = page.getByTestId('batching-table-llama-3.1-8b-vllm');
+    await expect.poll(() => pg.page.getByTestId('policy-status-0').textContent(), { timeout: 15_000 }).toMatch(/valid/);
+    await pg.page.getByRole('tab', { name: 'Batching' }).click();
+    await pg.page.getByTestId('batching-run').click();
+    const table = pg.page.getByTestId('batching-table-llama-3.1-8b-vllm');
     await table.waitFor({ timeout: 60_000 });
 
     const [expected] = await batchSizeTradeoff({ policy: fleetExamplePolicy(), trace: defaultTrace(), traceOptions: { onError: 'skip' } });
@@ -44,8 +31,8 @@ describe('playground in Chromium: the batch-size trade-off of a self-hosted mode
   }, 180_000);
 
   it('says so for a policy without a multi-point curve', async () => {
-    await page.getByTestId('batching-policy').selectOption('1'); // cost-aware: one-point infra curves
-    await page.getByTestId('batching-run').click();
-    await expect.poll(() => page.getByTestId('batching-empty').textContent(), { timeout: 60_000 }).toMatch(/no self-hosted model with a throughput curve/);
+    await pg.page.getByTestId('batching-policy').selectOption('1'); // cost-aware: one-point infra curves
+    await pg.page.getByTestId('batching-run').click();
+    await expect.poll(() => pg.page.getByTestId('batching-empty').textContent(), { timeout: 60_000 }).toMatch(/no self-hosted model with a throughput curve/);
   }, 90_000);
 });

@@ -1,34 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultTrace, examplePolicies } from '../../policies/bundled-files.js';
 import { simulatePolicies } from '../../offline/simulation/index.js';
-import type { Page } from 'playwright-core';
-import { type ChromiumPlayground, startChromiumPlayground } from './chromium-playground.js';
+import { useChromiumPlayground } from './chromium-playground.js';
 
-let pg: ChromiumPlayground;
-let page: Page;
-let url: string;
-
-beforeAll(async () => {
-  pg = await startChromiumPlayground();
-  page = pg.page;
-  url = pg.server.url;
-}, 90_000);
-
-afterAll(async () => {
-  await pg?.close();
-});
+const pg = useChromiumPlayground();
 
 describe('playground in Chromium: self-hosted capacity (#18)', () => {
   it('the comparison shows idle GPU cost, self-hosted utilization and latency p99 as simulatePolicies reports them', async () => {
-    await page.goto(url);
-    for (const i of [0, 1]) await expect.poll(() => page.getByTestId(`policy-status-${i}`).textContent(), { timeout: 15_000 }).toMatch(/valid/);
-    const run = page.getByTestId('run');
+    await pg.page.goto(pg.url);
+    for (const i of [0, 1]) await expect.poll(() => pg.page.getByTestId(`policy-status-${i}`).textContent(), { timeout: 15_000 }).toMatch(/valid/);
+    const run = pg.page.getByTestId('run');
     await expect.poll(() => run.isEnabled()).toBe(true);
     await run.click();
-    await page.getByTestId('run-time').waitFor({ timeout: 60_000 });
+    await pg.page.getByTestId('run-time').waitFor({ timeout: 60_000 });
     const [all, costAware] = examplePolicies();
     const expected = (await simulatePolicies({ policies: [all!, costAware!], trace: defaultTrace() })).policies[1]!;
-    const value = async (key: string, i: number) => page.getByTestId(`total-${key}-${i}`).getAttribute('data-value');
+    const value = async (key: string, i: number) => pg.page.getByTestId(`total-${key}-${i}`).getAttribute('data-value');
     expect(await value('idleCostMicros', 1)).toBe(String(expected.idleCostMicros));
     expect(await value('idleCostMicros', 0)).toBe('0');
     const fleets = Object.values(expected.byModel).filter((m) => m.capacity);
@@ -36,6 +23,6 @@ describe('playground in Chromium: self-hosted capacity (#18)', () => {
     expect(Number(await value('selfHostedUtilization', 1))).toBeCloseTo(utilization, 6);
     expect(await value('selfHostedUtilization', 0)).toBe(''); // no self-hosted fleet
     expect(Number(await value('selfHostedLatencyP99Ms', 1))).toBe(Math.max(...fleets.map((m) => m.latencyP99Ms ?? 0)));
-    expect(await page.locator('tr[data-metric=idleCostMicros] th').textContent()).toMatch(/Idle GPU cost/);
+    expect(await pg.page.locator('tr[data-metric=idleCostMicros] th').textContent()).toMatch(/Idle GPU cost/);
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { packageRoot } from '../../policies/bundled-files.js';
 import { startPlayground, type PlaygroundOptions, type PlaygroundServer } from '../../playground/server/index.js';
 
@@ -37,6 +38,28 @@ export async function startChromiumPlayground(options: Omit<PlaygroundOptions, '
       await browser.close();
       await server.close();
       await rm(distDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that start and close a {@link ChromiumPlayground} for the file's
+ * tests; read `page` and `url` inside the tests (they are set once the hook has run).
+ */
+export function useChromiumPlayground(options: Omit<PlaygroundOptions, 'port' | 'distDir'> = {}): { readonly page: Page; readonly url: string } {
+  let pg: ChromiumPlayground | undefined;
+  beforeAll(async () => {
+    pg = await startChromiumPlayground(options);
+  }, 90_000);
+  afterAll(async () => {
+    await pg?.close();
+  });
+  return {
+    get page() {
+      return pg!.page;
+    },
+    get url() {
+      return pg!.server.url;
     },
   };
 }
