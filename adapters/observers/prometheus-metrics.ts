@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionRecord } from '../../engine/decision-record.js';
 import { windowDurationMs, type BudgetWindow } from '../../engine/budget-windows.js';
+import { compileCapacity } from '../../engine/capacity.js';
 import { gpuHoursPerMillion } from '../../engine/cost.js';
 import { limitActionKind } from '../../engine/limit-actions.js';
 import { usdToMicros } from '../../engine/money.js';
@@ -99,15 +100,11 @@ export class TollgateMetrics {
     this.batchQueue = new Gauge({ name: 'tollgate_batch_queue_jobs', help: 'Vendor batch jobs by state: queued, running (submitted, not settled), done (settled), failed (settled after the batch expired or failed); set by the DeferredBatcher.', labelNames: ['state'], registers });
     const gpus = new Gauge({ name: 'tollgate_gpus_provisioned', help: 'GPUs provisioned per self-hosted model (from the policy; a capacity fleet at its min replicas).', labelNames: ['model'], registers });
     for (const m of policy?.models ?? []) {
-      if (m.capacity) {
-        // A declared fleet: its GPU-hours come from each record's gpuSeconds; provisioned = min replicas × GPUs.
-        const min = typeof m.capacity.replicas === 'number' ? m.capacity.replicas : m.capacity.replicas.min;
-        gpus.set({ model: this.models.label(m.id) }, min * m.capacity.gpusPerReplica);
-        continue;
-      }
-      if (!m.infra) continue;
-      this.gpuHoursPerM.set(m.id, gpuHoursPerMillion(m.infra.gpus, m.infra.tokensPerSecond));
-      gpus.set({ model: this.models.label(m.id) }, m.infra.gpus);
+      const cap = compileCapacity(m);
+      if (!cap) continue;
+      gpus.set({ model: this.models.label(m.id) }, cap.minReplicas * cap.gpusPerReplica); // a fleet at its min replicas
+      // An infra model's GPU-hours are tokens × GPU-hours per token; a capacity fleet's come from each record's gpuSeconds.
+      if (m.infra && !m.capacity) this.gpuHoursPerM.set(m.id, gpuHoursPerMillion(m.infra.gpus, m.infra.tokensPerSecond));
     }
     const budgets = Object.entries(policy?.tenants ?? {}).flatMap(([tenant, t]) =>
       t.budgets.filter((b) => b.usd !== undefined && b.usd > 0 && b.tag === undefined).map((b) => ({ tenant, window: b.window as BudgetWindow, usd: b.usd! })),

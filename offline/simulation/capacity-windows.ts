@@ -46,7 +46,6 @@ interface Fleet {
   queue: FleetQueue;
   trueUps: CapacityTrueUp[];
   queueHist: LatencyHistogram;
-  latency: LatencyHistogram;
   input: number;
   output: number;
   requests: number;
@@ -76,7 +75,7 @@ export class CapacityTracker {
         trueUps.push(t);
         options.onTrueUp?.(t);
       });
-      this.fleets.set(m.id, { queue, trueUps, queueHist: new LatencyHistogram(), latency: new LatencyHistogram(), input: 0, output: 0, requests: 0 });
+      this.fleets.set(m.id, { queue, trueUps, queueHist: new LatencyHistogram(), input: 0, output: 0, requests: 0 });
     }
   }
 
@@ -98,14 +97,15 @@ export class CapacityTracker {
     if (atMs > this.last) this.last = atMs;
   }
 
-  /** Serves one answered request of a self-hosted model (not a cache hit) and returns its latency (queue + service, ms). */
+  /**
+   * Serves one answered request of a self-hosted model (not a cache hit) and returns how (queue + service
+   * ms: its latency). Call {@link observe} for the request first, as for every record.
+   */
   serve(model: string, atMs: number, inputTokens: number, outputTokens: number, provisionalMicros: number): FleetService | undefined {
     const f = this.fleets.get(model);
     if (!f) return undefined;
-    this.observe(atMs);
     const s = f.queue.serve(atMs, inputTokens, outputTokens, provisionalMicros);
     f.queueHist.add(s.queueMs);
-    f.latency.add(s.queueMs + s.serviceMs);
     f.input += inputTokens;
     f.output += outputTokens;
     f.requests++;
@@ -128,10 +128,6 @@ export class CapacityTracker {
     return [...this.fleets.keys()];
   }
 
-  latency(model: string): { p50: number; p99: number } | undefined {
-    const f = this.fleets.get(model);
-    return f && f.latency.count > 0 ? { p50: f.latency.quantile(0.5), p99: f.latency.quantile(0.99) } : undefined;
-  }
 
   /** One model's figures (after {@link finish}). */
   report(model: string): ModelCapacityReport | undefined {
