@@ -37,12 +37,10 @@ export function registerClientBatches(app: FastifyInstance, tollgate: Tollgate, 
   const filesLimit = o.filesLimit ?? DEFAULT_FILES_LIMIT;
   void app.register(async (scope) => {
     const runner = new ClientBatchRunner(tollgate, new ClientBatchStore(o.dir, o.now), { concurrency: o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, sleep: o.sleep, defer: o.defer });
+    // Only the upload limit's 413 is this scope's own; everything else goes to the gateway's handler (server.ts).
     scope.setErrorHandler((err: FastifyError, req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-      if (status === 413 && req.routeOptions.url === '/v1/files') return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Upload larger than the files limit of ${filesLimit} bytes (tollgate serve --files-limit)`, 'file'));
-      if (status === 413) return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Request body larger than ${req.routeOptions.bodyLimit} bytes`));
-      if (status < 500) return sendFailure(reply, fail(status, 'invalid_request_error', 'invalid_request', `Invalid request: ${err.message}`));
-      return sendFailure(reply, fail(500, 'server_error', 'internal_error', 'internal error'));
+      if (err.statusCode === 413 && req.routeOptions.url === '/v1/files') return sendFailure(reply, fail(413, 'invalid_request_error', 'request_too_large', `Upload larger than the files limit of ${filesLimit} bytes (tollgate serve --files-limit)`, 'file'));
+      throw err;
     });
     registerFilesRoutes(scope, runner.store, filesLimit);
     registerBatchesRoutes(scope, runner);

@@ -178,6 +178,10 @@ describe('client batches with the official openai client', () => {
     const file = await upload(s.client, jsonl([ask('a', 'x')]));
     const endpoint = await s.client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' }).catch((e: unknown) => e);
     expect(endpoint).toMatchObject({ status: 400, param: 'endpoint' });
+    // A body that is not JSON is the gateway's 415, as on every other route (not a scope-local 400).
+    const plain = await fetch(`${s.gw.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${acmeKey}`, 'content-type': 'text/plain' }, body: 'hello' });
+    expect(plain.status).toBe(415);
+    expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
     const window = await s.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '1h' as '24h' }).catch((e: unknown) => e);
     expect(window).toMatchObject({ status: 400, param: 'completion_window' });
     const expiry = await s.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: { anchor: 'created_at', seconds: 3600 } }).catch((e: unknown) => e);
