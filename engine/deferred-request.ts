@@ -1,3 +1,4 @@
+import { DEFER_WITHIN, DEFER_WITHIN_MESSAGE } from '../policies/schema.js';
 import type { CostBreakdown } from './cost.js';
 import type { EngineReservation } from './engine-budgets.js';
 import { TollgateError, ValidationError } from './errors.js';
@@ -45,8 +46,8 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `30m`, `24h`, `2d` → ms (the request schema and the policy schema admit only these forms). */
 export function parseWithin(text: string): number {
-  const m = /^([1-9]\d{0,5})([mhd])$/.exec(text);
-  if (!m) throw new ValidationError('request', [{ path: 'deferrable.within', message: 'a duration like 30m, 24h or 2d' }]);
+  const m = DEFER_WITHIN.exec(text);
+  if (!m) throw new ValidationError('request', [{ path: 'deferrable.within', message: DEFER_WITHIN_MESSAGE }]);
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 

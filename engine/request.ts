@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
-import { TASKS } from '../policies/schema.js';
+import { DEFER_WITHIN, DEFER_WITHIN_MESSAGE, TASKS } from '../policies/schema.js';
 import { fastValidRequest, IMAGE_DETAILS, MAX_N, MESSAGE_ROLES, REASONING_EFFORTS, SERVICE_TIERS, TOOL_NAME } from './request-fast-check.js';
 
 /**
@@ -134,7 +134,7 @@ const requestObject = z.strictObject({
    * The request may wait up to `within` (`30m`, `24h`, `2d`): it is sent with others through the vendor's
    * batch API at its batch price, and `complete()` returns a handle (docs/capacity.md, "Deferrable work").
    */
-  deferrable: z.strictObject({ within: z.string().regex(/^[1-9]\d{0,5}[mhd]$/, 'a duration like 30m, 24h or 2d') }).optional(),
+  deferrable: z.strictObject({ within: z.string().regex(DEFER_WITHIN, DEFER_WITHIN_MESSAGE) }).optional(),
 });
 
 type Issue = { path: (string | number)[]; message: string };

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
 import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
-import { fail, httpFailure, type HttpFailure } from './http-errors.js';
+import { fail, httpFailure, type HttpFailure, sendFailure } from './http-errors.js';
 import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import { deferrableChat, HEADER_DEFERRABLE } from './deferred-route.js';
 import {
@@ -26,9 +26,7 @@ export function resultHeaders(r: CompletionResult): Record<string, string> {
   return h;
 }
 
-export function sendFailure(reply: FastifyReply, f: HttpFailure): FastifyReply {
-  return reply.code(f.status).headers(f.headers).send(f.body);
-}
+export { sendFailure };
 
 /** The engine work a gateway has in flight, so closing can wait for it (and for its log records). */
 export class Inflight {

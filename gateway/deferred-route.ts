@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompletionResult, DeferredHandle, Tollgate, TollgateRequest } from '../index.js';
-import { TollgateError } from '../index.js';
-import { fail, httpFailure, type HttpFailure } from './http-errors.js';
+import { DEFER_WITHIN, TollgateError } from '../index.js';
+import { fail, httpFailure, type HttpFailure, sendFailure as send } from './http-errors.js';
 import { completionBody } from './openai-shapes.js';
 
 /**
@@ -13,9 +13,6 @@ import { completionBody } from './openai-shapes.js';
 
 /** The request header that marks a chat completion deferrable; its value is how long it may wait (`30m`, `24h`, `2d`). */
 export const HEADER_DEFERRABLE = 'tollgate-deferrable';
-const WITHIN = /^[1-9]\d{0,5}[mhd]$/;
-
-const send = (reply: FastifyReply, f: HttpFailure): FastifyReply => reply.code(f.status).headers(f.headers).send(f.body);
 
 /** A failure as HTTP; `batch_unsupported` (no batch API for the model) is the client's request, 400. */
 function failure(err: unknown): HttpFailure {
@@ -45,7 +42,7 @@ export async function deferrableChat(
 ): Promise<unknown> {
   const header = req.headers[HEADER_DEFERRABLE];
   if (header !== undefined) {
-    if (typeof header !== 'string' || !WITHIN.test(header.trim())) {
+    if (typeof header !== 'string' || !DEFER_WITHIN.test(header.trim())) {
       return send(reply, fail(400, 'invalid_request_error', 'invalid_request', 'Invalid Tollgate-Deferrable header: give how long the request may wait, e.g. 30m, 24h or 2d', HEADER_DEFERRABLE));
     }
     if (o.stream) return send(reply, fail(400, 'invalid_request_error', 'invalid_request', 'A deferrable request cannot stream: drop "stream" or the Tollgate-Deferrable header', 'stream'));

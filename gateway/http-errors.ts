@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import { AllModelsFailedError, TollgateError, ValidationError } from '../index.js';
 import { redactSecrets } from '../index.js';
 import { errorBody, type OpenAIErrorBody } from './openai-shapes.js';
@@ -117,4 +118,9 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/** Sends a failure: its status, headers (e.g. `Retry-After`) and OpenAI-style error body. */
+export function sendFailure(reply: FastifyReply, f: HttpFailure): FastifyReply {
+  return reply.code(f.status).headers(f.headers).send(f.body);
 }

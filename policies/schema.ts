@@ -10,6 +10,10 @@ const nonNegative = z.number().finite().nonnegative();
 const positiveInt = z.number().int().positive();
 
 export const TIERS = ['local-gpu', 'distilled', 'vendor'] as const;
+/** A wait like `30m`, `24h` or `2d` (deferrable work's `within`): 1–6 digits and a unit. */
+export const DEFER_WITHIN = /^([1-9]\d{0,5})([mhd])$/;
+export const DEFER_WITHIN_MESSAGE = 'a duration like 30m, 24h or 2d';
+
 export const TASKS = ['code', 'math', 'chat', 'summarization', 'extraction', 'retrieval-qa', 'other'] as const;
 export const ENCODINGS = ['o200k_base', 'cl100k_base', 'estimate'] as const;
 
@@ -201,7 +205,7 @@ export const ruleSchema = z.strictObject({
   defer: z
     .strictObject({
       /** How long the work may wait (`30m`, `24h`, `2d`); default 24h. */
-      within: z.string().regex(/^[1-9]\d{0,5}[mhd]$/, 'a duration like 30m, 24h or 2d').optional(),
+      within: z.string().regex(DEFER_WITHIN, DEFER_WITHIN_MESSAGE).optional(),
       /**
        * When neither the chosen model nor its fallbacks have a batch API: `refuse` (default; error
        * `batch_unsupported`) or `run` (call the model now, at its normal price).
