@@ -143,7 +143,15 @@ function alive(pid: number): boolean {
   }
 }
 
-const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('hex')}`;
+let lastIdMs = 0;
+/**
+ * A new id: 12 hex digits of a strictly increasing millisecond stamp, then 12 random ones — so ids sort
+ * in creation order and lists are newest first even within one second of `created_at`.
+ */
+const newId = (prefix: string): string => {
+  lastIdMs = Math.max(Date.now(), lastIdMs + 1);
+  return `${prefix}${lastIdMs.toString(16).padStart(12, '0')}${randomBytes(6).toString('hex')}`;
+};
 const nowSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 /**
