@@ -16,6 +16,7 @@ export { policyIssues, validatePolicy } from './policies/validate.js';
 export { policyVersion } from './policies/version.js';
 export * from './policies/schema.js';
 export * from './engine/errors.js';
+export { leaseController, releaseController } from './engine/abort-pool.js';
 export { OptionalDependencyMissingError, type OptionalPackage } from './engine/optional-dependency.js';
 export { requestSchema, messageSchema, deepIssues, validateRequest, contentText, MAX_N, type TollgateRequest, type ChatMessage, type TextMessage, type ContentPart, type ToolCall, type ToolDefinition, type ToolChoice, type ResponseFormat } from './engine/request.js';
 export { runEmbed, embedRequestSchema, type EmbedRequest, type EmbedResult, type EmbedCallInput, type EmbedResponse, type EmbeddingAdapter } from './engine/embed.js';

@@ -1,6 +1,7 @@
 import type { CompiledModel } from './compiled-policy.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { AllModelsFailedError, ProviderError, StreamInterruptedError, TollgateError } from './errors.js';
+import { leaseController, releaseController } from './abort-pool.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from './seams/model-adapter.js';
 
 export interface RetrySettings {
@@ -89,7 +90,7 @@ export async function invokeWithFallbacks<T>(
  * timeout and showed up as GC pauses in the engine's p99 (bench/core.ts).
  */
 function attemptDeadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; timedOut: () => boolean; clear: () => void } {
-  const ac = new AbortController();
+  const ac = leaseController(); // reused when the attempt left it untouched (engine/abort-pool.ts)
   let fired = false;
   const timer = setTimeout(() => {
     fired = true;
@@ -106,6 +107,7 @@ function attemptDeadline(ms: number, parent?: AbortSignal): { signal: AbortSigna
     clear: () => {
       clearTimeout(timer);
       parent?.removeEventListener('abort', onAbort);
+      releaseController(ac);
     },
   };
 }

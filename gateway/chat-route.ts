@@ -9,6 +9,7 @@ import {
   chatBodySchema, messageIssues, chunkEvent, completionBody, completionId, deltaEvents, DONE_EVENT, errorBody, finishReasonOf, toTollgateRequest, usageEvent, wireToolCalls,
 } from './openai-shapes.js';
 import { chatBodyFastOk } from './chat-body-check.js';
+import { clientAbortSignal } from './client-abort.js';
 
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
 export const HEADER_MODEL = 'x-tollgate-model';
@@ -74,24 +75,22 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
     const request = toTollgateRequest(body, req.tenant!, id, tagsOf(req));
     if (!req.clientRequestId) request.idempotencyKey = false; // a gateway-made id is no idempotency key
     if (req.apiKeyId) request.metadata = { ...request.metadata, [METADATA_KEY_ID]: req.apiKeyId }; // per-key loop detection
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    if (req.headers[HEADER_DEFERRABLE] !== undefined || (tollgate.hasDeferRules && !body.stream)) { // docs/gateway.md, "Deferrable requests"
+    const deferrable = req.headers[HEADER_DEFERRABLE] !== undefined || (tollgate.hasDeferRules && !body.stream); // docs/gateway.md, "Deferrable requests"
+    const signal = clientAbortSignal(reply, !deferrable);
+    if (deferrable) {
       const sendResult = (r: CompletionResult) => reply.code(200).headers(resultHeaders(r)).send(completionBody(r, Math.floor(Date.now() / 1000)));
-      return deferrableChat(tollgate, (p) => inflight.track(p), req, reply, request, { signal: abort.signal, stream: !!body.stream, sendResult });
+      return deferrableChat(tollgate, (p) => inflight.track(p), req, reply, request, { signal, stream: !!body.stream, sendResult });
     }
     if (!body.stream) {
       let result: CompletionResult;
       try {
-        result = await inflight.track(tollgate.complete(request, { signal: abort.signal }));
+        result = await inflight.track(tollgate.complete(request, { signal }));
       } catch (err) {
         return sendFailure(reply, httpFailure(err));
       }
       return reply.code(200).headers(resultHeaders(result)).send(completionBody(result, Math.floor(Date.now() / 1000)));
     }
-    const it = tollgate.stream(request, { signal: abort.signal })[Symbol.asyncIterator]();
+    const it = tollgate.stream(request, { signal })[Symbol.asyncIterator]();
     let first: IteratorResult<StreamChunk>;
     try {
       first = await inflight.track(it.next());

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { clientAbortSignal } from './client-abort.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompletionResult, StreamChunk, Tollgate } from '../index.js';
 import { toFieldIssues } from '../index.js';
@@ -30,10 +31,7 @@ export function messagesHandler(tollgate: Tollgate, inflight: Inflight) {
     const tags = typeof h === 'string' ? h.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
     const request = messagesToRequest(body, req.tenant!, id, tags);
     if (!req.clientRequestId) request.idempotencyKey = false;
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const signal = clientAbortSignal(reply, true);
     const failure = (err: unknown) => {
       const f = httpFailure(err);
       return reply.code(f.status).headers(f.headers).send(anthropicError(f.status, f.body.error.message));
@@ -41,13 +39,13 @@ export function messagesHandler(tollgate: Tollgate, inflight: Inflight) {
     if (!body.stream) {
       let result: CompletionResult;
       try {
-        result = await inflight.track(tollgate.complete(request, { signal: abort.signal }));
+        result = await inflight.track(tollgate.complete(request, { signal }));
       } catch (err) {
         return failure(err);
       }
       return reply.code(200).headers(resultHeaders(result)).send(messageBody(result));
     }
-    const it = tollgate.stream(request, { signal: abort.signal })[Symbol.asyncIterator]();
+    const it = tollgate.stream(request, { signal })[Symbol.asyncIterator]();
     let first: IteratorResult<StreamChunk>;
     try {
       first = await inflight.track(it.next());

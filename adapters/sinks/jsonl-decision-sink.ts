@@ -36,7 +36,8 @@ export interface JsonlDecisionSinkOptions {
 /**
  * Appends decision records to a JSONL file. Group commit: records that arrive while a write is in
  * flight are written together (one `write`, and in `fsync` mode one `fdatasync`), and each `append` resolves
- * as {@link Durability} says. A crash mid-write can leave at most a torn last line, which readers skip.
+ * as {@link Durability} says. In `write` mode, once the file is open and nothing is queued, an append is
+ * one synchronous write(2) of its line before `append` returns (nothing is in flight to share). A crash mid-write can leave at most a torn last line, which readers skip.
  * On open, a torn last line left by a crash (bytes after the last newline — never acknowledged, since
  * an append resolves only after its whole batch is written) is cut off, so appends after a restart never
  * follow a partial line and readers see a clean file. The file is opened with O_APPEND and every write
@@ -71,10 +72,27 @@ export class JsonlDecisionSink implements DecisionSink {
       this.flushing ??= this.flushLoop();
       return RESOLVED;
     }
+    if (this.durability === 'write' && this.fd >= 0 && !this.flushing) return this.writeNow(line);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line, resolve, reject });
       this.flushing ??= this.flushLoop();
     });
+  }
+
+  /**
+   * `write` mode with the file open and nothing queued: the line goes out with one write(2) now (about 3 µs
+   * into the page cache) rather than after a turn of the event loop — each record is its own write, which
+   * costs less than the promise, the setImmediate and the batch bookkeeping a shared write would save.
+   */
+  private writeNow(line: string): Promise<void> {
+    try {
+      writeAllSync(this.fd, Buffer.from(line));
+    } catch (err) {
+      return Promise.reject(new TollgateError('decision_log_write_failed', `Cannot append to ${this.path}: ${(err as Error).message}`, { path: this.path }, { cause: err }));
+    }
+    this.dirty = true;
+    this.scheduleSync();
+    return RESOLVED;
   }
 
   private async flushLoop(): Promise<void> {
