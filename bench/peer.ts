@@ -14,7 +14,8 @@ import { printTable, writeResult } from './stats.js';
  * included) from /proc, over exactly the requests load.mjs sent it (warm-up included).
  *
  * Environment: PEER_N (per target and rep, default 1000), PEER_REPS (3), PEER_WARMUP (200), PEER_CONC ("1,32"),
- * PEER_GATEWAYS (comma list of tollgate, tollgate-fsync, tollgate-none, tollgate-w2, portkey; default all found),
+ * PEER_GATEWAYS (comma list of tollgate, tollgate-fsync, tollgate-none, tollgate-w2, node-http-floor, portkey; default
+ * all found; node-http-floor is bench/peer-floor.ts, the least a Node gateway can do: the floor Tollgate's cost sits on),
  * TOLLGATE_PEERBENCH (the harness folder), PEER_SCRATCH (where it is copied; its node_modules are kept between
  * runs), PORTKEY_DIR (a folder where `npm i @portkey-ai/gateway@1.15.2` was run; default $TMPDIR/tollgate-peer-portkey),
  * PEER_BASELINE (another build's `dist/cli/main.js`, run as `tollgate-baseline`: before/after figures in one run).
@@ -94,6 +95,7 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
     serve('tollgate-fsync', ['--durability', 'fsync']),
     serve('tollgate-none', ['--durability', 'none']),
     serve('tollgate-w2', ['--workers', '2']),
+    { name: 'node-http-floor', cmd: [process.execPath, join(root, 'dist', 'bench', 'peer-floor.js'), String(GW_PORT), vendorUrl], ready: `http://127.0.0.1:${GW_PORT}/healthz`, headers: [] },
     ...(existsSync(portkeyStart)
       ? [{ name: 'portkey', cmd: [process.execPath, portkeyStart, '--headless', `--port=${GW_PORT}`], ready: `http://127.0.0.1:${GW_PORT}/`, headers: ['-H', 'x-portkey-provider: openai', '-H', `x-portkey-custom-host: ${vendorUrl}`] }]
       : []),
@@ -149,8 +151,14 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   }
   const ratios: Record<string, number> = {};
   for (const r of rows.filter((x) => x.gateway.startsWith('tollgate'))) {
+    const at = `${r.gateway} ${r.stream ? 'stream' : 'json'} c=${r.conc}`;
     const p = rows.find((x) => x.gateway === 'portkey' && x.stream === r.stream && x.conc === r.conc);
-    if (p && p.errors === 0 && p.gwRps > 0) ratios[`${r.gateway} ${r.stream ? 'stream' : 'json'} c=${r.conc} req/s vs portkey`] = round(r.gwRps / p.gwRps, 2);
+    if (p && p.errors === 0 && p.gwRps > 0) ratios[`${at} req/s vs portkey`] = round(r.gwRps / p.gwRps, 2);
+    const f = rows.find((x) => x.gateway === 'node-http-floor' && x.stream === r.stream && x.conc === r.conc);
+    if (f && f.errors === 0 && f.gwRps > 0) {
+      ratios[`${at} req/s vs node-http-floor`] = round(r.gwRps / f.gwRps, 2);
+      ratios[`${at} CPU/req over node-http-floor, µs`] = r.gwCpuUsPerRequest - f.gwCpuUsPerRequest;
+    }
   }
   printTable(`peer harness: gateway vs direct vendor, median of ${REPS} reps, N=${N}; load ${load0.map((x) => x.toFixed(1)).join('/')} on ${cpus().length} CPUs`, rows as unknown as Record<string, number | string>[]);
   if (Object.keys(ratios).length) console.log(ratios);

@@ -1,4 +1,4 @@
-import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Meter, type Span } from '@opentelemetry/api';
+import { context, createNoopMeter, isSpanContextValid, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Meter, type Span } from '@opentelemetry/api';
 import type { DecisionRecord } from './decision-record.js';
 
 /**
@@ -110,8 +110,12 @@ export const OPERATION_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0
 
 let instruments: { meter: Meter; tokens: Histogram; duration: Histogram } | undefined;
 
-function genAiInstruments(): { tokens: Histogram; duration: Histogram } {
+/** The API's no-op meter (what `getMeter` returns while no SDK is registered): then there is nothing to record. */
+const NOOP_METER = createNoopMeter();
+
+function genAiInstruments(): { tokens: Histogram; duration: Histogram } | undefined {
   const meter = metrics.getMeter(METER_NAME);
+  if (meter === NOOP_METER) return undefined;
   if (instruments?.meter !== meter) {
     instruments = {
       meter,
@@ -129,7 +133,9 @@ function genAiInstruments(): { tokens: Histogram; duration: Histogram } {
  */
 export function recordGenAiMetrics(r: DecisionRecord, extras: UsageExtras = {}): void {
   if (r.outcome === 'refused') return;
-  const { tokens, duration } = genAiInstruments();
+  const inst = genAiInstruments();
+  if (!inst) return; // no SDK: skip building the attributes
+  const { tokens, duration } = inst;
   const attrs: Attributes = { 'gen_ai.operation.name': 'chat' };
   if (r.chosen !== undefined) attrs['gen_ai.request.model'] = r.chosen;
   if (r.model !== undefined) attrs['gen_ai.response.model'] = r.model;
@@ -157,6 +163,9 @@ export function recordDecisionOnSpan(span: Span, r: DecisionRecord, extras: Usag
 export async function withRequestSpan<T>(name: string, attrs: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
   const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs });
   try {
+    // A span without a valid context (no SDK registered) is not made the active one: nothing could read it,
+    // and the context it would need costs an allocation per request.
+    if (!isSpanContextValid(span.spanContext())) return await fn(span);
     return await context.with(trace.setSpan(context.active(), span), () => fn(span));
   } catch (err) {
     if (span.isRecording()) {
