@@ -18,9 +18,17 @@ export function openSse(res: ServerResponse, requestId: string): void {
   });
 }
 
-/** Writes `text`; resolves at once when the socket took it, else on `drain` or `close`. A destroyed response is a no-op. */
+/**
+ * Writes `text`; resolves at once when the socket took it, else on `drain` or `close`. A destroyed response is a no-op.
+ * Writes made in the same turn of the event loop (the events of one upstream chunk) are corked into one
+ * socket write, uncorked on the next tick: the same bytes, one syscall instead of one per event.
+ */
 export function writeSse(res: ServerResponse, text: string): Promise<void> {
   if (res.destroyed) return Promise.resolve();
+  if (!res.writableCorked) {
+    res.cork();
+    process.nextTick(uncork, res);
+  }
   if (res.write(text)) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -31,6 +39,10 @@ export function writeSse(res: ServerResponse, text: string): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+function uncork(res: ServerResponse): void {
+  if (res.writableCorked) res.uncork();
 }
 
 /** The trailers of a finished stream: the model and its cost (0 for an idempotent replay, like the non-streamed header). */
