@@ -95,6 +95,18 @@ export function bucketFor(window: BudgetWindow, nowMs: number): WindowBucket {
 }
 
 /**
+ * When the bucket holding `nowMs` began: the calendar period's start, or the rolling bucket's. Every
+ * instant from it up to the bucket's `windowEnd` (exclusive) has the same {@link bucketFor} answer.
+ */
+export function bucketStart(window: BudgetWindow, nowMs: number): number {
+  if (isRolling(window)) {
+    const { bucketMs } = ROLLING[window];
+    return Math.floor(nowMs / bucketMs) * bucketMs;
+  }
+  return calendarPeriod(window, nowMs).start;
+}
+
+/**
  * Nominal length of the window containing `nowMs`: the calendar period's real length (28–31 days
  * for a month) or the rolling window's span. Used to turn a budget into an ideal spend rate.
  */

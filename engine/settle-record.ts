@@ -58,7 +58,9 @@ export function settledUsage(answer: SettledAnswer | undefined, promptTokens: Re
   const source = u.inputTokens !== undefined ? answer.response.usageSource : 'tokenizer';
   const precounted = promptTokens.get(answer.model.encoding);
   const delta = source === 'vendor' && precounted !== undefined ? usage.inputTokens - precounted : 0;
-  return { usage, cost: fullCost(answer.model.basis, usage, p.total), source, parts, ...(delta !== 0 && { precountDelta: delta }) };
+  const settled: SettledUsage = { usage, cost: fullCost(answer.model.basis, usage, p.total), source, parts };
+  if (delta !== 0) settled.precountDelta = delta;
+  return settled;
 }
 
 /** Everything a decision record is built from. */
@@ -78,11 +80,22 @@ export interface RecordInput {
   now: number;
 }
 
-/** Builds the settled decision record (the decision-log line). Pure. */
+/**
+ * Builds the settled decision record (the decision-log line). Pure. Built from plain literals and
+ * assignments rather than conditional spreads (this runs per request and is the fast replay's largest
+ * allocation): the same keys in the same order, optional ones present only when set.
+ */
 export function buildDecisionRecord(x: RecordInput): DecisionRecord {
   const { facts: f, decision: d, classification: c, answer: a, error: e, cacheHit: hit } = x;
   const { usage, cost, source } = x.settled;
-  return {
+  const tokens: DecisionRecord['tokens'] = { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source };
+  if (usage.cacheWriteTokens) tokens.cacheWrite = usage.cacheWriteTokens;
+  if (usage.cacheWrite1hTokens) tokens.cacheWrite1h = usage.cacheWrite1hTokens;
+  if (usage.reasoningTokens) tokens.reasoning = usage.reasoningTokens;
+  if (x.settled.precountDelta) tokens.precountDelta = x.settled.precountDelta;
+  const recordCost: DecisionRecord['cost'] = { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full };
+  if (x.settled.parts && cost.vendor > 0) recordCost.parts = x.settled.parts;
+  const record: DecisionRecord = {
     v: 1,
     time: isoTime(f.startedAt),
     requestId: f.id,
@@ -97,16 +110,9 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
     tier: a?.model.tier ?? (hit ? x.policy.byId.get(hit.model)?.tier : undefined),
     fallbacks: a?.fallbacks ?? (e instanceof AllModelsFailedError ? e.attempts.map((f) => ({ model: f.model, code: f.code })) : []),
     attempts: a?.attempts ?? (e instanceof AllModelsFailedError ? e.tries : 0),
-    tokens: {
-      input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedInputTokens, source,
-      ...(usage.cacheWriteTokens && { cacheWrite: usage.cacheWriteTokens }),
-      ...(usage.cacheWrite1hTokens && { cacheWrite1h: usage.cacheWrite1hTokens }),
-      ...(usage.reasoningTokens && { reasoning: usage.reasoningTokens }),
-      ...(x.settled.precountDelta && { precountDelta: x.settled.precountDelta }),
-    },
+    tokens,
     predictedCostMicros: d?.predictedCostMicros ?? 0,
-    cost: { vendor: cost.vendor, infra: cost.infra, ops: cost.ops, full: cost.full, ...(x.settled.parts && cost.vendor > 0 && { parts: x.settled.parts }) },
-    ...(usage.serviceTier && { serviceTier: usage.serviceTier }),
+    cost: recordCost,
     gpuSeconds: a?.model.basis.capacity ? gpuSecondsOf(a.model.basis.capacity, usage.inputTokens, usage.outputTokens) : undefined,
     cache: x.cacheEnabled || hit ? { hit: !!hit, match: hit?.match, savedMicros: hit?.fullMicros ?? 0 } : undefined,
     quality: a?.response.quality,
@@ -115,6 +121,17 @@ export function buildDecisionRecord(x: RecordInput): DecisionRecord {
     error: e ? { code: e.code, message: redactSecrets(e.message) } : undefined,
     actions: x.actions.length ? x.actions : undefined,
   };
+  return usage.serviceTier ? withServiceTier(record, usage.serviceTier) : record;
+}
+
+/** The record with `serviceTier` in its place, between `cost` and `gpuSeconds` (rare: only answers on a named service tier). */
+function withServiceTier(record: DecisionRecord, serviceTier: string): DecisionRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (k === 'gpuSeconds') out.serviceTier = serviceTier;
+    out[k] = v;
+  }
+  return out as unknown as DecisionRecord;
 }
 
 const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model', 'loop_detected']);

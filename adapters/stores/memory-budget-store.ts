@@ -2,7 +2,7 @@ import type { Policy } from '../../policies/schema.js';
 import type { BudgetStore, Reservation, ReserveRequest } from '../../engine/seams/budget-store.js';
 import { budgetRefusal } from '../../engine/budget-exceeded.js';
 import { checkAmounts, describeUsage, evaluatePlan, planBudgets, type BudgetPlan, type BudgetUsage, type ScopeUsage } from '../../engine/budget-plan.js';
-import type { BucketAmount } from '../../engine/budget-windows.js';
+import { type BucketAmount, bucketStart } from '../../engine/budget-windows.js';
 
 export interface MemoryBudgetStoreOptions {
   /** Epoch-ms clock; inject one in tests to roll windows over. Default `Date.now`. */
@@ -50,6 +50,8 @@ export class MemoryBudgetStore implements BudgetStore {
   private readonly done = new Map<string, Map<string, { reservation: Reservation; until: number }>>();
   /** Reserve calls so far: every {@link SWEEP_EVERY}th one sweeps. */
   private ops = 0;
+  /** Per policy tenant without tag-scoped budgets: its last plan and the span of time every bucket of it holds for ({@link planFor}). */
+  private readonly plans = new Map<string, CachedPlan>();
 
   constructor(
     private readonly tenants: Policy['tenants'] = {},
@@ -84,7 +86,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const key = resKey(req.tenant, req.requestId);
     const prior = this.held.get(key)?.reservation ?? this.expired.get(req.tenant)?.get(req.requestId)?.held.reservation ?? this.done.get(req.tenant)?.get(req.requestId)?.reservation;
     if (prior) return prior;
-    const plan = planBudgets(req.tenant, this.tenants[req.tenant], req.tags ?? [], now);
+    const plan = this.planFor(req.tenant, req.tags ?? NO_TAGS, now);
     const usage = plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex));
     const verdict = evaluatePlan(plan, usage, { micros: req.micros, tokens: req.tokens });
     if (!verdict.ok) throw budgetRefusal(plan, verdict, now, this.buckets(plan, verdict.check.scope, verdict.check.dimension));
@@ -133,6 +135,30 @@ export class MemoryBudgetStore implements BudgetStore {
   async usage(tenant: string): Promise<BudgetUsage[]> {
     const plan = planBudgets(tenant, this.tenants[tenant], undefined, this.clock());
     return describeUsage(plan, plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex)));
+  }
+
+  /**
+   * {@link planBudgets} for a reservation, remembered per tenant while its buckets stay the same: a
+   * plan depends only on the tenant's budgets, the request's tags (when some budget is tag-scoped;
+   * such tenants are planned afresh every time) and, through each budget's bucket, the time. Within
+   * `[from, until)` (the latest bucket start, the earliest bucket end; integer times only) every
+   * bucket, and so the plan, is the same. Plans are only read, never changed.
+   */
+  private planFor(tenant: string, tags: readonly string[], now: number): BudgetPlan {
+    const cached = this.plans.get(tenant);
+    if (cached !== undefined && now >= cached.from && now < cached.until) return cached.plan;
+    const spec = this.tenants[tenant];
+    const plan = planBudgets(tenant, spec, tags, now);
+    if (spec !== undefined && Object.hasOwn(this.tenants, tenant) && Number.isInteger(now) && !spec.budgets.some((b) => b.tag !== undefined)) {
+      let from = -Infinity;
+      let until = Infinity;
+      for (const s of plan.scopes) {
+        from = Math.max(from, bucketStart(s.bucket.window, now));
+        until = Math.min(until, s.bucket.windowEnd);
+      }
+      this.plans.set(tenant, { plan, from, until });
+    }
+    return plan;
   }
 
   private release(reservation: Reservation, actual: { micros: number; tokens: number }): void {
@@ -205,6 +231,14 @@ export class MemoryBudgetStore implements BudgetStore {
     }
   }
 }
+
+interface CachedPlan {
+  plan: BudgetPlan;
+  from: number;
+  until: number;
+}
+
+const NO_TAGS: readonly string[] = [];
 
 /** Reserve calls between two sweeps of expired counters and remembered reservations. */
 const SWEEP_EVERY = 1_024;
