@@ -5,7 +5,14 @@
  */
 
 const words = 'invoice customer region shipment delay refund policy warehouse order status priority ticket escalation'.split(' ');
-const text = (n: number, seed: number) => Array.from({ length: n }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ');
+const texts = new Map<string, string>();
+/** `n` of the words from `seed` on (remembered: the bench builds this body twice per round). */
+const text = (n: number, seed: number): string => {
+  const key = `${n}:${seed % words.length}`;
+  let t = texts.get(key);
+  if (t === undefined) texts.set(key, (t = Array.from({ length: n }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ')));
+  return t;
+};
 
 export function agentTools(): object[] {
   return Array.from({ length: 20 }, (_, i) => ({

@@ -1,6 +1,6 @@
 import type { ModelSpec, Task } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
-import { PatternScanner, type ScanPattern } from './pattern-scan.js';
+import { PatternScanner, regExpOf, type ScanPattern } from './pattern-scan.js';
 
 /** Typical answer length per task (tokens): median and a ~p95 upper estimate. */
 export const OUTPUT_TOKENS_BY_TASK: Record<Task, { median: number; upper: number }> = {
@@ -13,15 +13,20 @@ export const OUTPUT_TOKENS_BY_TASK: Record<Task, { median: number; upper: number
   other: { median: 250, upper: 900 },
 };
 
-const TASK_PATTERNS: [Task, RegExp][] = [
-  ['code', /```|\b(function|class|def|import|compile|refactor|bug|stack ?trace|typescript|python|javascript|sql|regex|unit test)\b/i],
+/**
+ * The task rules in priority order (case-insensitive). `local` is the part that cannot match across a
+ * newline (cached per chunk of lines by {@link PatternScanner}), `global` the part that can.
+ */
+const TASK_RULES: [Task, ScanPattern][] = [
+  ['code', { local: '```|\\b(function|class|def|import|compile|refactor|bug|stack ?trace|typescript|python|javascript|sql|regex|unit test)\\b' }],
   // `\d\s*[*/^]\s*\d`, not `\d+\s*[*/^]\s*\d+`: the same matches for `test`, but linear (the `+` form
   // backtracked over every digit run from every start: 20,000 digits took 1.9 s, 1 MiB about an hour).
-  ['math', /\b(prove|proof|theorem|integral|derivative|equation|solve for|probability|lemma|calculate)\b|[∑∫√]|\d\s*[*/^]\s*\d/i],
-  ['summarization', /\b(summari[sz]e|summary|tl;?dr|key points|condense)\b/i],
-  ['extraction', /\b(extract|parse|list all|pull out|fill in the json|named entities|as json)\b/i],
-  ['retrieval-qa', /\b(according to the (document|context|passage)|based on the (context|document)s?|context:|sources?:)\b/i],
+  ['math', { local: '\\b(prove|proof|theorem|integral|derivative|equation|solve for|probability|lemma|calculate)\\b|[∑∫√]', global: '\\d\\s*[*/^]\\s*\\d', globalNeeds: '*/^' }],
+  ['summarization', { local: '\\b(summari[sz]e|summary|tl;?dr|key points|condense)\\b' }],
+  ['extraction', { local: '\\b(extract|parse|list all|pull out|fill in the json|named entities|as json)\\b' }],
+  ['retrieval-qa', { local: '\\b(according to the (document|context|passage)|based on the (context|document)s?|context:|sources?:)\\b' }],
 ];
+const TASK_PATTERNS: [Task, RegExp][] = TASK_RULES.map(([task, p]) => [task, regExpOf(p)]);
 
 /**
  * The keyword rules read at most this many characters of a prompt: the first 48 Ki and the last 16 Ki
@@ -37,41 +42,12 @@ export function scannedText(text: string): string {
   return `${text.slice(0, SCAN_HEAD)}\n${text.slice(text.length - (RULES_SCAN_CHARS - SCAN_HEAD))}`;
 }
 
-const HARD = /\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|design a|trade-?offs?|edge cases|multi-step|analy[sz]e)\b/i;
+const HARD_RULE: ScanPattern = { local: '\\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|design a|trade-?offs?|edge cases|multi-step|analy[sz]e)\\b' };
+const HARD = regExpOf(HARD_RULE);
 
-const WS = /\s/;
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isOp = (c: number): boolean => c === 42 || c === 47 || c === 94; // * / ^
-/**
- * The math rule's `\d\s*[*\/^]\s*\d` is the one keyword rule that can match through a newline: the part
- * of the chunk before a cut it would use (`digit ws*` or `digit ws* op ws*`), and after it.
- */
-const mathCrossing: ScanPattern['crossing'] = {
-  tail: (s) => {
-    let i = s.length - 1;
-    while (i >= 0 && WS.test(s[i]!)) i--;
-    if (i >= 0 && isOp(s.charCodeAt(i))) {
-      i--;
-      while (i >= 0 && WS.test(s[i]!)) i--;
-    }
-    if (i < 0) return null;
-    return isDigit(s.charCodeAt(i)) ? s.slice(i) : undefined;
-  },
-  head: (s) => {
-    let i = 0;
-    while (i < s.length && WS.test(s[i]!)) i++;
-    if (i < s.length && isOp(s.charCodeAt(i))) {
-      i++;
-      while (i < s.length && WS.test(s[i]!)) i++;
-    }
-    if (i >= s.length) return null;
-    return isDigit(s.charCodeAt(i)) ? s.slice(0, i + 1) : undefined;
-  },
-};
-
-/** The task patterns in priority order, then HARD; bits in that order. */
-const SCAN_PATTERNS: ScanPattern[] = [...TASK_PATTERNS.map(([task, re]) => (task === 'math' ? { re, crossing: mathCrossing } : { re })), { re: HARD }];
-const HARD_BIT = 1 << TASK_PATTERNS.length;
+/** The task rules in priority order, then HARD; bits in that order. */
+const SCAN_PATTERNS: ScanPattern[] = [...TASK_RULES.map(([, p]) => p), HARD_RULE];
+const HARD_BIT = 1 << TASK_RULES.length;
 
 /**
  * The v1 classifier: keyword rules for the task, a complexity score from prompt length and "hard" cues,
@@ -80,7 +56,7 @@ const HARD_BIT = 1 << TASK_PATTERNS.length;
  */
 export class RulesClassifier implements RequestClassifier {
   readonly specificationVersion = 'v1' as const;
-  /** Per-chunk pattern matches, so a growing conversation scans only its new part (exactly the same answer). */
+  /** Per-chunk pattern matches, so a resent conversation scans only its new lines (exactly the same answer). */
   private readonly scanner = new PatternScanner(SCAN_PATTERNS);
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification {
     const { request, promptTokens } = input;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_CHARS } from '../../../adapters/classifiers/pattern-scan.js';
 import { detectTask, hasHardCue, RulesClassifier } from '../../../adapters/classifiers/rules-classifier.js';
 import { resolvePolicy } from '../../../policies/loader.js';
+
+/** The old scanner's chunk size: these texts span several chunks of it and several long-line chunks of the new one. */
+const CHUNK_CHARS = 1024;
 
 /** Seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -30,7 +32,7 @@ function text(rand: () => number, chars: number): string {
 const models = resolvePolicy({ name: 'p', models: [{ id: 'm', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, quality: 0.8, prices: { inputPerM: 1, outputPerM: 2 } }], rules: [] }).policy.models;
 const input = (t: string) => ({ request: { messages: [{ role: 'user' as const, content: t }] } as never, text: t, promptTokens: Math.ceil(t.length / 4) });
 
-describe('the rules classifier scans a growing conversation per chunk, with the same answers', () => {
+describe('the rules classifier scans a growing conversation per chunk of lines, with the same answers', () => {
   it('gives exactly the direct scan’s task and complexity on seeded texts, first scan and cached', () => {
     const rand = prng(7);
     const fresh = () => new RulesClassifier();
