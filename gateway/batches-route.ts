@@ -6,6 +6,7 @@ import { BATCH_ENDPOINT } from './client-batch-lines.js';
 import type { ClientBatchRunner } from './client-batch-runner.js';
 import { listPage } from './client-batch-store.js';
 import { invalid, listQuerySchema, notFound } from './files-route.js';
+import { tagsOf } from './route-request.js';
 
 const KEY = { auth: 'key' as const };
 
@@ -46,8 +47,7 @@ export function registerBatchesRoutes(app: FastifyInstance, runner: ClientBatchR
     const file = store.file(req.tenant!, b.input_file_id);
     if (!file) return notFound(reply, 'file', b.input_file_id, 'input_file_id');
     if (file.purpose !== 'batch') return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', `File ${file.id} has purpose "${file.purpose}"; a batch's input needs purpose "batch"`, 'input_file_id'));
-    const h = req.headers['x-tollgate-tags'];
-    const tags = typeof h === 'string' ? h.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+    const tags = tagsOf(req);
     const entry = store.createBatch(req.tenant!, {
       endpoint: b.endpoint, inputFileId: file.id, completionWindow: b.completion_window, completionWindowMs: WINDOWS[b.completion_window]!, metadata: b.metadata ?? null, tags,
     });

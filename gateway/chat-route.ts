@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tollgate, CompletionResult, StreamChunk } from '../index.js';
-import { deepIssues, METADATA_KEY_ID, toFieldIssues } from '../index.js';
+import { deepIssues, toFieldIssues } from '../index.js';
 import { fail, httpFailure, type HttpFailure, sendFailure } from './http-errors.js';
 import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import { deferrableChat, HEADER_DEFERRABLE } from './deferred-route.js';
@@ -10,6 +10,7 @@ import {
 } from './openai-shapes.js';
 import { chatBodyFastOk } from './chat-body-check.js';
 import { clientAbortSignal } from './client-abort.js';
+import { invalidBodyMessage, tagsOf, withCaller } from './route-request.js';
 
 export const HEADER_REQUEST_ID = 'x-tollgate-request-id';
 export const HEADER_MODEL = 'x-tollgate-model';
@@ -46,13 +47,6 @@ export class Inflight {
   }
 }
 
-/** Tags from `x-tollgate-tags: a,b` (optional; they feed rules and per-tag budgets). */
-function tagsOf(req: FastifyRequest): string[] | undefined {
-  const h = req.headers['x-tollgate-tags'];
-  if (typeof h !== 'string') return undefined;
-  return h.split(',').map((t) => t.trim()).filter(Boolean);
-}
-
 /**
  * `POST /v1/chat/completions`. Validates the body (400 with every failing field path), runs the request
  * through the engine for the key's tenant, and answers only after `complete()` resolved — which is after
@@ -68,13 +62,10 @@ export function chatHandler(tollgate: Tollgate, inflight: Inflight) {
       const all = parsed.error.issues;
       const head = all.filter((i) => i.path[0] === 'model' || i.path[0] === 'messages');
       const issues = toFieldIssues(deepIssues([...head, ...messageIssues(req.body), ...all.filter((i) => !head.includes(i))]));
-      const msg = `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`;
-      return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', msg, issues[0]?.path || null));
+      return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', invalidBodyMessage(issues), issues[0]?.path || null));
     }
     const body = parsed.data;
-    const request = toTollgateRequest(body, req.tenant!, id, tagsOf(req));
-    if (!req.clientRequestId) request.idempotencyKey = false; // a gateway-made id is no idempotency key
-    if (req.apiKeyId) request.metadata = { ...request.metadata, [METADATA_KEY_ID]: req.apiKeyId }; // per-key loop detection
+    const request = withCaller(toTollgateRequest(body, req.tenant!, id, tagsOf(req)), req);
     const deferrable = req.headers[HEADER_DEFERRABLE] !== undefined || (tollgate.hasDeferRules && !body.stream); // docs/gateway.md, "Deferrable requests"
     const signal = clientAbortSignal(reply, !deferrable);
     if (deferrable) {

@@ -5,6 +5,7 @@ import { toFieldIssues } from '../index.js';
 import { HEADER_COST, HEADER_MODEL, HEADER_REQUEST_ID, type Inflight, sendFailure } from './chat-route.js';
 import { fail, httpFailure } from './http-errors.js';
 import { AUTO_MODEL } from './openai-shapes.js';
+import { invalidBodyMessage, tagsOf } from './route-request.js';
 
 /** The OpenAI embeddings body: `model` (`auto` routes), `input` (string or strings), `dimensions`, `encoding_format` (float or base64), `user`. Token-array inputs are refused. */
 const bodySchema = z.strictObject({
@@ -26,11 +27,10 @@ export function embeddingsHandler(tollgate: Tollgate, inflight: Inflight) {
     const parsed = bodySchema.safeParse(req.body);
     if (!parsed.success) {
       const issues = toFieldIssues(parsed.error.issues);
-      return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues[0]?.path || null));
+      return sendFailure(reply, fail(400, 'invalid_request_error', 'invalid_request', invalidBodyMessage(issues), issues[0]?.path || null));
     }
     const b = parsed.data;
-    const h = req.headers['x-tollgate-tags'];
-    const tags = typeof h === 'string' ? h.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+    const tags = tagsOf(req);
     try {
       const r = await inflight.track(
         tollgate.embed({

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { clientAbortSignal } from './client-abort.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompletionResult, StreamChunk, Tollgate } from '../index.js';
 import { toFieldIssues } from '../index.js';
 import { type Inflight, resultHeaders } from './chat-route.js';
+import { clientAbortSignal } from './client-abort.js';
 import { httpFailure } from './http-errors.js';
+import { invalidBodyMessage, tagsOf, withCaller } from './route-request.js';
 import { addResultTrailers, openSse, writeSse } from './sse-response.js';
 import { anthropicError, anthropicUsage, messageBody, messageId, messagesBodySchema, messagesToRequest, sseEvent, stopReasonOf } from './messages-shapes.js';
 
@@ -24,13 +25,10 @@ export function messagesHandler(tollgate: Tollgate, inflight: Inflight) {
     const parsed = messagesBodySchema.safeParse(req.body);
     if (!parsed.success) {
       const issues = toFieldIssues(parsed.error.issues);
-      return reply.code(400).send(anthropicError(400, `Invalid request body: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`));
+      return reply.code(400).send(anthropicError(400, invalidBodyMessage(issues)));
     }
     const body = parsed.data;
-    const h = req.headers['x-tollgate-tags'];
-    const tags = typeof h === 'string' ? h.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
-    const request = messagesToRequest(body, req.tenant!, id, tags);
-    if (!req.clientRequestId) request.idempotencyKey = false;
+    const request = withCaller(messagesToRequest(body, req.tenant!, id, tagsOf(req)), req); // per-key loop detection, as on Chat Completions
     const signal = clientAbortSignal(reply, true);
     const failure = (err: unknown) => {
       const f = httpFailure(err);

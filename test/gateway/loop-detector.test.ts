@@ -61,6 +61,20 @@ describe('runaway clients are counted per API key', () => {
   });
 });
 
+describe('runaway clients on the Messages API', () => {
+  it('are counted per API key as on Chat Completions', async () => {
+    const other = addKey(h.keysPath, 'acme');
+    await new Promise((r) => setTimeout(r, 1_100)); // the gateway re-reads the key file within a second
+    const body = JSON.stringify({ model: 'auto', max_tokens: 50, messages: [{ role: 'user', content: `${LONG} (messages per-key check)` }] });
+    const send = async (key: string) =>
+      (await fetch(`${h.gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body })).status;
+    const first: number[] = [];
+    for (let i = 0; i < 5; i++) first.push(await send(h.key));
+    expect(first).toEqual([200, 200, 200, 429, 429]);
+    expect(await send(other)).toBe(200); // without the key id in its metadata this was a 429 for the other key's loop
+  });
+});
+
 describe('loop detection actions in the engine', () => {
   const ask = { tenant: 't', messages: [{ role: 'user' as const, content: LONG }], maxOutputTokens: 20 };
 
