@@ -2,7 +2,7 @@ import type { Policy } from '../../policies/schema.js';
 import type { BudgetStore, Reservation, ReserveRequest } from '../../engine/seams/budget-store.js';
 import { budgetRefusal } from '../../engine/budget-exceeded.js';
 import { checkAmounts, describeUsage, evaluatePlan, planBudgets, type BudgetPlan, type BudgetUsage, type ScopeUsage } from '../../engine/budget-plan.js';
-import { type BucketAmount, bucketStart } from '../../engine/budget-windows.js';
+import { type BucketAmount, bucketStart, isRolling } from '../../engine/budget-windows.js';
 
 export interface MemoryBudgetStoreOptions {
   /** Epoch-ms clock; inject one in tests to roll windows over. Default `Date.now`. */
@@ -89,7 +89,11 @@ export class MemoryBudgetStore implements BudgetStore {
     const plan = this.planFor(req.tenant, req.tags ?? NO_TAGS, now);
     const usage = plan.scopes.map((s) => this.sum(s.id, s.bucket.minIndex));
     const verdict = evaluatePlan(plan, usage, { micros: req.micros, tokens: req.tokens });
-    if (!verdict.ok) throw budgetRefusal(plan, verdict, now, this.buckets(plan, verdict.check.scope, verdict.check.dimension));
+    if (!verdict.ok) {
+      // A calendar window's retry time is its end (budgetRetryAfterMs reads no bucket): list them for a rolling one only.
+      const rolling = isRolling(plan.scopes[verdict.check.scope]!.bucket.window);
+      throw budgetRefusal(plan, verdict, now, rolling ? this.buckets(plan, verdict.check.scope, verdict.check.dimension) : NO_BUCKETS);
+    }
     const charges = plan.scopes.map((s) => ({ scopeId: s.id, index: s.bucket.index, expireAt: s.bucket.expireAt }));
     for (const c of charges) this.add(c, req.micros, req.tokens);
     const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
@@ -239,6 +243,7 @@ interface CachedPlan {
 }
 
 const NO_TAGS: readonly string[] = [];
+const NO_BUCKETS: readonly BucketAmount[] = [];
 
 /** Reserve calls between two sweeps of expired counters and remembered reservations. */
 const SWEEP_EVERY = 1_024;
