@@ -99,9 +99,9 @@ export class SimulationAccumulator {
       const cap = this.capacity;
       if (cap?.active) {
         cap.observe(atMs);
-        if (r.outcome === 'ok' && !r.cache?.hit && cap.has(model)) {
-          const s = cap.serve(model, atMs, input, output, c.infra)!;
-          latency += s.queueMs + s.serviceMs;
+        if (r.outcome === 'ok' && !r.cache?.hit) {
+          const s = cap.serve(model, atMs, input, output, c.infra); // undefined: not a self-hosted model
+          if (s) latency += s.queueMs + s.serviceMs;
         }
       }
       let h = this.latency.get(model);

@@ -22,6 +22,7 @@ import {
   type RateLimitRequest,
   type RateLimitResult,
   type RecordContext,
+  buildDecisionRecord,
   type RequestFacts,
   requestFacts,
   type Reservation,
@@ -30,7 +31,6 @@ import {
   routeRequest,
   RulesClassifier,
   type SettledAnswer,
-  settledRecord,
   SimulatedAdapter,
   TollgateError,
   validateRequest,
@@ -54,8 +54,15 @@ export function fastReplayBlocker(loaded: LoadedPolicy): string | undefined {
   return undefined;
 }
 
-/** The request context as the fast replay carries it: the parts of the engine's `RequestContext` the step cores read and write. */
-interface ReplayContext extends RecordContext {
+/** Everything a decision record is built from (engine/settle-record.ts `RecordInput`). */
+type RecordInput = Parameters<typeof buildDecisionRecord>[0];
+
+/**
+ * The request context as the fast replay carries it: the parts of the engine's `RequestContext` the
+ * step cores read and write, and, once settled, the whole input of the decision record (what
+ * `settledRecord` hands to {@link buildDecisionRecord}), so one object serves every row.
+ */
+interface ReplayContext extends RecordContext, RecordInput {
   facts: RequestFacts;
   classification?: Classification;
   decision?: Decision;
@@ -76,7 +83,8 @@ interface ReplayContext extends RecordContext {
  * {@link rateLimitRequest} / {@link checkRateLimit} → {@link reserveRequest} → {@link limitActionStep}
  * (a downgrade refunds and re-reserves; a throttle, here or on a loop, does not wait: the trace clock
  * does not advance while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
- * {@link modelCallBase} → {@link planSettlement} → {@link settledRecord}.
+ * {@link modelCallBase} → {@link planSettlement} → {@link buildDecisionRecord} (what `settledRecord` calls,
+ * here on the row's context itself).
  *
  * It skips only what cannot change the record when {@link fastReplayBlocker} is undefined: the
  * request runner's stage tracking, zod on rows the trace reader already validated, the cache (none),
@@ -96,7 +104,7 @@ export class FastReplay {
   private readonly models: LoadedPolicy['policy']['models'];
   private readonly known = new Map<Encoding, number>();
   private readonly loops: LoopDetector | undefined;
-  private readonly ctx: ReplayContext = { facts: undefined!, classification: undefined, decision: undefined, reservation: undefined, answer: undefined, error: undefined, actions: [] };
+  private readonly ctx: ReplayContext;
   private readonly actions: string[] = [];
 
   /** @param options.doneTtlMs the budget store's memory of settled reservation ids (as the engine path's store). */
@@ -104,6 +112,7 @@ export class FastReplay {
     const blocker = fastReplayBlocker(loaded);
     if (blocker) throw new TollgateError('fast_replay_inexact', `Fast replay is not exact for policy "${loaded.policy.name}": ${blocker}`);
     this.policy = compilePolicy(loaded, catalog);
+    this.ctx = { policy: this.policy, facts: undefined!, classification: undefined, decision: undefined, reservation: undefined, answer: undefined, cacheHit: undefined, cacheEnabled: false, settled: undefined!, error: undefined, actions: [], now: 0 };
     const clock = (): number => this.now;
     this.budgets = new SyncBudgets(new MemoryBudgetStore(loaded.policy.tenants, { clock, doneTtlMs: options.doneTtlMs }));
     this.limiter = new SyncRateLimiter(this.policy, new MemoryRateLimiter(loaded.policy, { clock }));
@@ -164,7 +173,10 @@ export class FastReplay {
     if (release?.kind === 'settle') this.budgets.settle(release.reservation, release.actual);
     else if (release) this.budgets.refund(release.reservation);
     ctx.actions = actions.length ? actions.splice(0) : NO_ACTIONS; // the record keeps its own list
-    return settledRecord(policy, ctx, settled, false, now);
+    // What `settledRecord(policy, ctx, settled, false, now)` does, on the context itself (no cache: no hit).
+    ctx.settled = settled;
+    ctx.now = now;
+    return buildDecisionRecord(ctx);
   }
 
   /**
