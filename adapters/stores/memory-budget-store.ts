@@ -181,6 +181,7 @@ export class MemoryBudgetStore implements BudgetStore {
 
   /** Releases holds past their deadline (oldest first; holds are kept in deadline order). */
   private expireHolds(now: number): void {
+    if (this.held.size === 0) return; // the usual case between a reserve and its settle: no iterator
     for (const [key, h] of this.held) {
       if (h.deadline > now) break;
       this.held.delete(key);

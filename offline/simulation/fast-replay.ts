@@ -221,6 +221,8 @@ const NO_ACTIONS: string[] = [];
 class SyncBudgets {
   private readonly hasBudgets = new Map<string, boolean>();
   private reservations = 0;
+  private lastTenant: string | undefined;
+  private lastBudgeted = false;
   constructor(private readonly store: MemoryBudgetStore) {}
 
   /**
@@ -240,13 +242,16 @@ class SyncBudgets {
     if (this.budgeted(reservation.tenant)) this.store.refundSync(reservation);
   }
 
-  /** Whether the tenant has any budget (memoised per tenant; the policy is fixed). */
+  /** Whether the tenant has any budget (memoised per tenant, and for the last tenant asked: each row asks twice; the policy is fixed). */
   private budgeted(tenant: string): boolean {
+    if (tenant === this.lastTenant) return this.lastBudgeted;
     let b = this.hasBudgets.get(tenant);
     if (b === undefined) {
       if (this.hasBudgets.size >= 4_096) this.hasBudgets.clear(); // bounded for traces of many tenants
       this.hasBudgets.set(tenant, (b = this.store.hasBudgets(tenant)));
     }
+    this.lastTenant = tenant;
+    this.lastBudgeted = b;
     return b;
   }
 }
