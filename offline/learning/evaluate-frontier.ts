@@ -20,6 +20,7 @@ import { curveFigures, type FrontierPoint, oracleChoices, pointOf, qualityAtCost
 import { apgr, closeCurve, cpt, firstShareReaching, type CurvePoint } from './metrics.js';
 import type { ReplayItem } from './replay.js';
 import { separatingRule } from './replay.js';
+import { Prng } from '../trace/index.js';
 
 export interface Interval {
   lo: number | null;
@@ -151,15 +152,10 @@ function routerChoices(policy: CompiledPolicy, rule: CompiledRule, items: readon
   });
 }
 
+/** A seeded uniform [0, 1) source (the trace tools' mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 /** 2.5th and 97.5th percentiles; null stands for "never reached" (+∞) or no samples. */

@@ -15,6 +15,7 @@ import { buildReplayItems } from './evaluate.js';
 import { interval, type Interval } from './evaluate-frontier.js';
 import type { LabeledData } from './labeled-csv.js';
 import { RoutingEvaluationError } from './errors.js';
+import { Prng } from '../trace/index.js';
 
 type Models = Parameters<RequestClassifier['classify']>[1];
 type Scorable = RequestClassifier & { manifest?: { models: string[]; priors: number[]; version: string }; probabilities?: (inputs: readonly ClassifierInput[], models: Models) => Promise<number[][]> };
@@ -43,15 +44,10 @@ export interface LogEvaluation {
 
 const clip = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
 
+/** A seeded uniform [0, 1) source (the trace tools' mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 /** Scores `classifiers` (the first is the live one) on the held-out rows `data`. */

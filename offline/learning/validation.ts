@@ -5,6 +5,7 @@
  */
 import { auc, closeCurve, rankedCurve, routingMetrics } from './metrics.js';
 import type { ValidationMetrics } from '../../index.js';
+import { Prng } from '../trace/index.js';
 
 export interface SplitIndices {
   train: number[];
@@ -12,16 +13,10 @@ export interface SplitIndices {
   by: 'subject' | 'random';
 }
 
-/** Mulberry32, enough for a seeded shuffle. */
+/** A seeded uniform [0, 1) source (the trace tools' mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 /** Fisher–Yates shuffle, seeded. */
