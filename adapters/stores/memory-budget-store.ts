@@ -14,6 +14,11 @@ export interface MemoryBudgetStoreOptions {
    * A settle arriving after that still counts its actual cost in full. Default 15 minutes.
    */
   holdTimeoutMs?: number;
+  /**
+   * Most settled or refunded reservation ids remembered per tenant (oldest forgotten first), so the memory a
+   * busy tenant's ids take stays bounded whatever `doneTtlMs` is. Default 100,000.
+   */
+  maxRememberedPerTenant?: number;
 }
 
 interface Held {
@@ -35,13 +40,15 @@ interface Counter {
  * arithmetic the Redis store uses.
  *
  * Reservation ids are the request ids: reserving an id that is already held (or was settled within
- * `doneTtlMs`) returns the earlier reservation without charging again.
+ * `doneTtlMs`, among the tenant's latest `maxRememberedPerTenant`) returns the earlier reservation without
+ * charging again. A reservation no budget applies to is not kept at all (it charges nothing either way).
  */
 export class MemoryBudgetStore implements BudgetStore {
   readonly specificationVersion = 'v1' as const;
   private readonly clock: () => number;
   private readonly doneTtlMs: number;
   private readonly holdTimeoutMs: number;
+  private readonly maxRemembered: number;
   /** Holds released by timeout, per tenant, then per reservation id (so one tenant's entries never delay another's sweep). */
   private readonly expired = new Map<string, Map<string, { held: Held; until: number }>>();
   private readonly counters = new Map<string, Counter>();
@@ -60,6 +67,7 @@ export class MemoryBudgetStore implements BudgetStore {
     this.clock = options.clock ?? Date.now;
     this.doneTtlMs = options.doneTtlMs ?? 24 * 3_600_000;
     this.holdTimeoutMs = options.holdTimeoutMs ?? 15 * 60_000;
+    this.maxRemembered = options.maxRememberedPerTenant ?? 100_000;
   }
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
@@ -94,9 +102,13 @@ export class MemoryBudgetStore implements BudgetStore {
       const rolling = isRolling(plan.scopes[verdict.check.scope]!.bucket.window);
       throw budgetRefusal(plan, verdict, now, rolling ? this.buckets(plan, verdict.check.scope, verdict.check.dimension) : NO_BUCKETS);
     }
+    const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
+    // No budget applies (the tenant has none, or only other tags' ones): nothing to hold, so nothing is kept —
+    // a settle or refund of it is the no-op an unknown id is, and a re-reserve charges nothing either. (A
+    // gateway whose tenants have no budgets used to keep every request's id for `doneTtlMs`: memory without bound.)
+    if (plan.scopes.length === 0) return reservation;
     const charges = plan.scopes.map((s) => ({ scopeId: s.id, index: s.bucket.index, expireAt: s.bucket.expireAt }));
     for (const c of charges) this.add(c, req.micros, req.tokens);
-    const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
     this.held.set(key, { reservation, charges, deadline: now + this.holdTimeoutMs });
     return reservation;
   }
@@ -133,6 +145,13 @@ export class MemoryBudgetStore implements BudgetStore {
   /** {@link refund} without the promise. */
   refundSync(reservation: Reservation): void {
     this.release(reservation, { micros: 0, tokens: 0 });
+  }
+
+  /** How many reservations are held and how many settled, refunded or expired ids are remembered (tests, diagnostics). */
+  memoryEntries(): { held: number; remembered: number } {
+    let remembered = 0;
+    for (const maps of [this.done, this.expired] as Map<string, Map<string, unknown>>[]) for (const m of maps.values()) remembered += m.size;
+    return { held: this.held.size, remembered };
   }
 
   /** Every budget of the tenant (all tags) with its live usage. */
@@ -176,7 +195,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const dm = actual.micros - (live ? h.reservation.micros : 0);
     const dt = actual.tokens - (live ? h.reservation.tokens : 0);
     if (dm !== 0 || dt !== 0) for (const c of h.charges) this.add(c, dm, dt);
-    tenantMap(this.done, reservation.tenant).set(reservation.id, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
+    this.remember(tenantMap(this.done, reservation.tenant), reservation.id, { reservation: h.reservation, until: this.clock() + this.doneTtlMs });
   }
 
   /** Releases holds past their deadline (oldest first; holds are kept in deadline order). */
@@ -186,8 +205,14 @@ export class MemoryBudgetStore implements BudgetStore {
       if (h.deadline > now) break;
       this.held.delete(key);
       for (const c of h.charges) this.add(c, -h.reservation.micros, -h.reservation.tokens);
-      tenantMap(this.expired, h.reservation.tenant).set(h.reservation.id, { held: h, until: now + this.doneTtlMs });
+      this.remember(tenantMap(this.expired, h.reservation.tenant), h.reservation.id, { held: h, until: now + this.doneTtlMs });
     }
+  }
+
+  /** Adds to a tenant's remembered ids, forgetting the oldest past {@link MemoryBudgetStoreOptions.maxRememberedPerTenant}. */
+  private remember<T>(map: Map<string, T>, id: string, entry: T): void {
+    map.set(id, entry);
+    if (map.size > this.maxRemembered) map.delete(map.keys().next().value!);
   }
 
   private add(charge: Held['charges'][number], micros: number, tokens: number): void {
