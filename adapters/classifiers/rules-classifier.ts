@@ -48,6 +48,8 @@ const HARD = regExpOf(HARD_RULE);
 /** The task rules in priority order, then HARD; bits in that order. */
 const SCAN_PATTERNS: ScanPattern[] = [...TASK_RULES.map(([, p]) => p), HARD_RULE];
 const HARD_BIT = 1 << TASK_RULES.length;
+/** Prompts this long or longer go through the chunk-caching scanner (an agent's resent history); shorter ones are tested directly. */
+const SCAN_CACHE_FROM = 2048;
 
 /**
  * The v1 classifier: keyword rules for the task, a complexity score from prompt length and "hard" cues,
@@ -61,10 +63,20 @@ export class RulesClassifier implements RequestClassifier {
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification {
     const { request, promptTokens } = input;
     const text = scannedText(input.text);
-    const mask = this.scanner.scan(text);
-    const task: Task = request.task ?? taskOf(mask);
+    let task: Task;
+    let hard: boolean;
+    if (text.length < SCAN_CACHE_FROM) {
+      // A short prompt: the rules one by one, stopping at the first task that matches (or none, for a task
+      // given) — the same answer as the scanner's mask, without testing every pattern (about 1 µs a request).
+      task = request.task ?? detectTask(text);
+      hard = HARD.test(text);
+    } else {
+      const mask = this.scanner.scan(text);
+      task = request.task ?? taskOf(mask);
+      hard = (mask & HARD_BIT) !== 0;
+    }
     const lengthScore = Math.min(1, Math.log10(1 + promptTokens) / 4); // 10k tokens → 1
-    const cue = mask & HARD_BIT ? 0.35 : 0;
+    const cue = hard ? 0.35 : 0;
     const taskBase = task === 'math' || task === 'code' ? 0.2 : 0;
     const complexity = Math.min(1, round2(0.45 * lengthScore + cue + taskBase));
     const out = OUTPUT_TOKENS_BY_TASK[task];
