@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LONG_LINE, MAX_CHUNK, PatternScanner } from '../../../adapters/classifiers/pattern-scan.js';
 import { detectTask, hasHardCue, RulesClassifier } from '../../../adapters/classifiers/rules-classifier.js';
-import { resolvePolicy } from '../../../policies/loader.js';
+import { classifierInput, classifierModels, mixedText, seededRandom as prng } from '../../support/classifier-texts.js';
 
 /** The rules as regex literals, as they were before the line-chunk scanner (the reference: same answers on every text). */
 const REFERENCE: [string, RegExp][] = [
@@ -14,17 +14,6 @@ const REFERENCE: [string, RegExp][] = [
 const REFERENCE_HARD = /\b(prove|optimi[sz]e|step by step|rigorous|complex|architecture|design a|trade-?offs?|edge cases|multi-step|analy[sz]e)\b/i;
 const referenceTask = (t: string) => REFERENCE.find(([, re]) => re.test(t))?.[0] ?? 'chat';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Near misses and hits at word edges, across newlines, with characters that fold onto ASCII only under `u`.
 const PIECES = [
   'Summarize', 'summarise', 'tl;dr', 'TLDR', 'key  points', 'key points', 'context:', 'context: ', 'context:x', 'sources:', 'source:y', 'Sources:z',
@@ -34,19 +23,10 @@ const PIECES = [
   '7', '*', '/', '^', ' ', '\t', '\n', '\n\n', ' \n ', '\r\n', 'x', 'word', 'abc1', '2b', 'é', '日本', '"id":"1042"', '{"row":3,"note":"',
 ];
 
-function text(rand: () => number, chars: number): string {
-  let s = '';
-  while (s.length < chars) {
-    const r = rand();
-    if (r < 0.45) s += 'lorem ipsum dolor sit amet '.slice(0, 1 + Math.floor(rand() * 26));
-    else if (r < 0.5) s += 'x'.repeat(Math.floor(rand() * 2 * LONG_LINE)); // long lines, a few past LONG_LINE
-    else s += PIECES[Math.floor(rand() * PIECES.length)]!;
-  }
-  return s;
-}
+const text = (rand: () => number, chars: number): string => mixedText(rand, chars, PIECES, { loremShare: 0.45, longLine: LONG_LINE }); // long lines, a few past LONG_LINE
 
-const models = resolvePolicy({ name: 'p', models: [{ id: 'm', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, quality: 0.8, prices: { inputPerM: 1, outputPerM: 2 } }], rules: [] }).policy.models;
-const input = (t: string) => ({ request: { messages: [{ role: 'user' as const, content: t }] } as never, text: t, promptTokens: Math.ceil(t.length / 4) });
+const models = classifierModels;
+const input = classifierInput;
 
 describe('the line-chunk scanner answers exactly as the rule regexes one by one', () => {
   it('seeded texts with long and short lines, edges and case folding: the reference regexes’ task and hard cue', () => {

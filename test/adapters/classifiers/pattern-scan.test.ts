@@ -1,36 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { detectTask, hasHardCue, RulesClassifier } from '../../../adapters/classifiers/rules-classifier.js';
-import { resolvePolicy } from '../../../policies/loader.js';
+import { classifierInput, classifierModels, mixedText, seededRandom as prng } from '../../support/classifier-texts.js';
 
 /** The old scanner's chunk size: these texts span several chunks of it and several long-line chunks of the new one. */
 const CHUNK_CHARS = 1024;
 
-/** Seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Pieces that hit each rule, pieces that hit none, and the math rule's digit-operator-digit split by newlines and spaces.
 const PIECES = ['hello there', 'the weather today', 'summarize', 'tl;dr', 'extract', 'as json', 'context:', 'according to the document', 'function', 'refactor', '```', 'prove', 'integral', 'step by step', 'trade-offs', 'analyze', '7', '*', '/', '^', ' ', '   ', '\n', '\n\n', ' \n ', '\t', 'x', 'word', 'abc1', '2b'];
 
-function text(rand: () => number, chars: number): string {
-  let s = '';
-  while (s.length < chars) {
-    const r = rand();
-    s += r < 0.55 ? 'lorem ipsum dolor sit amet '.slice(0, 1 + Math.floor(rand() * 26)) : PIECES[Math.floor(rand() * PIECES.length)]!;
-  }
-  return s;
-}
+const text = (rand: () => number, chars: number): string => mixedText(rand, chars, PIECES, { loremShare: 0.55 });
 
-const models = resolvePolicy({ name: 'p', models: [{ id: 'm', tier: 'vendor', adapter: 'simulated', contextWindow: 128000, quality: 0.8, prices: { inputPerM: 1, outputPerM: 2 } }], rules: [] }).policy.models;
-const input = (t: string) => ({ request: { messages: [{ role: 'user' as const, content: t }] } as never, text: t, promptTokens: Math.ceil(t.length / 4) });
+const models = classifierModels;
+const input = classifierInput;
 
 describe('the rules classifier scans a growing conversation per chunk of lines, with the same answers', () => {
   it('gives exactly the direct scan’s task and complexity on seeded texts, first scan and cached', () => {
