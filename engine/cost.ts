@@ -114,22 +114,10 @@ const SCALED = new Float64Array(4);
  * after the long-context tier the prompt falls in. Written to {@link SCALED}, which is returned.
  */
 function scaledParts(price: PriceMicros, usage: TokenUsage): Float64Array {
-  let inP = price.inputPerM;
-  let outP = price.outputPerM;
-  let cachedP = price.cachedInputPerM;
-  for (const t of price.tiers) {
-    if (usage.inputTokens > t.above) {
-      inP = t.inputPerM;
-      outP = t.outputPerM;
-      cachedP = t.cachedInputPerM;
-    }
-  }
-  const tier = usage.serviceTier ? price.serviceTiers?.[usage.serviceTier] : undefined;
-  if (tier) {
-    inP = tier.inputPerM;
-    outP = tier.outputPerM;
-    cachedP = tier.cachedInputPerM;
-  }
+  const rates = (usage.serviceTier ? price.serviceTiers?.[usage.serviceTier] : undefined) ?? contextRates(price, usage.inputTokens);
+  const inP = rates.inputPerM;
+  const outP = rates.outputPerM;
+  const cachedP = rates.cachedInputPerM;
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const write = Math.min(usage.cacheWriteTokens ?? 0, usage.inputTokens - cached);
   const write1h = Math.min(usage.cacheWrite1hTokens ?? 0, write);
@@ -142,15 +130,31 @@ function scaledParts(price: PriceMicros, usage: TokenUsage): Float64Array {
   return s;
 }
 
+/** The standard rates for a prompt of `inputTokens`: the last long-context tier it is above, else the base prices. */
+function contextRates(price: PriceMicros, inputTokens: number): { inputPerM: number; outputPerM: number; cachedInputPerM: number } {
+  let rates: { inputPerM: number; outputPerM: number; cachedInputPerM: number } = price;
+  for (const t of price.tiers) if (inputTokens > t.above) rates = t;
+  return rates;
+}
+
+/** Infra micro-dollars of a request: its GPU-seconds on a capacity fleet, else the per-token infra rate. */
+function infraMicros(basis: CostBasis, inputTokens: number, outputTokens: number): Micros {
+  const cap = basis.capacity;
+  return (cap ? Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, inputTokens, outputTokens))) : tokensCost(inputTokens + outputTokens, basis.infraPerM)) as Micros;
+}
+
+/** Ops overhead: basis points of vendor + infra, plus the fixed rate per token. */
+function opsMicros(basis: CostBasis, vendor: number, infra: number, tokens: number): Micros {
+  return (Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM)) as Micros;
+}
+
 /**
  * Full cost: vendor + infra (GPU-hours per token × $/GPU-hour) + ops overhead. Pure. `vendor`: the
  * usage's {@link vendorCost} when the caller has it already (from {@link vendorCostParts}).
  */
 export function fullCost(basis: CostBasis, usage: TokenUsage, vendor: Micros = vendorCost(basis.price, usage)): CostBreakdown {
-  const tokens = usage.inputTokens + usage.outputTokens;
-  const cap = basis.capacity;
-  const infra = cap ? (Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, usage.inputTokens, usage.outputTokens))) as Micros) : tokensCost(tokens, basis.infraPerM);
-  const ops = (Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM)) as Micros;
+  const infra = infraMicros(basis, usage.inputTokens, usage.outputTokens);
+  const ops = opsMicros(basis, vendor, infra, usage.inputTokens + usage.outputTokens);
   return { vendor, infra, ops, full: (vendor + infra + ops) as Micros };
 }
 
@@ -159,24 +163,12 @@ export function fullCost(basis: CostBasis, usage: TokenUsage, vendor: Micros = v
  * object: what the router predicts for each candidate and the reservation sizes, per request.
  */
 export function plainFullCost(basis: CostBasis, inputTokens: number, outputTokens: number): Micros {
-  // scaledParts and vendorCost for { inputTokens, outputTokens, cachedInputTokens: 0 } (no cache reads or
-  // writes, standard service tier), term for term, in scalars (test/engine/plain-full-cost.test.ts)
-  const price = basis.price;
-  let inP = price.inputPerM;
-  let outP = price.outputPerM;
-  for (const t of price.tiers) {
-    if (inputTokens > t.above) {
-      inP = t.inputPerM;
-      outP = t.outputPerM;
-    }
-  }
-  // The cached-read and cache-write terms are zero here, so the sum is the same float as vendorCost's.
-  const vendor = Math.round((inputTokens * inP + outputTokens * outP) / 1_000_000);
-  const tokens = inputTokens + outputTokens;
-  const cap = basis.capacity;
-  const infra = cap ? Math.round(gpuSecondsMicros(cap, gpuSecondsOf(cap, inputTokens, outputTokens))) : tokensCost(tokens, basis.infraPerM);
-  const ops = Math.round(((vendor + infra) * basis.opsBps) / 10_000) + tokensCost(tokens, basis.opsPerM);
-  return (vendor + infra + ops) as Micros;
+  // vendorCost for { inputTokens, outputTokens, cachedInputTokens: 0 } (standard service tier): the cached-read
+  // and cache-write terms are zero, so the sum is the same float as vendorCost's (test/engine/plain-full-cost.test.ts)
+  const rates = contextRates(basis.price, inputTokens);
+  const vendor = Math.round((inputTokens * rates.inputPerM + outputTokens * rates.outputPerM) / 1_000_000);
+  const infra = infraMicros(basis, inputTokens, outputTokens);
+  return (vendor + infra + opsMicros(basis, vendor, infra, inputTokens + outputTokens)) as Micros;
 }
 
 /** Cost per 1M tokens (integer micro-dollars), 0 when there were no tokens. */

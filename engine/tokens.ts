@@ -39,8 +39,6 @@ export type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
 interface CountingEncoder {
   bpe: BpeRanks;
   split: RegExp;
-  /** `split` is in use by a running count (its `lastIndex` is that count's). */
-  splitBusy: boolean;
   specials: RegExp;
   pieces: Map<string, number>;
   /** Whole texts (messages) already counted: a chat resends its earlier turns with every request. */
@@ -75,7 +73,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), splitBusy: false, specials, pieces: new Map(), texts: new Map(), textChars: 0 };
+    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new Map(), textChars: 0 };
     encoders.set(name, c);
   }
   return c;
@@ -90,21 +88,10 @@ function pieceBytes(piece: string): string {
 /** Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. */
 function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
-  // The encoder's own regex (a `new RegExp` per call cost ~4 µs: every role and short text paid it); a copy
-  // only if a count is already running (it cannot be today: the loop below calls nothing that counts).
-  const split = c.splitBusy ? new RegExp(c.split) : c.split;
+  // The encoder's own regex, not a `new RegExp` per call (~4 µs: every role and short text paid it). Nothing
+  // in this loop counts again, so no other count can move its `lastIndex` meanwhile.
+  const split = c.split;
   split.lastIndex = 0;
-  if (split === c.split) c.splitBusy = true;
-  try {
-    total = encodePieces(c, split, text, out);
-  } finally {
-    if (split === c.split) c.splitBusy = false;
-  }
-  return total;
-}
-
-function encodePieces(c: CountingEncoder, split: RegExp, text: string, out: number[] | undefined): number {
-  let total = 0;
   for (let m = split.exec(text); m !== null; m = split.exec(text)) {
     const piece = m[0];
     if (out) {

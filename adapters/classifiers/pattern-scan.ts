@@ -37,7 +37,7 @@ export const MIN_CACHED = 256;
 /** A run of short lines is cut here at the latest (a run with no hash cut in 4 Ki characters: chained cuts, as a fallback). */
 export const MAX_CHUNK = 4096;
 /** Texts shorter than this are scanned directly (chunking would cost more than it saves). */
-const DIRECT_BELOW = 2048;
+export const DIRECT_BELOW = 2048;
 /** Cached characters at most (about 8 MiB), oldest entries dropped first. */
 const MAX_CACHED_CHARS = 4 * 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import type { ModelSpec, Task } from '../../policies/schema.js';
 import type { Classification, ClassifierInput, RequestClassifier } from '../../engine/seams/classifier.js';
-import { PatternScanner, regExpOf, type ScanPattern } from './pattern-scan.js';
+import { DIRECT_BELOW, PatternScanner, regExpOf, type ScanPattern } from './pattern-scan.js';
 
 /** Typical answer length per task (tokens): median and a ~p95 upper estimate. */
 export const OUTPUT_TOKENS_BY_TASK: Record<Task, { median: number; upper: number }> = {
@@ -48,8 +48,6 @@ const HARD = regExpOf(HARD_RULE);
 /** The task rules in priority order, then HARD; bits in that order. */
 const SCAN_PATTERNS: ScanPattern[] = [...TASK_RULES.map(([, p]) => p), HARD_RULE];
 const HARD_BIT = 1 << TASK_RULES.length;
-/** Prompts this long or longer go through the chunk-caching scanner (an agent's resent history); shorter ones are tested directly. */
-const SCAN_CACHE_FROM = 2048;
 
 /**
  * The v1 classifier: keyword rules for the task, a complexity score from prompt length and "hard" cues,
@@ -65,7 +63,7 @@ export class RulesClassifier implements RequestClassifier {
     const text = scannedText(input.text);
     let task: Task;
     let hard: boolean;
-    if (text.length < SCAN_CACHE_FROM) {
+    if (text.length < DIRECT_BELOW) { // the scanner would test these directly too, every pattern
       // A short prompt: the rules one by one, stopping at the first task that matches (or none, for a task
       // given) — the same answer as the scanner's mask, without testing every pattern (about 1 µs a request).
       task = request.task ?? detectTask(text);

@@ -88,7 +88,7 @@ export class JsonlDecisionSink implements DecisionSink {
     try {
       writeAllSync(this.fd, Buffer.from(line));
     } catch (err) {
-      return Promise.reject(new TollgateError('decision_log_write_failed', `Cannot append to ${this.path}: ${(err as Error).message}`, { path: this.path }, { cause: err }));
+      return Promise.reject(this.writeFailed(err));
     }
     this.dirty = true;
     this.scheduleSync();
@@ -116,7 +116,7 @@ export class JsonlDecisionSink implements DecisionSink {
           }
           for (const b of batch) b.resolve();
         } catch (err) {
-          const e = new TollgateError('decision_log_write_failed', `Cannot append to ${this.path}: ${(err as Error).message}`, { path: this.path }, { cause: err });
+          const e = this.writeFailed(err);
           if (this.durability === 'none') this.failure ??= e;
           for (const b of batch) b.reject(e);
         }
@@ -124,6 +124,10 @@ export class JsonlDecisionSink implements DecisionSink {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  private writeFailed(err: unknown): TollgateError {
+    return new TollgateError('decision_log_write_failed', `Cannot append to ${this.path}: ${(err as Error).message}`, { path: this.path }, { cause: err });
   }
 
   /** `write`/`none`: one fdatasync at most {@link WRITE_SYNC_INTERVAL_MS} after the first unsynced write. */

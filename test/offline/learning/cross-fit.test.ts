@@ -20,23 +20,18 @@ import { evaluateFrontier } from '../../../offline/learning/evaluate-frontier.js
 import { parseLabeledCsv } from '../../../offline/learning/labeled-csv.js';
 import { trainClassifier } from '../../../offline/learning/train.js';
 import { loadPolicy } from '../../../policies/loader.js';
+import { codeHistoryCsv } from '../../support/code-history-dataset.js';
 
 const CODE = ['Write a python function that reverses a linked list', 'Fix the bug in this javascript loop', 'Refactor the sql query to use a join', 'Implement binary search in typescript'];
 const HIST = ['In what year did the Roman empire fall', 'Who led the French revolution armies', 'Why did the Ottoman empire decline', 'When was the Magna Carta signed by the king'];
-const MODELS = ['code-small', 'hist-small', 'generalist', 'coin'];
-
-function dataset(n: number, seed: number): string {
-  let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const lines = [`prompt,${MODELS.join(',')},${MODELS.map((m) => `${m}|total_cost`).join(',')}`];
-  for (let i = 0; i < n; i++) {
-    const code = r() < 0.5;
-    const base = (code ? CODE : HIST)[Math.floor(r() * 4)]!;
-    const right = (p: number) => (r() < p ? 1 : 0);
-    lines.push(`"${base} (case ${i}, variant ${Math.floor(r() * 1000)})",${right(code ? 0.9 : 0.15)},${right(code ? 0.15 : 0.9)},${right(0.93)},${right(0.5)},0.00001,0.00001,0.0001,0.001`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+const SPECS = [
+  { name: 'code-small', right: { code: 0.9, history: 0.15 }, cost: '0.00001' },
+  { name: 'hist-small', right: { code: 0.15, history: 0.9 }, cost: '0.00001' },
+  { name: 'generalist', right: { code: 0.93, history: 0.93 }, cost: '0.0001' },
+  { name: 'coin', right: { code: 0.5, history: 0.5 }, cost: '0.001' },
+];
+const dataset = (n: number, seed: number): string => codeHistoryCsv(n, seed, { code: CODE, history: HIST, models: SPECS });
+const MODELS = SPECS.map((m) => m.name);
 
 let dir: string;
 let embedder: Embedder;
