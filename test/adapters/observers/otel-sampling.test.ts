@@ -22,13 +22,15 @@ function install(ratio: number, o: { minCostUsd?: number; minDurationMs?: number
   return exporter;
 }
 
-const ask = (model: string, content: string) => ({ tenant: 'acme', model, messages: [{ role: 'user' as const, content }] });
+// A fixed answer length: the simulated adapter otherwise draws one per request id (random), and a short draw
+// for the second big request could put it under the threshold taken from the first.
+const ask = (model: string, content: string) => ({ tenant: 'acme', model, messages: [{ role: 'user' as const, content }], simulation: { outputTokens: 200 } });
 
 describe('sample by cost or length', () => {
   it('keeps every expensive request and drops the cheap ones that were not head-sampled', async () => {
     const tg = createTollgate({ policy: simPolicy() });
     // Find the two costs first (no SDK yet), then keep anything at least half as dear as the big model's
-    // (simulated output lengths vary from call to call; the cheap ones stay ten times below that).
+    // (the cheap ones stay ten times below that).
     const cheap = (await tg.complete(ask('local', 'hi'))).record.cost.full;
     const dear = (await tg.complete(ask('big', 'explain '.repeat(400)))).record.cost.full;
     expect(dear).toBeGreaterThan(10 * cheap);
