@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { parse as parseYaml } from 'yaml';
 import { PolicyError } from './errors.js';
+import { codePolicyCacheDir } from './module-cache.js';
 import type { Policy } from './schema.js';
 import { validatePolicy } from './validate.js';
 import { policyVersion } from './version.js';
@@ -58,7 +59,7 @@ function readRaw(file: string): unknown {
   checkPolicySize(file);
   if (CODE_POLICY_EXTENSIONS.includes(ext)) {
     try {
-      const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
+      const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: codePolicyCacheDir() });
       const mod = jiti(file) as { default?: unknown };
       return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
     } catch (err) {

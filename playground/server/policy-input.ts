@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { createJiti } from 'jiti';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { GenaiPricesCatalog } from '../../index.js';
 import { examplePolicies, fleetExamplePolicy } from '../../index.js';
 import { compilePolicy } from '../../index.js';
 import { PolicyError, TollgateError, type FieldIssue } from '../../index.js';
-import { resolvePolicy, type LoadedPolicy } from '../../index.js';
+import { readPolicyFile, resolvePolicy, type LoadedPolicy } from '../../index.js';
 import { badRequest } from './errors.js';
 
 /** A bundled example policy as the editor shows it: YAML or JSON text the user can edit. */
@@ -37,9 +36,7 @@ async function readExample(file: string): Promise<ExamplePolicy> {
   const name = basename(file, ext);
   if (ext === '.json') return { name, file, format: 'json', text: await readFile(file, 'utf8') };
   if (ext === '.yaml' || ext === '.yml') return { name, file, format: 'yaml', text: await readFile(file, 'utf8') };
-  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
-  const mod = (await jiti.import(file)) as { default?: unknown };
-  const raw = mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
+  const raw = readPolicyFile(file); // a code policy: its default export (policies/loader.ts)
   return { name, file, format: 'yaml', text: `# from ${basename(file)}\n${stringifyYaml(raw)}` };
 }
 
