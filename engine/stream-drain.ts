@@ -1,3 +1,4 @@
+import { leaseController, releaseController } from './abort-pool.js';
 import { ProviderError, StreamInterruptedError, TollgateError } from './errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, ToolCallDelta } from './seams/model-adapter.js';
 
@@ -26,11 +27,12 @@ export interface StreamCancellation {
   markEmitted(): void;
   /** True once the caller aborted after text was emitted (deltas are dropped from then on). */
   readonly cancelled: boolean;
+  /** Called once the streamed call has ended (every attempt settled): the upstream signal is not used again. */
   dispose(): void;
 }
 
 export function streamCancellation(caller?: AbortSignal): StreamCancellation {
-  const upstream = new AbortController();
+  const upstream = leaseController(); // from the pool (engine/abort-pool.ts): handed back on dispose
   let emitted = false;
   let cancelled = false;
   const onAbort = () => {
@@ -47,7 +49,10 @@ export function streamCancellation(caller?: AbortSignal): StreamCancellation {
     get cancelled() {
       return cancelled;
     },
-    dispose: () => caller?.removeEventListener('abort', onAbort),
+    dispose: () => {
+      caller?.removeEventListener('abort', onAbort);
+      releaseController(upstream);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { messagesHandler } from './messages-route.js';
 import { embeddingsHandler } from './embeddings-route.js';
 import { deferredResultHandler } from './deferred-route.js';
 import { clientErrorHandler, fail } from './http-errors.js';
+import { useFastJsonBodies } from './json-body.js';
 import { AUTO_MODEL } from './openai-shapes.js';
 import { type ClientBatchOptions, registerClientBatches } from './client-batch-routes.js';
 
@@ -75,6 +76,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function buildGateway(o: GatewayOptions, inflight: Inflight = new Inflight()): FastifyInstance {
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT, clientErrorHandler });
   app.removeContentTypeParser('text/plain'); // JSON only: a text/plain body is 415, as documented
+  useFastJsonBodies(app);
   app.decorateRequest('tenant', undefined);
   app.decorateRequest('tollgateRequestId', '');
   app.decorateRequest('clientRequestId', undefined);

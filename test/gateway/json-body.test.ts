@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mayHoldPoisonKeys, useFastJsonBodies } from '../../gateway/json-body.js';
+
+/** An app that echoes the parsed body, or the parser's error (status, code, message). */
+function echo(fast: boolean): FastifyInstance {
+  const app = Fastify();
+  if (fast) useFastJsonBodies(app);
+  app.post('/', async (req) => ({ body: req.body, proto: Object.getPrototypeOf(req.body ?? {}) === Object.prototype }));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => reply.code(err.statusCode ?? 500).send({ code: err.code, message: err.message }));
+  return app;
+}
+
+const bodies = [
+  '{"model":"auto","messages":[{"role":"user","content":"hi"}]}',
+  '{"a":[1,2.5,-3e2,true,false,null],"b":{"c":"d\\n\\"e\\""}}',
+  '"a string"',
+  '42',
+  '[]',
+  '',
+  '   ',
+  '{"a":',
+  '{"a":1,}',
+  '{"__proto__":{"polluted":1},"model":"x"}',
+  '{"model":"x","constructor":{"prototype":{"polluted":1}}}',
+  '{"\\u005f_proto__":{"polluted":1}}',
+  '{"\\u005f\\u005f\\u0070\\u0072\\u006f\\u0074\\u006f\\u005f\\u005f":{"polluted":1}}',
+  '{"c\\u006fnstructor":{"prototype":{"x":1}}}',
+  '{"content":"the constructor of a class"}',
+  '{"content":"caf\\u00e9"}',
+  '{"content":"prototype ok"}',
+  `{"big":"${'x'.repeat(40_000)}"}`,
+];
+
+describe('useFastJsonBodies', () => {
+  const plain = echo(false);
+  const fast = echo(true);
+  beforeAll(async () => {
+    await plain.ready();
+    await fast.ready();
+  });
+  afterAll(async () => {
+    await plain.close();
+    await fast.close();
+  });
+
+  it('answers every body as fastify’s own parser does: the same value, status, error code and message', async () => {
+    for (const payload of bodies) {
+      const send = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
+      const [a, b] = await Promise.all([send(plain), send(fast)]);
+      expect({ payload: payload.slice(0, 60), status: b.statusCode, body: b.body }).toEqual({ payload: payload.slice(0, 60), status: a.statusCode, body: a.body });
+    }
+  });
+
+  it('refuses __proto__ and constructor keys, escaped or not, with a 400', async () => {
+    for (const payload of bodies.slice(9, 14)) {
+      const r = await fast.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
+      expect(r.statusCode, payload).toBe(400);
+    }
+  });
+
+  it('sends a body to the protected parser whenever it could spell such a key', () => {
+    expect(mayHoldPoisonKeys('{"a":1}')).toBe(false);
+    expect(mayHoldPoisonKeys('{"__proto__":1}')).toBe(true);
+    expect(mayHoldPoisonKeys('{"constructor":1}')).toBe(true);
+    expect(mayHoldPoisonKeys('{"\\u0061":1}')).toBe(true);
+  });
+});
