@@ -36,6 +36,32 @@ describe('abort controller pool', () => {
     expect(next.signal.aborted).toBe(false);
   });
 
+  it('leases a controller handed back while still listened to once its listener is gone', () => {
+    for (let i = 0; i < 64 && freeControllers() > 0; i++) leaseController(); // start from an empty pool
+    const a = leaseController();
+    const f = () => undefined;
+    a.signal.addEventListener('abort', f);
+    releaseController(a);
+    expect(leaseController()).not.toBe(a); // its holder's listener is still there
+    a.signal.removeEventListener('abort', f);
+    expect(leaseController()).toBe(a);
+  });
+
+  it('gets a streamed call’s controllers back too (its upstream request lets go of the deadline a few ticks late)', async () => {
+    const policy = httpPolicy(vendor.url, { m1: 'ok' });
+    const tg = createTollgate({ policy, decisionLog: new MemoryDecisionSink() });
+    const streamOnce = async (i: number) => {
+      for await (const _ of tg.stream({ tenant: 'acme', messages: [{ role: 'user', content: `hello ${i}` }] }));
+    };
+    await streamOnce(0);
+    await streamOnce(1);
+    const before = freeControllers();
+    expect(before).toBeGreaterThanOrEqual(2); // the stream's upstream signal and its attempt deadline
+    for (let i = 2; i < 8; i++) await streamOnce(i);
+    expect(freeControllers()).toBe(before);
+    await tg.close();
+  });
+
   it('gets each attempt deadline back after a real HTTP call, and a reused one still times out the next attempt', async () => {
     const policy = httpPolicy(vendor.url, { m1: 'ok' }, { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300 } });
     const tg = createTollgate({ policy, decisionLog: new MemoryDecisionSink() });
