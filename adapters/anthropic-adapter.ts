@@ -2,7 +2,7 @@ import { CLAUDE_TOKEN_FACTOR } from '../engine/tokens.js';
 import { z } from 'zod';
 import { ProviderError, type ProviderFailureKind } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelResponse, StreamEvent } from '../engine/seams/model-adapter.js';
-import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
+import { apiKeyFor, endpointUrl, parseEventData, postJson, readEventBatches, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
 import { anthropicMessages, anthropicOptions, toolCallsOf } from './anthropic-translate.js';
@@ -129,7 +129,7 @@ export class AnthropicAdapter implements ModelAdapter {
     const calls: ToolCall[] = [];
     /** Content block index → tool call index (OpenAI numbers calls 0, 1, … apart from text blocks). */
     const toolIndex = new Map<number, number>();
-    for await (const raw of readEvents(res, id, input.signal)) {
+    events: for await (const batch of readEventBatches(res, id, input.signal)) for (const raw of batch) {
       const json = parseEventData(id, raw.data);
       const type = (json as { type?: unknown } | null)?.type;
       if (typeof type === 'string' && !EVENT_TYPES.has(type)) continue; // event types added to the protocol later
@@ -159,7 +159,7 @@ export class AnthropicAdapter implements ModelAdapter {
         throw new ProviderError(kind, id, `${id}: upstream reported ${event.error.type} mid-stream`);
       } else if (event.type === 'message_stop') {
         stopped = true;
-        break;
+        break events;
       }
     }
     if (!stopped) throw streamCut(id, 'message_stop');

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { ProviderError } from '../engine/errors.js';
 import type { ModelSpec } from '../policies/schema.js';
 import { badResponse, errorForFailure, errorForStatus } from './http-errors.js';
-import { parseSse, type SseEvent } from './sse.js';
+import { parseSseBatches, type SseEvent } from './sse.js';
 
 /**
  * The HTTP plumbing shared by the model adapters: URL building, API-key lookup, one POST with
@@ -229,17 +229,17 @@ export async function readJson(res: UpstreamResponse, modelId: string, signal: A
 }
 
 /**
- * The response's server-sent events. A body that is not `text/event-stream` is `bad_response`;
- * a read failure is `timeout` (signal aborted) or `network`. The caller decides whether the stream
- * reached its terminal event.
+ * The response's server-sent events, as the arrays each network chunk completes ({@link parseSseBatches}).
+ * A body that is not `text/event-stream` is `bad_response`; a read failure is `timeout` (signal aborted) or
+ * `network`. The caller decides whether the stream reached its terminal event.
  */
-export async function* readEvents(res: UpstreamResponse, modelId: string, signal: AbortSignal): AsyncGenerator<SseEvent> {
+export async function* readEventBatches(res: UpstreamResponse, modelId: string, signal: AbortSignal): AsyncGenerator<SseEvent[]> {
   if (!res.contentType.includes('text/event-stream')) {
     res.discard();
     throw badResponse(modelId, `expected an event stream, got "${res.contentType.slice(0, 64)}"`);
   }
   try {
-    yield* parseSse(res.chunks());
+    yield* parseSseBatches(res.chunks());
   } catch (err) {
     throw errorForFailure(modelId, err, signal);
   }

@@ -3,7 +3,7 @@ import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelChoice, ModelResponse, StreamEvent, ToolCallDelta } from '../engine/seams/model-adapter.js';
 import type { ToolCall } from '../engine/request.js';
 import type { EmbedCallInput, EmbedResponse } from '../engine/embed.js';
-import { apiKeyFor, endpointUrl, parseEventData, postJson, readEvents, readJson, type UpstreamPost } from './http-client.js';
+import { apiKeyFor, endpointUrl, parseEventData, postJson, readEventBatches, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
 import { chunkOk, chunkSchema, completionSchema, countSchema, plainCompletionOk, type usageSchema } from './openai-wire.js';
@@ -85,10 +85,10 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
     let serviceTier: string | undefined;
     let sawDone = false;
     const calls: ToolCall[] = [];
-    for await (const event of readEvents(res, id, input.signal)) {
+    events: for await (const batch of readEventBatches(res, id, input.signal)) for (const event of batch) {
       if (event.data === '[DONE]') {
         sawDone = true;
-        break;
+        break events;
       }
       const json = parseEventData(id, event.data);
       if (json !== null && typeof json === 'object' && 'error' in json) {

@@ -17,12 +17,15 @@ export interface SseEvent {
 }
 
 /**
- * Yields events from a byte stream as they complete: a WHATWG `ReadableStream` or any async iterable of
- * bytes (a Node `IncomingMessage` is read as is, without the cost of a web-stream wrapper). Stopping the
- * iteration early (break/return) cancels the stream (a Node stream is destroyed), which closes the
- * underlying connection. Errors from the stream propagate as is.
+ * Yields the events each chunk of a byte stream completes, as one array per chunk that completed any (a
+ * WHATWG `ReadableStream` or any async iterable of bytes; a Node `IncomingMessage` is read as is, without
+ * the cost of a web-stream wrapper). A model server sends several events per network read (a whole short
+ * answer often arrives at once), and every step of an async generator costs a promise and a turn of the
+ * microtask queue: the adapters take them a chunk at a time. Stopping the iteration early (break/return)
+ * cancels the stream (a Node stream is destroyed), which closes the underlying connection. Errors from the
+ * stream propagate as is.
  */
-export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* parseSseBatches(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
   const decoder = new StringDecoder('utf8');
   let buffer = '';
   let event: string | undefined;
@@ -58,13 +61,14 @@ export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable
     for (;;) {
       const { done, value } = await it.next();
       buffer += done ? decoder.end() : decoder.write(value as Buffer);
+      const batch: SseEvent[] = [];
       let start = 0;
       if (!buffer.includes('\r')) {
         // LF-only (what model servers send): jump from newline to newline.
         for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n', start)) {
           const out = takeLine(buffer.slice(start, i));
           start = i + 1;
-          if (out) yield out;
+          if (out) batch.push(out);
         }
       } else {
         for (let i = 0; i < buffer.length; i++) {
@@ -75,20 +79,27 @@ export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable
           const out = takeLine(buffer.slice(start, i));
           if (ch === '\r' && buffer[i + 1] === '\n') i++;
           start = i + 1;
-          if (out) yield out;
+          if (out) batch.push(out);
         }
       }
       buffer = start === 0 ? buffer : buffer.slice(start);
       if (done) {
         finished = true;
         const last = takeLine('');
-        if (last) yield last;
+        if (last) batch.push(last);
+        if (batch.length) yield batch;
         return;
       }
+      if (batch.length) yield batch;
     }
   } finally {
     if (!finished) await it.return?.();
   }
+}
+
+/** {@link parseSseBatches}, one event at a time. */
+export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  for await (const batch of parseSseBatches(body)) yield* batch;
 }
 
 /** A ReadableStream as an async iterable whose early return cancels the stream (for runtimes whose streams are not iterable). */
