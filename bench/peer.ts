@@ -13,7 +13,10 @@ import { printTable, writeResult } from './stats.js';
  * c=1 and c=32, non-streaming and streaming. CPU per request is the gateway's process tree (workers
  * included) from /proc, over exactly the requests load.mjs sent it (warm-up included).
  *
- * Environment: PEER_N (per target and rep, default 1000), PEER_REPS (3), PEER_WARMUP (200), PEER_CONC ("1,32"),
+ * Environment: PEER_N (per target and rep, default 1000), PEER_REPS (3), PEER_WARMUP (200, load.mjs's own warm-up
+ * before each rep), PEER_WARM_RUN (2000: requests of an unrecorded load.mjs run at the measured concurrency and
+ * mode before the measured one, so every gateway is measured warm, JIT and pools settled, whatever its place
+ * in the order; 0 turns it off), PEER_CONC ("1,32"),
  * PEER_GATEWAYS (comma list of tollgate, tollgate-fsync, tollgate-none, tollgate-w2, node-http-floor, portkey; default
  * all found; node-http-floor is bench/peer-floor.ts, the least a Node gateway can do: the floor Tollgate's cost sits on),
  * TOLLGATE_PEERBENCH (the harness folder), PEER_SCRATCH (where it is copied; its node_modules are kept between
@@ -68,6 +71,7 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   const N = Number(process.env.PEER_N ?? 1000);
   const REPS = Number(process.env.PEER_REPS ?? 3);
   const WARMUP = Number(process.env.PEER_WARMUP ?? 200);
+  const WARM_RUN = Number(process.env.PEER_WARM_RUN ?? 2000);
   const CONCS = (process.env.PEER_CONC ?? '1,32').split(',').map(Number);
   const vendorUrl = `http://127.0.0.1:${VENDOR_PORT}/v1`;
 
@@ -125,9 +129,13 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
         for (const stream of [false, true]) {
           for (const conc of CONCS) {
             const out = join(scratch, `peer-${g.name}-${stream ? 's' : 'n'}-${conc}.json`);
-            const before = treeTicks(gw.pid!);
+            const load = (n: number, reps: number, warmup: number, file: string) =>
+              execFileSync(process.execPath, [join(scratch, 'load.mjs'), '--direct', vendorUrl, '--gateway', `http://127.0.0.1:${GW_PORT}/v1`, ...g.headers, '--conc', String(conc), '--n', String(n), '--reps', String(reps), '--warmup', String(warmup), '--expect', 'chat.completion', ...(stream ? ['--stream'] : []), '--out', file], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+            let before = 0;
             try {
-              execFileSync(process.execPath, [join(scratch, 'load.mjs'), '--direct', vendorUrl, '--gateway', `http://127.0.0.1:${GW_PORT}/v1`, ...g.headers, '--conc', String(conc), '--n', String(N), '--reps', String(REPS), '--warmup', String(WARMUP), '--expect', 'chat.completion', ...(stream ? ['--stream'] : []), '--out', out], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+              if (WARM_RUN > 0) load(WARM_RUN, 1, 0, join(scratch, `warm-${g.name}.json`)); // not recorded, not counted
+              before = treeTicks(gw.pid!);
+              load(N, REPS, WARMUP, out);
             } catch (e) {
               // e.g. every streamed answer an error (load.mjs then has no latency to report)
               rows.push({ gateway: g.name, stream, conc, directRps: 0, gwRps: 0, gwOverDirect: 0, addedP50Ms: 0, addedP99Ms: 0, gwCpuUsPerRequest: 0, errors: -1, failed: (e as Error).message.split('\n')[0]!.slice(0, 200) });
@@ -162,7 +170,7 @@ export async function runPeerBench(outDir: string): Promise<Row[]> {
   }
   printTable(`peer harness: gateway vs direct vendor, median of ${REPS} reps, N=${N}; load ${load0.map((x) => x.toFixed(1)).join('/')} on ${cpus().length} CPUs`, rows as unknown as Record<string, number | string>[]);
   if (Object.keys(ratios).length) console.log(ratios);
-  writeResult(outDir, 'peer', { harness, ...(portkeyHono && { portkeyHonoNodeServer: portkeyHono }), ...(baseline && { baseline }), n: N, reps: REPS, warmup: WARMUP, concs: CONCS, loadAverageStart: load0, loadAverageEnd: loadavg(), cpus: cpus().length, rows, ratios, note: 'gwCpuUsPerRequest: CPU of the gateway process tree (/proc, 10 ms ticks) over the requests sent to it, warm-up included' });
+  writeResult(outDir, 'peer', { harness, ...(portkeyHono && { portkeyHonoNodeServer: portkeyHono }), ...(baseline && { baseline }), n: N, reps: REPS, warmup: WARMUP, warmRun: WARM_RUN, concs: CONCS, loadAverageStart: load0, loadAverageEnd: loadavg(), cpus: cpus().length, rows, ratios, note: 'gwCpuUsPerRequest: CPU of the gateway process tree (/proc, 10 ms ticks) over the requests of the measured run (load.mjs warm-ups included; the unrecorded warm run before it excluded)' });
   return rows;
 }
 
