@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { packageRoot } from '../policies/bundled-files.js';
 import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
 import type { TextMessage as ChatMessage } from './request.js';
+import { TextKeyedCache } from './text-keyed-cache.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
 
@@ -41,9 +42,12 @@ interface CountingEncoder {
   split: RegExp;
   specials: RegExp;
   pieces: Map<string, number>;
-  /** Whole texts (messages) already counted: a chat resends its earlier turns with every request. */
-  texts: Map<string, number>;
-  textChars: number;
+  /**
+   * Whole texts (messages) already counted: a chat resends its earlier turns with every request. Found by a
+   * sampled fingerprint and `===` (engine/text-keyed-cache.ts): a parsed body's texts are fresh strings, and a
+   * `Map` would hash each of them whole just to look it up.
+   */
+  texts: TextKeyedCache<number>;
 }
 
 const PIECE_CACHE_LIMIT = 100_000;
@@ -73,7 +77,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new Map(), textChars: 0 };
+    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS) };
     encoders.set(name, c);
   }
   return c;
@@ -118,17 +122,8 @@ function countOrdinaryCached(c: CountingEncoder, text: string): number {
   let n = c.texts.get(text);
   if (n !== undefined) return n;
   n = encodeOrdinary(c, text);
-  remember(c, text, n);
-  return n;
-}
-
-function remember(c: CountingEncoder, text: string, n: number): void {
-  if (c.textChars + text.length > TEXT_CACHE_LIMIT_CHARS || c.texts.size >= TEXT_CACHE_LIMIT) {
-    c.texts.clear();
-    c.textChars = 0;
-  }
   c.texts.set(text, n);
-  c.textChars += text.length;
+  return n;
 }
 
 /**
@@ -138,7 +133,7 @@ function remember(c: CountingEncoder, text: string, n: number): void {
  */
 export function hasCachedCount(text: string, encoding: Encoding): boolean {
   if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return false;
-  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.has(text) ?? false;
+  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.get(text) !== undefined;
 }
 
 /** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
@@ -230,6 +225,6 @@ export function countPromptByEncoding(messages: readonly ChatMessage[], encoding
 export function rememberCounts(encoding: OpenAIEncoding, texts: readonly string[], counts: readonly number[]): void {
   const c = counting(encoding);
   texts.forEach((text, i) => {
-    if (text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_MAX_CHARS && !c.texts.has(text)) remember(c, text, counts[i]!);
+    if (text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_MAX_CHARS && c.texts.get(text) === undefined) c.texts.set(text, counts[i]!);
   });
 }
