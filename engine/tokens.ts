@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { packageRoot } from '../policies/bundled-files.js';
+import { asciiPieceEnd } from './ascii-split.js';
 import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
 import type { TextMessage as ChatMessage } from './request.js';
 import { TextKeyedCache } from './text-keyed-cache.js';
@@ -39,6 +40,8 @@ export type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
  */
 interface CountingEncoder {
   bpe: BpeRanks;
+  /** cl100k_base's split pattern (else o200k_base's), for {@link asciiPieceEnd}. */
+  cl100k: boolean;
   split: RegExp;
   specials: RegExp;
   pieces: Map<string, number>;
@@ -77,7 +80,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS) };
+    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS) };
     encoders.set(name, c);
   }
   return c;
@@ -89,15 +92,24 @@ function pieceBytes(piece: string): string {
   return piece;
 }
 
-/** Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. */
+/**
+ * Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. The pieces of ASCII
+ * text are found without the regex (engine/ascii-split.ts); the pattern matches at every position (each
+ * character is whitespace, a letter, a digit or none of these), so pieces are contiguous and the regex is
+ * asked only for a piece that starts where a non-ASCII character decides.
+ */
 function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
   // The encoder's own regex, not a `new RegExp` per call (~4 µs: every role and short text paid it). Nothing
   // in this loop counts again, so no other count can move its `lastIndex` meanwhile.
   const split = c.split;
-  split.lastIndex = 0;
-  for (let m = split.exec(text); m !== null; m = split.exec(text)) {
-    const piece = m[0];
+  for (let start = 0, end = 0; start < text.length; start = end) {
+    end = asciiPieceEnd(text, start, c.cl100k);
+    if (end < 0) {
+      split.lastIndex = start;
+      end = start + split.exec(text)![0].length;
+    }
+    const piece = text.slice(start, end);
     if (out) {
       total += bpePiece(pieceBytes(piece), c.bpe, out);
       continue;
