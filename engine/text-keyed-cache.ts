@@ -11,6 +11,9 @@ export class TextKeyedCache<V> {
   private readonly buckets = new Map<number, Entry<V>>();
   private entries = 0;
   private chars = 0;
+  /** The last key fingerprinted and its fingerprint: a miss is usually followed by a `set` of the same string. */
+  private lastKey = '';
+  private lastPrint = fingerprint('');
 
   /**
    * @param maxEntries entries kept before the cache is cleared
@@ -23,14 +26,14 @@ export class TextKeyedCache<V> {
 
   /** The value stored for a string equal to `key`, or undefined. */
   get(key: string): V | undefined {
-    for (let e = this.buckets.get(fingerprint(key)); e !== undefined; e = e.next) if (e.key === key) return e.value;
+    for (let e = this.buckets.get(this.print(key)); e !== undefined; e = e.next) if (e.key === key) return e.value;
     return undefined;
   }
 
   /** Stores `value` for `key` (replacing the value of an equal key); clears the cache first when it is full. */
   set(key: string, value: V): void {
     if (this.entries >= this.maxEntries || this.chars + key.length > this.maxChars) this.clear();
-    const print = fingerprint(key);
+    const print = this.print(key);
     const head: Entry<V> = { key, value, next: this.buckets.get(print) };
     this.entries++;
     this.chars += key.length;
@@ -46,6 +49,14 @@ export class TextKeyedCache<V> {
       }
     }
     this.buckets.set(print, head);
+  }
+
+  private print(key: string): number {
+    if (key !== this.lastKey) {
+      this.lastPrint = fingerprint(key);
+      this.lastKey = key;
+    }
+    return this.lastPrint;
   }
 
   /** Empties the cache. */
@@ -64,8 +75,8 @@ interface Entry<V> {
 
 /** Keys sharing a fingerprint kept at once (texts of one length that differ only between the sampled characters). */
 const BUCKET_ENTRIES = 4;
-/** Characters a fingerprint reads: all of a key this long or shorter; of a longer one its first and last 16 and 32 spread between. */
-const SAMPLED_CHARS = 64;
+/** Characters a fingerprint reads: all of a key this long or shorter; of a longer one its first and last 8 and 16 spread between. */
+const SAMPLED_CHARS = 32;
 
 /** A 32-bit fingerprint of the length and up to {@link SAMPLED_CHARS} characters of `s` (never all of a long string). */
 export function fingerprint(s: string): number {
@@ -74,10 +85,10 @@ export function fingerprint(s: string): number {
   if (n <= SAMPLED_CHARS) {
     for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   } else {
-    for (let i = 0; i < 16; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    for (let i = n - 16; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    const step = (n - 32) / 33;
-    for (let k = 1; k <= 32; k++) h = Math.imul(h ^ s.charCodeAt(16 + Math.floor(k * step)), 0x01000193);
+    for (let i = 0; i < 8; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    const step = (n - 16) / 17;
+    for (let k = 1; k <= 16; k++) h = Math.imul(h ^ s.charCodeAt(8 + Math.floor(k * step)), 0x01000193);
   }
   return (h ^ (h >>> 16)) | 0;
 }

@@ -171,12 +171,12 @@ export interface CountOptions {
 }
 
 /** Exact token count of `text` for an OpenAI encoding, or the documented estimate. */
-export function countTokens(text: string, encoding: Encoding = 'o200k_base', options: CountOptions = {}): number {
+export function countTokens(text: string, encoding: Encoding = 'o200k_base', options?: CountOptions): number {
   if (text.length === 0) return 0;
   const base = encoding === 'estimate' ? 'o200k_base' : encoding;
   const c = counting(base);
-  const n = options.allowSpecial ? encodeWithSpecials(c, text) : countOrdinaryCached(c, text);
-  return encoding === 'estimate' ? Math.ceil(n * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
+  const n = options?.allowSpecial ? encodeWithSpecials(c, text) : countOrdinaryCached(c, text);
+  return encoding === 'estimate' ? Math.ceil(n * (options?.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
 }
 
 /** Token ids (for tests and tools): the same ids as tiktoken's `encode` (js-tiktoken is the reference in tests). */
