@@ -51,8 +51,11 @@ interface CountingEncoder {
    * `Map` would hash each of them whole just to look it up.
    */
   texts: TextKeyedCache<number>;
+  /** Counts of message roles (every message has one; a handful of names), at most ROLE_CACHE_LIMIT kept. */
+  roles: Map<string, number>;
 }
 
+const ROLE_CACHE_LIMIT = 16;
 const PIECE_CACHE_LIMIT = 100_000;
 const PIECE_CACHE_MAX_CHARS = 64;
 /**
@@ -80,7 +83,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS) };
+    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS), roles: new Map() };
     encoders.set(name, c);
   }
   return c;
@@ -202,13 +205,26 @@ export function countChatTokens(
 export type KnownCounts = ReadonlyMap<OpenAIEncoding, ReadonlyMap<string, number>>;
 
 function chatTokens(messages: readonly ChatMessage[], base: OpenAIEncoding, known?: ReadonlyMap<string, number>): number {
-  const count = (text: string) => (text.length === 0 ? 0 : (known?.get(text) ?? countTokens(text, base)));
+  const c = counting(base);
   let total = CHAT_REPLY_PRIMING_TOKENS;
   for (const m of messages) {
-    total += CHAT_TOKENS_PER_MESSAGE + countTokens(m.role, base) + count(m.content);
-    if (m.name) total += CHAT_TOKENS_PER_NAME + count(m.name);
+    total += CHAT_TOKENS_PER_MESSAGE + roleTokens(c, m.role) + knownOrCounted(m.content, base, known);
+    if (m.name) total += CHAT_TOKENS_PER_NAME + knownOrCounted(m.name, base, known);
   }
   return total;
+}
+
+function knownOrCounted(text: string, base: OpenAIEncoding, known: ReadonlyMap<string, number> | undefined): number {
+  return text.length === 0 ? 0 : (known?.get(text) ?? countTokens(text, base));
+}
+
+function roleTokens(c: CountingEncoder, role: string): number {
+  let n = c.roles.get(role);
+  if (n === undefined) {
+    n = role.length === 0 ? 0 : countOrdinaryCached(c, role);
+    if (c.roles.size < ROLE_CACHE_LIMIT) c.roles.set(role, n);
+  }
+  return n;
 }
 
 /**
