@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { packageRoot } from '../policies/bundled-files.js';
 import { asciiPieceEnd } from './ascii-split.js';
 import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
+import { PieceCache } from './piece-cache.js';
 import type { TextMessage as ChatMessage } from './request.js';
 import { TextKeyedCache } from './text-keyed-cache.js';
 
@@ -44,7 +45,10 @@ interface CountingEncoder {
   cl100k: boolean;
   split: RegExp;
   specials: RegExp;
+  /** Piece counts of texts with a non-ASCII character (split by the regex). */
   pieces: Map<string, number>;
+  /** Piece counts of ASCII texts, found from their bytes (engine/piece-cache.ts). */
+  asciiPieces: PieceCache;
   /**
    * Whole texts (messages) already counted: a chat resends its earlier turns with every request. Found by a
    * sampled fingerprint and `===` (engine/text-keyed-cache.ts): a parsed body's texts are fresh strings, and a
@@ -83,7 +87,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS), roles: new Map() };
+    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), asciiPieces: new PieceCache(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS), roles: new Map() };
     encoders.set(name, c);
   }
   return c;
@@ -95,24 +99,49 @@ function pieceBytes(piece: string): string {
   return piece;
 }
 
+/** Bytes of the ASCII text being counted ({@link encodeOrdinary}; a longer text gets its own buffer). */
+const scratch = { bytes: undefined as Buffer | undefined };
+const SCRATCH_BYTES = 64 * 1024;
+
 /**
- * Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. The pieces of ASCII
- * text are found without the regex (engine/ascii-split.ts); the pattern matches at every position (each
- * character is whitespace, a letter, a digit or none of these), so pieces are contiguous and the regex is
- * asked only for a piece that starts where a non-ASCII character decides.
+ * Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. An ASCII text (one
+ * UTF-8 byte per character) is split without the regex, on its bytes (engine/ascii-split.ts), and its pieces'
+ * counts are found in place (engine/piece-cache.ts); any other text goes through the pattern.
  */
 function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
+  const n = text.length;
+  if (n === 0) return 0;
+  if (Buffer.byteLength(text, 'utf8') !== n) return encodeByPattern(c, text, out);
+  const bytes = n <= SCRATCH_BYTES ? (scratch.bytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
+  bytes.write(text, 0, n, 'latin1');
+  let total = 0;
+  for (let start = 0, end = 0; start < n; start = end) {
+    end = asciiPieceEnd(bytes, start, n, c.cl100k);
+    if (out || end - start > PIECE_CACHE_MAX_CHARS) {
+      total += bpePiece(text.slice(start, end), c.bpe, out); // an ASCII piece is its own bytes
+      continue;
+    }
+    const slot = c.asciiPieces.slot(bytes, start, end);
+    let k = c.asciiPieces.get(slot, bytes, start, end);
+    if (k < 0) {
+      const piece = text.slice(start, end);
+      k = bpePiece(piece, c.bpe);
+      c.asciiPieces.set(slot, piece, k);
+    }
+    total += k;
+  }
+  return total;
+}
+
+/** {@link encodeOrdinary} for a text with a non-ASCII character: split by the encoding's regex. */
+function encodeByPattern(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
   // The encoder's own regex, not a `new RegExp` per call (~4 µs: every role and short text paid it). Nothing
   // in this loop counts again, so no other count can move its `lastIndex` meanwhile.
   const split = c.split;
-  for (let start = 0, end = 0; start < text.length; start = end) {
-    end = asciiPieceEnd(text, start, c.cl100k);
-    if (end < 0) {
-      split.lastIndex = start;
-      end = start + split.exec(text)![0].length;
-    }
-    const piece = text.slice(start, end);
+  split.lastIndex = 0;
+  for (let m = split.exec(text); m !== null; m = split.exec(text)) {
+    const piece = m[0];
     if (out) {
       total += bpePiece(pieceBytes(piece), c.bpe, out);
       continue;
