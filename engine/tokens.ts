@@ -102,6 +102,25 @@ function pieceBytes(piece: string): string {
 /** Bytes of the ASCII text being counted ({@link encodeOrdinary}; a longer text gets its own buffer). */
 const scratch = { bytes: undefined as Buffer | undefined };
 const SCRATCH_BYTES = 64 * 1024;
+/** Texts up to this long are checked and copied in a loop here (a native call costs more than the loop). */
+const COPY_LOOP_CHARS = 256;
+
+/** `text`'s bytes when it is ASCII (in a buffer reused by the next call), else undefined. */
+function asciiBytes(text: string): Buffer | undefined {
+  const n = text.length;
+  const bytes = n <= SCRATCH_BYTES ? (scratch.bytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
+  if (n <= COPY_LOOP_CHARS) {
+    for (let i = 0; i < n; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch > 0x7f) return undefined;
+      bytes[i] = ch;
+    }
+    return bytes;
+  }
+  if (Buffer.byteLength(text, 'utf8') !== n) return undefined; // each non-ASCII UTF-16 unit takes 2 or more UTF-8 bytes
+  bytes.write(text, 0, n, 'latin1');
+  return bytes;
+}
 
 /**
  * Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. An ASCII text (one
@@ -110,10 +129,8 @@ const SCRATCH_BYTES = 64 * 1024;
  */
 function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
   const n = text.length;
-  if (n === 0) return 0;
-  if (Buffer.byteLength(text, 'utf8') !== n) return encodeByPattern(c, text, out);
-  const bytes = n <= SCRATCH_BYTES ? (scratch.bytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
-  bytes.write(text, 0, n, 'latin1');
+  const bytes = asciiBytes(text);
+  if (!bytes) return encodeByPattern(c, text, out);
   let total = 0;
   for (let start = 0, end = 0; start < n; start = end) {
     end = asciiPieceEnd(bytes, start, n, c.cl100k);

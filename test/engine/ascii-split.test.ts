@@ -56,6 +56,11 @@ describe('ASCII split without the regex', () => {
         const text = randomText(seed + 100_000, 1 + (seed % 60), seed % 2 ? ASCII : ALPHABET);
         expect(encodeTokens(text, encoding)).toEqual(reference.encode(text));
       }
+      // Long texts (their ASCII check is native): ASCII only, and with one non-ASCII character at the end.
+      for (let seed = 1; seed <= 50; seed++) {
+        const ascii = randomText(seed + 200_000, 300 + seed * 40, ASCII);
+        for (const text of [ascii, `${ascii}é`]) expect(encodeTokens(text, encoding)).toEqual(reference.encode(text));
+      }
     }
   });
 });
