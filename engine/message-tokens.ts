@@ -1,5 +1,6 @@
 import { imagePartTokens } from './image-tokens.js';
 import type { ChatMessage, ResponseFormat, TextMessage, ToolDefinition, ValidRequest } from './request.js';
+import { TextKeyedCache } from './text-keyed-cache.js';
 import { countTokens, DEFAULT_ESTIMATE_FACTOR, type Encoding } from './tokens.js';
 
 /**
@@ -75,13 +76,13 @@ export function openaiToolTokens(tools: readonly ToolDefinition[], encoding: 'o2
  * Agents send the same tools with every request: the count of a tools array is kept per encoding by the
  * array's JSON, as message texts are kept by their text (engine/tokens.ts) — one serialisation per request
  * (remembered for the array, which the request's other encodings reuse) and a lookup, instead of counting
- * twenty definitions again. Bounded: cleared past TOOLS_CACHE_LIMIT arrays or TOOLS_CACHE_LIMIT_CHARS of JSON.
+ * twenty definitions again. The JSON is found by fingerprint and `===` (engine/text-keyed-cache.ts), not
+ * hashed whole. Bounded: cleared past TOOLS_CACHE_LIMIT arrays or TOOLS_CACHE_LIMIT_CHARS of JSON.
  */
 const toolsJson = new WeakMap<readonly ToolDefinition[], string>();
-const toolsCounts = new Map<string, Map<string, number>>();
-let toolsCacheChars = 0;
 const TOOLS_CACHE_LIMIT = 10_000;
 const TOOLS_CACHE_LIMIT_CHARS = 4 * 1024 * 1024;
+const toolsCounts = new TextKeyedCache<Map<string, number>>(TOOLS_CACHE_LIMIT, TOOLS_CACHE_LIMIT_CHARS);
 
 function cachedToolsCount(tools: readonly ToolDefinition[], kind: string, count: () => number): number {
   let json = toolsJson.get(tools);
@@ -94,13 +95,8 @@ function cachedToolsCount(tools: readonly ToolDefinition[], kind: string, count:
   if (n !== undefined) return n;
   n = count();
   if (!counts) {
-    if (toolsCounts.size >= TOOLS_CACHE_LIMIT || toolsCacheChars + json.length > TOOLS_CACHE_LIMIT_CHARS) {
-      toolsCounts.clear();
-      toolsCacheChars = 0;
-    }
     counts = new Map();
     toolsCounts.set(json, counts);
-    toolsCacheChars += json.length;
   }
   counts.set(kind, n);
   return n;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CompiledPolicy } from './compiled-policy.js';
-import type { ValidRequest } from './request.js';
+import type { TextMessage, ValidRequest } from './request.js';
 import { checkOutputCap, checkPromptSize } from './prompt-size.js';
 import { countPromptOffThread } from './token-pool.js';
 import { countPromptByEncoding, type Encoding } from './tokens.js';
@@ -22,9 +22,10 @@ export interface RequestFacts {
 /**
  * Counts the prompt for every tokenizer the policy's models use (or takes `counted`, the counts per
  * encoding already made by the caller, or a trace's known count). A prompt over the policy's
- * `defaults.maxPromptChars` is refused before it is counted.
+ * `defaults.maxPromptChars` is refused before it is counted. `texts`: the request's messages as text
+ * ({@link textMessages}), when the caller has them already.
  */
-export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>): RequestFacts {
+export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>, texts?: readonly TextMessage[]): RequestFacts {
   const known = request.simulation?.promptTokens;
   if (known === undefined) checkOutputCap(request.maxOutputTokens, policy.policy.models); // trace replays keep their rows
   let promptTokens: Map<Encoding, number>;
@@ -33,9 +34,9 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
     promptTokens = new Map();
     for (const e of policy.encodings) promptTokens.set(e, known);
   } else {
-    const messages = textMessages(request.messages);
-    checkPromptSize(messages, policy.policy.defaults.maxPromptChars);
-    promptTokens = countPromptByEncoding(messages, policy.encodings);
+    texts ??= textMessages(request.messages);
+    checkPromptSize(texts, policy.policy.defaults.maxPromptChars);
+    promptTokens = countPromptByEncoding(texts, policy.encodings);
   }
   if (known === undefined && hasExtras(request)) {
     promptTokens = new Map([...promptTokens].map(([e, n]) => [e, n + requestExtraTokens(request, e)])); // never the caller's map
@@ -45,7 +46,7 @@ export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now:
   return {
     id: request.id ?? randomUUID(),
     request,
-    text: messageText(request),
+    text: texts ? joinedText(texts) : messageText(request),
     tags: request.tags ?? [],
     promptTokens,
     maxPromptTokens: max,
@@ -62,13 +63,21 @@ export async function countedRequestFacts(policy: CompiledPolicy, request: Valid
   checkOutputCap(request.maxOutputTokens, policy.policy.models);
   const messages = textMessages(request.messages);
   const chars = checkPromptSize(messages, policy.policy.defaults.maxPromptChars);
-  return requestFacts(policy, request, now, await countPromptOffThread(messages, policy.encodings, chars));
+  return requestFacts(policy, request, now, await countPromptOffThread(messages, policy.encodings, chars), messages);
 }
 
 /** The prompt text the classifier reads: the messages' contents joined by newlines. */
 export function messageText(request: Pick<ValidRequest, 'messages'>): string {
   if (request.messages.length === 1) return textOf(request.messages[0]!);
   return request.messages.map(textOf).join('\n');
+}
+
+/** {@link messageText} of messages already reduced to text (their `content` is {@link textOf} each message). */
+function joinedText(texts: readonly TextMessage[]): string {
+  if (texts.length === 1) return texts[0]!.content;
+  let out = texts[0]?.content ?? '';
+  for (let i = 1; i < texts.length; i++) out += '\n' + texts[i]!.content;
+  return out;
 }
 
 /**

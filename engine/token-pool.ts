@@ -104,7 +104,8 @@ export function countsOffThread(messages: readonly ChatMessage[], encodings: Ite
   for (const base of baseEncodings(encodings)) {
     for (const m of messages) {
       cost += m.role.length + (m.name?.length ?? 0);
-      if (!hasCachedCount(m.content, base)) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
+      // A text of at most LONG_RUN_CHARS holds no long run: it costs its length (textCost's answer, without reading it).
+      if (!hasCachedCount(m.content, base)) cost += m.content.length <= LONG_RUN_CHARS ? m.content.length : textCost(m.content, COUNT_HERE_BUDGET - cost);
       if (cost >= COUNT_HERE_BUDGET) return true;
     }
   }

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { packageRoot } from '../policies/bundled-files.js';
+import { asciiPieceEnd } from './ascii-split.js';
 import { type BpeRanks, bpePiece, loadBpeRanks, type TiktokenRankFile } from './bpe.js';
+import { PieceCache } from './piece-cache.js';
 import type { TextMessage as ChatMessage } from './request.js';
+import { TextKeyedCache } from './text-keyed-cache.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'estimate';
 
@@ -38,14 +41,25 @@ export type OpenAIEncoding = 'o200k_base' | 'cl100k_base';
  */
 interface CountingEncoder {
   bpe: BpeRanks;
+  /** cl100k_base's split pattern (else o200k_base's), for {@link asciiPieceEnd}. */
+  cl100k: boolean;
   split: RegExp;
   specials: RegExp;
+  /** Piece counts of texts with a non-ASCII character (split by the regex). */
   pieces: Map<string, number>;
-  /** Whole texts (messages) already counted: a chat resends its earlier turns with every request. */
-  texts: Map<string, number>;
-  textChars: number;
+  /** Piece counts of ASCII texts, found from their bytes (engine/piece-cache.ts). */
+  asciiPieces: PieceCache;
+  /**
+   * Whole texts (messages) already counted: a chat resends its earlier turns with every request. Found by a
+   * sampled fingerprint and `===` (engine/text-keyed-cache.ts): a parsed body's texts are fresh strings, and a
+   * `Map` would hash each of them whole just to look it up.
+   */
+  texts: TextKeyedCache<number>;
+  /** Counts of message roles (every message has one; a handful of names), at most ROLE_CACHE_LIMIT kept. */
+  roles: Map<string, number>;
 }
 
+const ROLE_CACHE_LIMIT = 16;
 const PIECE_CACHE_LIMIT = 100_000;
 const PIECE_CACHE_MAX_CHARS = 64;
 /**
@@ -73,7 +87,7 @@ function counting(name: OpenAIEncoding): CountingEncoder {
     const file = rankFile(name);
     const bpe = loadBpeRanks(name, file);
     const specials = new RegExp(Object.keys(bpe.special).map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'g');
-    c = { bpe, split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), texts: new Map(), textChars: 0 };
+    c = { bpe, cl100k: name === 'cl100k_base', split: new RegExp(bpe.patStr, 'gu'), specials, pieces: new Map(), asciiPieces: new PieceCache(), texts: new TextKeyedCache(TEXT_CACHE_LIMIT, TEXT_CACHE_LIMIT_CHARS), roles: new Map() };
     encoders.set(name, c);
   }
   return c;
@@ -85,8 +99,59 @@ function pieceBytes(piece: string): string {
   return piece;
 }
 
-/** Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. */
+/** Bytes of the ASCII text being counted ({@link encodeOrdinary}; a longer text gets its own buffer). */
+const scratch = { bytes: undefined as Buffer | undefined };
+const SCRATCH_BYTES = 64 * 1024;
+/** Texts up to this long are checked and copied in a loop here (a native call costs more than the loop). */
+const COPY_LOOP_CHARS = 256;
+
+/** `text`'s bytes when it is ASCII (in a buffer reused by the next call), else undefined. */
+function asciiBytes(text: string): Buffer | undefined {
+  const n = text.length;
+  const bytes = n <= SCRATCH_BYTES ? (scratch.bytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
+  if (n <= COPY_LOOP_CHARS) {
+    for (let i = 0; i < n; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch > 0x7f) return undefined;
+      bytes[i] = ch;
+    }
+    return bytes;
+  }
+  if (Buffer.byteLength(text, 'utf8') !== n) return undefined; // each non-ASCII UTF-16 unit takes 2 or more UTF-8 bytes
+  bytes.write(text, 0, n, 'latin1');
+  return bytes;
+}
+
+/**
+ * Counts (and with `out`, encodes) ordinary text: split by the pattern, BPE per piece. An ASCII text (one
+ * UTF-8 byte per character) is split without the regex, on its bytes (engine/ascii-split.ts), and its pieces'
+ * counts are found in place (engine/piece-cache.ts); any other text goes through the pattern.
+ */
 function encodeOrdinary(c: CountingEncoder, text: string, out?: number[]): number {
+  const n = text.length;
+  const bytes = asciiBytes(text);
+  if (!bytes) return encodeByPattern(c, text, out);
+  let total = 0;
+  for (let start = 0, end = 0; start < n; start = end) {
+    end = asciiPieceEnd(bytes, start, n, c.cl100k);
+    if (out || end - start > PIECE_CACHE_MAX_CHARS) {
+      total += bpePiece(text.slice(start, end), c.bpe, out); // an ASCII piece is its own bytes
+      continue;
+    }
+    const slot = c.asciiPieces.slot(bytes, start, end);
+    let k = c.asciiPieces.get(slot, bytes, start, end);
+    if (k < 0) {
+      const piece = text.slice(start, end);
+      k = bpePiece(piece, c.bpe);
+      c.asciiPieces.set(slot, piece, k);
+    }
+    total += k;
+  }
+  return total;
+}
+
+/** {@link encodeOrdinary} for a text with a non-ASCII character: split by the encoding's regex. */
+function encodeByPattern(c: CountingEncoder, text: string, out?: number[]): number {
   let total = 0;
   // The encoder's own regex, not a `new RegExp` per call (~4 µs: every role and short text paid it). Nothing
   // in this loop counts again, so no other count can move its `lastIndex` meanwhile.
@@ -118,17 +183,8 @@ function countOrdinaryCached(c: CountingEncoder, text: string): number {
   let n = c.texts.get(text);
   if (n !== undefined) return n;
   n = encodeOrdinary(c, text);
-  remember(c, text, n);
-  return n;
-}
-
-function remember(c: CountingEncoder, text: string, n: number): void {
-  if (c.textChars + text.length > TEXT_CACHE_LIMIT_CHARS || c.texts.size >= TEXT_CACHE_LIMIT) {
-    c.texts.clear();
-    c.textChars = 0;
-  }
   c.texts.set(text, n);
-  c.textChars += text.length;
+  return n;
 }
 
 /**
@@ -138,7 +194,7 @@ function remember(c: CountingEncoder, text: string, n: number): void {
  */
 export function hasCachedCount(text: string, encoding: Encoding): boolean {
   if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return false;
-  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.has(text) ?? false;
+  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.get(text) !== undefined;
 }
 
 /** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
@@ -164,12 +220,12 @@ export interface CountOptions {
 }
 
 /** Exact token count of `text` for an OpenAI encoding, or the documented estimate. */
-export function countTokens(text: string, encoding: Encoding = 'o200k_base', options: CountOptions = {}): number {
+export function countTokens(text: string, encoding: Encoding = 'o200k_base', options?: CountOptions): number {
   if (text.length === 0) return 0;
   const base = encoding === 'estimate' ? 'o200k_base' : encoding;
   const c = counting(base);
-  const n = options.allowSpecial ? encodeWithSpecials(c, text) : countOrdinaryCached(c, text);
-  return encoding === 'estimate' ? Math.ceil(n * (options.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
+  const n = options?.allowSpecial ? encodeWithSpecials(c, text) : countOrdinaryCached(c, text);
+  return encoding === 'estimate' ? Math.ceil(n * (options?.estimateFactor ?? DEFAULT_ESTIMATE_FACTOR)) : n;
 }
 
 /** Token ids (for tests and tools): the same ids as tiktoken's `encode` (js-tiktoken is the reference in tests). */
@@ -195,13 +251,26 @@ export function countChatTokens(
 export type KnownCounts = ReadonlyMap<OpenAIEncoding, ReadonlyMap<string, number>>;
 
 function chatTokens(messages: readonly ChatMessage[], base: OpenAIEncoding, known?: ReadonlyMap<string, number>): number {
-  const count = (text: string) => (text.length === 0 ? 0 : (known?.get(text) ?? countTokens(text, base)));
+  const c = counting(base);
   let total = CHAT_REPLY_PRIMING_TOKENS;
   for (const m of messages) {
-    total += CHAT_TOKENS_PER_MESSAGE + countTokens(m.role, base) + count(m.content);
-    if (m.name) total += CHAT_TOKENS_PER_NAME + count(m.name);
+    total += CHAT_TOKENS_PER_MESSAGE + roleTokens(c, m.role) + knownOrCounted(m.content, base, known);
+    if (m.name) total += CHAT_TOKENS_PER_NAME + knownOrCounted(m.name, base, known);
   }
   return total;
+}
+
+function knownOrCounted(text: string, base: OpenAIEncoding, known: ReadonlyMap<string, number> | undefined): number {
+  return text.length === 0 ? 0 : (known?.get(text) ?? countTokens(text, base));
+}
+
+function roleTokens(c: CountingEncoder, role: string): number {
+  let n = c.roles.get(role);
+  if (n === undefined) {
+    n = role.length === 0 ? 0 : countOrdinaryCached(c, role);
+    if (c.roles.size < ROLE_CACHE_LIMIT) c.roles.set(role, n);
+  }
+  return n;
 }
 
 /**
@@ -230,6 +299,6 @@ export function countPromptByEncoding(messages: readonly ChatMessage[], encoding
 export function rememberCounts(encoding: OpenAIEncoding, texts: readonly string[], counts: readonly number[]): void {
   const c = counting(encoding);
   texts.forEach((text, i) => {
-    if (text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_MAX_CHARS && !c.texts.has(text)) remember(c, text, counts[i]!);
+    if (text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_MAX_CHARS && c.texts.get(text) === undefined) c.texts.set(text, counts[i]!);
   });
 }
