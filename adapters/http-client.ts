@@ -18,7 +18,9 @@ export interface UpstreamPost {
   modelId: string;
   url: string;
   headers: Record<string, string>;
+  /** Sent as JSON: `JSON.stringify(body)`, or `json` when given (the body serialised already). */
   body: unknown;
+  json?: string;
   signal: AbortSignal;
 }
 
@@ -71,7 +73,7 @@ export interface UpstreamResponse {
 export async function postJson(req: UpstreamPost): Promise<UpstreamResponse> {
   let res: IncomingMessage;
   try {
-    res = await send(req.url, req.headers, JSON.stringify(req.body), req.signal);
+    res = await send(req.url, req.headers, req.json ?? JSON.stringify(req.body), req.signal);
   } catch (err) {
     throw errorForFailure(req.modelId, err, req.signal);
   }
@@ -126,7 +128,8 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 512 }), http
 function send(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, retried = false): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const t = target(url);
-    const h: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const bytes = Buffer.from(body); // encoded once: its length is the content-length (no second UTF-8 pass)
+    const h: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(bytes.length) };
     for (const k in headers) h[k] = headers[k]!;
     const options = { ...t.options, method: 'POST', headers: h, agent: t.https ? agents.https : agents.http };
     let answered = false;
@@ -151,7 +154,7 @@ function send(url: string, headers: Record<string, string>, body: string, signal
       }
       reject(err);
     });
-    r.end(body);
+    r.end(bytes);
   });
 }
 

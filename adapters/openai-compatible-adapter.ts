@@ -3,6 +3,7 @@ import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelChoice, ModelResponse, StreamEvent, ToolCallDelta } from '../engine/seams/model-adapter.js';
 import type { ToolCall } from '../engine/request.js';
 import type { EmbedCallInput, EmbedResponse } from '../engine/embed.js';
+import { toolsJson } from '../engine/tools-json.js';
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEventBatches, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
@@ -146,7 +147,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
   private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {
     const { model } = input;
     const key = apiKeyFor(model);
-    return {
+    const post: UpstreamPost = {
       modelId: model.id,
       url: endpointUrl(model.id, model.endpoint ?? OPENAI_DEFAULT_ENDPOINT, '/chat/completions'),
       headers: key ? { authorization: `Bearer ${key}` } : {},
@@ -159,7 +160,6 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
         ...(input.topP !== undefined && { top_p: input.topP }),
         ...(input.stop && { stop: input.stop }),
         ...(input.seed !== undefined && { seed: input.seed }),
-        ...(input.tools && { tools: input.tools }),
         ...(input.toolChoice !== undefined && { tool_choice: input.toolChoice }),
         ...(input.parallelToolCalls !== undefined && { parallel_tool_calls: input.parallelToolCalls }),
         ...(input.responseFormat && { response_format: input.responseFormat }),
@@ -172,6 +172,9 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       },
       signal: input.signal,
     };
+    // The tools go last, as the text the engine already made of them for their count (engine/tools-json.ts).
+    if (input.tools) post.json = `${JSON.stringify(post.body).slice(0, -1)},"tools":${toolsJson(input.tools)}}`;
+    return post;
   }
 }
 

@@ -2,6 +2,7 @@ import { imagePartTokens } from './image-tokens.js';
 import type { ChatMessage, ResponseFormat, TextMessage, ToolDefinition, ValidRequest } from './request.js';
 import { TextKeyedCache } from './text-keyed-cache.js';
 import { countTokens, DEFAULT_ESTIMATE_FACTOR, type Encoding } from './tokens.js';
+import { toolsJson } from './tools-json.js';
 
 /**
  * Prompt tokens of what a request carries besides message text, counted before the call (see
@@ -75,21 +76,16 @@ export function openaiToolTokens(tools: readonly ToolDefinition[], encoding: 'o2
 /**
  * Agents send the same tools with every request: the count of a tools array is kept per encoding by the
  * array's JSON, as message texts are kept by their text (engine/tokens.ts) — one serialisation per request
- * (remembered for the array, which the request's other encodings reuse) and a lookup, instead of counting
+ * (remembered for the request's own array, which the request's other encodings and the upstream body reuse) and a lookup, instead of counting
  * twenty definitions again. The JSON is found by fingerprint and `===` (engine/text-keyed-cache.ts), not
  * hashed whole. Bounded: cleared past TOOLS_CACHE_LIMIT arrays or TOOLS_CACHE_LIMIT_CHARS of JSON.
  */
-const toolsJson = new WeakMap<readonly ToolDefinition[], string>();
 const TOOLS_CACHE_LIMIT = 10_000;
 const TOOLS_CACHE_LIMIT_CHARS = 4 * 1024 * 1024;
 const toolsCounts = new TextKeyedCache<Map<string, number>>(TOOLS_CACHE_LIMIT, TOOLS_CACHE_LIMIT_CHARS);
 
 function cachedToolsCount(tools: readonly ToolDefinition[], kind: string, count: () => number): number {
-  let json = toolsJson.get(tools);
-  if (json === undefined) {
-    json = JSON.stringify(tools);
-    toolsJson.set(tools, json);
-  }
+  const json = toolsJson(tools); // the same text the upstream body carries (engine/tools-json.ts)
   let counts = toolsCounts.get(json);
   let n = counts?.get(kind);
   if (n !== undefined) return n;

@@ -6,6 +6,7 @@ import { countPromptOffThread } from './token-pool.js';
 import { countPromptByEncoding, type Encoding } from './tokens.js';
 import { hasExtras, requestExtraTokens, textMessages, textOf } from './message-tokens.js';
 import { answerShape } from './idempotency.js';
+import { ownTools } from './tools-json.js';
 
 /** What the engine knows about a request before any decision: computed once, read by every step. */
 export interface RequestFacts {
@@ -25,7 +26,8 @@ export interface RequestFacts {
  * `defaults.maxPromptChars` is refused before it is counted. `texts`: the request's messages as text
  * ({@link textMessages}), when the caller has them already.
  */
-export function requestFacts(policy: CompiledPolicy, request: ValidRequest, now: number, counted?: Map<Encoding, number>, texts?: readonly TextMessage[]): RequestFacts {
+export function requestFacts(policy: CompiledPolicy, caller: ValidRequest, now: number, counted?: Map<Encoding, number>, texts?: readonly TextMessage[]): RequestFacts {
+  const request = ownTools(caller); // its tools' JSON is remembered per array (engine/tools-json.ts)
   const known = request.simulation?.promptTokens;
   if (known === undefined) checkOutputCap(request.maxOutputTokens, policy.policy.models); // trace replays keep their rows
   let promptTokens: Map<Encoding, number>;
