@@ -128,8 +128,7 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 512 }), http
 function send(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, retried = false): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const t = target(url);
-    const bytes = Buffer.from(body); // encoded once: its length is the content-length (no second UTF-8 pass)
-    const h: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(bytes.length) };
+    const h: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
     for (const k in headers) h[k] = headers[k]!;
     const options = { ...t.options, method: 'POST', headers: h, agent: t.https ? agents.https : agents.http };
     let answered = false;
@@ -154,7 +153,7 @@ function send(url: string, headers: Record<string, string>, body: string, signal
       }
       reject(err);
     });
-    r.end(bytes);
+    r.end(body); // a string: node writes it with the request head in one write
   });
 }
 
