@@ -87,7 +87,7 @@ function finish(
 ): Decision {
   const n = models.length;
   const s = scores(n);
-  const candidates: CandidateRecord[] = [];
+  const candidates = new Array<CandidateRecord>(n); // filled below, no holes left (sized once: per request)
   const excluded = facts.excluded;
   for (let i = 0; i < n; i++) {
     const m = models[i]!;
@@ -101,7 +101,7 @@ function finish(
     const meetsFloor = quality >= floor;
     if (!reason && !meetsFloor) reason = floorReason(quality, floor);
     if (!reason && !fits) reason = `prompt ${prompt} > context window ${m.spec.contextWindow}`;
-    candidates.push({ model: m.id, tier: m.tier, predictedCostMicros: cost, predictedQuality: round3(quality), eligible: !reason, reason });
+    candidates[i] = { model: m.id, tier: m.tier, predictedCostMicros: cost, predictedQuality: round3(quality), eligible: !reason, reason };
     s.prompt[i] = prompt;
     s.cost[i] = cost;
     s.quality[i] = quality;
@@ -127,11 +127,14 @@ function finish(
   }
   const chosen = models[choice]!;
   for (const cand of candidates) if (cand.model === chosen.id) cand.eligible = true;
-  const chain: string[] = [];
-  for (const id of policy.policy.fallbacks[chosen.id] ?? NO_FALLBACKS) {
+  const fallbacks = policy.policy.fallbacks[chosen.id] ?? NO_FALLBACKS;
+  const chain = new Array<string>(fallbacks.length); // sized once, cut to the ids kept
+  let kept = 0;
+  for (const id of fallbacks) {
     const fb = policy.byId.get(id)!;
-    if ((facts.promptTokens.get(fb.encoding) ?? 0) <= fb.spec.contextWindow && !facts.excluded?.has(id)) chain.push(id);
+    if ((facts.promptTokens.get(fb.encoding) ?? 0) <= fb.spec.contextWindow && !facts.excluded?.has(id)) chain[kept++] = id;
   }
+  chain.length = kept;
   return {
     rule: ruleName,
     chosen,

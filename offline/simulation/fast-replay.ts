@@ -81,9 +81,10 @@ interface ReplayContext extends RecordContext, RecordInput {
  * {@link classifierInput}) → {@link routeRequest} →
  * {@link rateLimitRequest} / {@link checkRateLimit} → {@link reserveRequest} → {@link limitActionStep}
  * (a downgrade refunds and re-reserves; a throttle, here or on a loop, does not wait: the trace clock
- * does not advance while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
- * {@link modelCallBase} → {@link planSettlement} → {@link buildDecisionRecord} (what `settledRecord` calls,
- * here on the row's context itself).
+ * does not advance while a request waits) → the simulated adapter's answer on {@link modelCallBase}
+ * ({@link SimulatedAdapter.usageSync}: `callSync`'s usage and quality, without the text nobody reads)
+ * → {@link planSettlement} → {@link buildDecisionRecord} (what `settledRecord` calls, here on the
+ * row's context itself).
  *
  * It skips only what cannot change the record when {@link fastReplayBlocker} is undefined: the
  * request runner's stage tracking, zod on rows the trace reader already validated, the cache (none),
@@ -196,7 +197,7 @@ export class FastReplay {
       }
       ctx.reservation = reserved;
     } // a throttle's wait does not move the trace clock
-    const response = this.adapter.callSync(modelCallBase(policy, facts, undefined, decision.chosen.spec));
+    const response = this.adapter.usageSync(modelCallBase(policy, facts, undefined, decision.chosen.spec)); // what settlement reads of callSync's answer
     ctx.answer = { model: decision.chosen, response, attempts: 1, fallbacks: [] }; // the chain's first attempt answered
   }
 
