@@ -134,7 +134,7 @@ function finish(
     const fb = policy.byId.get(id)!;
     if ((facts.promptTokens.get(fb.encoding) ?? 0) <= fb.spec.contextWindow && !facts.excluded?.has(id)) chain[kept++] = id;
   }
-  chain.length = kept;
+  if (kept !== chain.length) chain.length = kept; // (setting a length is a builtin call: only when one was cut)
   return {
     rule: ruleName,
     chosen,

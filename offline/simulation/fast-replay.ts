@@ -150,7 +150,7 @@ export class FastReplay {
     ctx.facts = facts;
     ctx.classification = ctx.decision = ctx.reservation = ctx.answer = ctx.error = undefined;
     const actions = (ctx.actions = this.actions);
-    actions.length = 0;
+    if (actions.length !== 0) actions.length = 0; // emptied by the last record unless a row threw (a length store is a builtin call)
     try {
       this.answer(ctx, facts, now);
     } catch (err) {
