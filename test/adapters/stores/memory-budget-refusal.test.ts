@@ -34,8 +34,11 @@ function drive(mode: 'throw' | 'return', seed: number, steps: number): unknown[]
       }
     } else {
       const r = store.reserveOrRefuseSync(req);
-      answer = r instanceof BudgetLimitRefusal ? r.toError() : r;
-      if (r instanceof BudgetLimitRefusal) expect({ code: r.code, message: r.message }).toEqual({ code: answer.code, message: (answer as Error).message });
+      if (r instanceof BudgetLimitRefusal) {
+        const e = r.toError();
+        expect({ code: r.code, message: r.message }).toEqual({ code: e.code, message: e.message });
+        answer = e;
+      } else answer = r;
     }
     if (answer instanceof BudgetLimitExceededError) {
       out.push({ code: answer.code, message: answer.message, details: answer.details, dimension: answer.dimension, window: answer.window, tag: answer.tag, limit: answer.limit, retryAfterMs: answer.retryAfterMs });
