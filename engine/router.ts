@@ -86,7 +86,28 @@ function finish(
   prefer: 'cheapest' | 'quality' | undefined,
 ): Decision {
   const n = models.length;
-  const s = scores(n);
+  const s = takeScores(n);
+  try {
+    return choose(policy, facts, c, ruleName, models, floor, maxCost, pinned, prefer, s);
+  } finally {
+    spareScores = s;
+  }
+}
+
+/** {@link finish} on the scores `s` (room for every model). */
+function choose(
+  policy: CompiledPolicy,
+  facts: RouteFacts,
+  c: Classification,
+  ruleName: string,
+  models: CompiledModel[],
+  floor: number,
+  maxCost: number | undefined,
+  pinned: CompiledModel | undefined,
+  prefer: 'cheapest' | 'quality' | undefined,
+  s: Scores,
+): Decision {
+  const n = models.length;
   const candidates = new Array<CandidateRecord>(n); // filled below, no holes left (sized once: per request)
   const excluded = facts.excluded;
   for (let i = 0; i < n; i++) {
@@ -151,8 +172,8 @@ const NO_FALLBACKS: readonly string[] = [];
 
 /**
  * Each candidate's prompt, cost, quality and flags while {@link finish} picks (index = position in
- * its model list). Scratch arrays shared by every call, which runs synchronously to completion and
- * calls nothing that routes: no objects per candidate and request. Grown when a rule has more models.
+ * its model list): scratch arrays reused call after call, so there are no objects per candidate and
+ * request ({@link takeScores}).
  */
 interface Scores {
   prompt: Float64Array;
@@ -164,16 +185,22 @@ interface Scores {
 const FITS = 1;
 const BLOCKED = 2;
 const FLOOR = 4;
-let scratch: Scores = newScores(16);
+/** The scores not in use ({@link finish} hands them back when done). */
+let spareScores: Scores | undefined = newScores(16);
 
 function newScores(size: number): Scores {
   return { prompt: new Float64Array(size), cost: new Float64Array(size), quality: new Float64Array(size), flags: new Uint8Array(size) };
 }
 
-/** The scratch scores, room for `n` candidates. */
-function scores(n: number): Scores {
-  if (n > scratch.flags.length) scratch = newScores(Math.max(n, 2 * scratch.flags.length));
-  return scratch;
+/**
+ * Scores with room for `n` candidates: the spare ones (grown when a rule has more models), or fresh
+ * ones when they are in use (a call made while routing, e.g. from a caller's own `promptTokens` map).
+ */
+function takeScores(n: number): Scores {
+  const s = spareScores;
+  spareScores = undefined;
+  if (s === undefined) return newScores(n);
+  return n > s.flags.length ? newScores(Math.max(n, 2 * s.flags.length)) : s;
 }
 
 /**
