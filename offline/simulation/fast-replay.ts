@@ -227,7 +227,6 @@ export class FastReplay {
   }
 }
 
-
 /** What the budgets answer a reserve: a reservation, or a budget's refusal (with the error's code and message). */
 type Reserved = ReturnType<MemoryBudgetStore['reserveOrRefuseSync']>;
 
