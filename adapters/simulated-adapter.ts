@@ -6,6 +6,9 @@ import { countChatTokens } from '../engine/tokens.js';
 import { textMessages } from '../engine/message-tokens.js';
 import { drawOutputTokens, drawPrefix, drawQuality, drawUniforms } from './simulated-draws.js';
 
+/** The part of a simulated answer that settlement reads ({@link SimulatedAdapter.usageSync}). */
+export type SimulatedUsage = Pick<ModelResponse, 'usage' | 'usageSource' | 'quality'> & { usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number } };
+
 /**
  * A model that answers without a network: deterministic output length, latency, quality and failures
  * from a seed, the model id and the request id (draws in `simulated-draws.ts`, shared with the
@@ -47,6 +50,23 @@ export class SimulatedAdapter implements ModelAdapter {
    * models without latency (the simulator's fast replay); no signal is read.
    */
   callSync(input: Omit<ModelCallInput, 'signal'>): ModelResponse {
+    const { usage, usageSource, quality } = this.usageSync(input);
+    const outputTokens = usage.outputTokens;
+    return {
+      text: `[${input.model.id}] simulated answer of ${outputTokens} tokens`,
+      usage,
+      usageSource,
+      finishReason: outputTokens >= input.maxOutputTokens ? 'length' : 'stop',
+      quality,
+    };
+  }
+
+  /**
+   * What settlement reads of {@link callSync}'s answer (its usage, the usage's source and the quality),
+   * without the text and finish reason nobody reads in a replay that only settles (the simulator's
+   * fast replay): the same draws, or the same simulated failure thrown.
+   */
+  usageSync(input: Omit<ModelCallInput, 'signal'>): SimulatedUsage {
     const sim = input.model.simulate;
     const u = drawUniforms(this.prefix(input.model.id), input.requestId, this.u);
     if (sim && u[2]! < sim.failureRate) throw new ProviderError('server_error', input.model.id, `simulated failure of ${input.model.id}`, 500);
@@ -54,13 +74,7 @@ export class SimulatedAdapter implements ModelAdapter {
     const outputTokens = drawOutputTokens(u, hint, input.maxOutputTokens);
     const inputTokens = hint?.promptTokens ?? countChatTokens(textMessages(input.messages), input.model.encoding);
     const quality = drawQuality(u, hint, input.model.id, input.model.quality);
-    return {
-      text: `[${input.model.id}] simulated answer of ${outputTokens} tokens`,
-      usage: { inputTokens, outputTokens, cachedInputTokens: 0 },
-      usageSource: 'vendor',
-      finishReason: outputTokens >= input.maxOutputTokens ? 'length' : 'stop',
-      quality,
-    };
+    return { usage: { inputTokens, outputTokens, cachedInputTokens: 0 }, usageSource: 'vendor', quality };
   }
 
   async *stream(input: ModelCallInput): AsyncIterable<StreamEvent> {

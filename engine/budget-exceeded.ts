@@ -21,11 +21,65 @@ export class BudgetLimitExceededError extends BudgetExceededError {
     readonly limit: number,
   ) {
     super(tenant, needed, remaining, retryAfterMs);
-    Object.assign(this.details, { dimension, window, tag, limit });
-    const unit = dimension === 'micros' ? 'µ$' : 'tokens';
-    const scope = tag === undefined ? '' : ` (tag "${tag}")`;
-    this.message = `Budget exhausted for tenant "${tenant}"${scope}, ${window} ${dimension} limit ${limit} ${unit}: needs ${needed}, ${remaining} remaining`;
+    // assigned one by one rather than Object.assign of a literal: the same keys in the same order
+    const details = this.details;
+    details.dimension = dimension;
+    details.window = window;
+    details.tag = tag;
+    details.limit = limit;
+    this.message = budgetLimitMessage(tenant, needed, remaining, dimension, window, tag, limit);
   }
+}
+
+/** The message of a {@link BudgetLimitExceededError} (and of its {@link BudgetLimitRefusal}). */
+function budgetLimitMessage(tenant: string, needed: number, remaining: number, dimension: BudgetDimension, window: string, tag: string | undefined, limit: number): string {
+  const unit = dimension === 'micros' ? 'µ$' : 'tokens';
+  const scope = tag === undefined ? '' : ` (tag "${tag}")`;
+  return `Budget exhausted for tenant "${tenant}"${scope}, ${window} ${dimension} limit ${limit} ${unit}: needs ${needed}, ${remaining} remaining`;
+}
+
+/**
+ * A budget's refusal of a reservation as data: what {@link BudgetLimitExceededError} carries, with its
+ * `code` and `message`, without building (or throwing) an Error, for a synchronous caller that only
+ * records it (the memory store's `reserveOrRefuseSync`, for the simulator's fast replay).
+ * {@link toError} is the error the store's `reserve` throws for it.
+ */
+export class BudgetLimitRefusal {
+  /** {@link BudgetExceededError}'s code. */
+  readonly code = 'budget_exceeded';
+  constructor(
+    readonly tenant: string,
+    readonly needed: number,
+    readonly remaining: number,
+    readonly retryAfterMs: number | undefined,
+    readonly dimension: BudgetDimension,
+    readonly window: string,
+    readonly tag: string | undefined,
+    readonly limit: number,
+  ) {}
+
+  /** The error's message (built when read). */
+  get message(): string {
+    return budgetLimitMessage(this.tenant, this.needed, this.remaining, this.dimension, this.window, this.tag, this.limit);
+  }
+
+  /** The refusal as the error `reserve` throws. */
+  toError(): BudgetLimitExceededError {
+    return new BudgetLimitExceededError(this.tenant, this.needed, this.remaining, this.retryAfterMs, this.dimension, this.window, this.tag, this.limit);
+  }
+}
+
+/** The refusal for a failed {@link PlanVerdict}, as data. `buckets`: the failing scope's live buckets. */
+export function budgetLimitRefusal(
+  plan: BudgetPlan,
+  verdict: Extract<PlanVerdict, { ok: false }>,
+  nowMs: number,
+  buckets: readonly BucketAmount[],
+): BudgetLimitRefusal {
+  const { check, used, needed } = verdict;
+  const scope = plan.scopes[check.scope]!;
+  const retry = budgetRetryAfterMs(scope.bucket, nowMs, buckets, needed, check.limit);
+  return new BudgetLimitRefusal(scope.tenant, needed, Math.max(0, check.limit - used), retry, check.dimension, scope.bucket.window, scope.tag, check.limit);
 }
 
 /** Builds the typed refusal for a failed {@link PlanVerdict}. `buckets`: the failing scope's live buckets. */
@@ -35,17 +89,5 @@ export function budgetRefusal(
   nowMs: number,
   buckets: readonly BucketAmount[],
 ): BudgetLimitExceededError {
-  const { check, used, needed } = verdict;
-  const scope = plan.scopes[check.scope]!;
-  const retry = budgetRetryAfterMs(scope.bucket, nowMs, buckets, needed, check.limit);
-  return new BudgetLimitExceededError(
-    scope.tenant,
-    needed,
-    Math.max(0, check.limit - used),
-    retry,
-    check.dimension,
-    scope.bucket.window,
-    scope.tag,
-    check.limit,
-  );
+  return budgetLimitRefusal(plan, verdict, nowMs, buckets).toError();
 }

@@ -14,15 +14,16 @@ import type { Encoding } from './tokens.js';
  * (micro-dollars), and the largest prompt + cap in tokens.
  */
 export function reservationSize(policy: CompiledPolicy, d: Decision, promptTokens: ReadonlyMap<Encoding, number>, outputCap: number): { micros: number; tokens: number } {
-  let micros = 0;
-  let tokens = 0;
-  const visit = (m: CompiledModel): void => {
-    const input = promptTokens.get(m.encoding) ?? 0;
+  let m: CompiledModel = d.chosen;
+  let input = promptTokens.get(m.encoding) ?? 0;
+  let micros = Math.max(0, plainFullCost(m.basis, input, outputCap));
+  let tokens = Math.max(0, input + outputCap);
+  for (const id of d.fallbackChain) {
+    m = policy.byId.get(id)!;
+    input = promptTokens.get(m.encoding) ?? 0;
     micros = Math.max(micros, plainFullCost(m.basis, input, outputCap));
     tokens = Math.max(tokens, input + outputCap);
-  };
-  visit(d.chosen);
-  for (const id of d.fallbackChain) visit(policy.byId.get(id)!);
+  }
   return { micros, tokens };
 }
 

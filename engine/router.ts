@@ -36,13 +36,16 @@ export interface Decision {
   rerouted?: string;
 }
 
+/** A rule without conditions. */
+const NO_CONDITIONS: NonNullable<CompiledRule['spec']['when']> = {};
+
 /** The rule that applies: first match in policy order, else the implicit default rule. Pure. */
 export function matchRule(policy: CompiledPolicy, facts: RouteFacts, c: Classification): CompiledRule {
   for (const rule of policy.rules) {
     if (rule.tenants && !rule.tenants.has(facts.tenant)) continue;
     if (rule.tags && !facts.tags.some((t) => rule.tags!.has(t))) continue;
     if (rule.tasks && !rule.tasks.has(c.task)) continue;
-    const w = rule.spec.when ?? {};
+    const w = rule.spec.when ?? NO_CONDITIONS;
     if (w.complexity && !inRange(c.complexity, w.complexity)) continue;
     if (w.promptTokens && !inRange(maxTokens(facts.promptTokens), w.promptTokens)) continue;
     if (w.needs && !w.needs.every((n) => facts.needs?.has(n))) continue;
@@ -82,106 +85,166 @@ function finish(
   pinned: CompiledModel | undefined,
   prefer: 'cheapest' | 'quality' | undefined,
 ): Decision {
-  const candidates: CandidateRecord[] = [];
-  const scored: Scored[] = [];
+  const n = models.length;
+  const s = takeScores(n);
+  try {
+    return choose(policy, facts, c, ruleName, models, floor, maxCost, pinned, prefer, s);
+  } finally {
+    spareScores = s;
+  }
+}
+
+/** {@link finish} on the scores `s` (room for every model). */
+function choose(
+  policy: CompiledPolicy,
+  facts: RouteFacts,
+  c: Classification,
+  ruleName: string,
+  models: CompiledModel[],
+  floor: number,
+  maxCost: number | undefined,
+  pinned: CompiledModel | undefined,
+  prefer: 'cheapest' | 'quality' | undefined,
+  s: Scores,
+): Decision {
+  const n = models.length;
+  const candidates = new Array<CandidateRecord>(n); // filled below, no holes left (sized once: per request)
   const excluded = facts.excluded;
-  for (const m of models) {
+  for (let i = 0; i < n; i++) {
+    const m = models[i]!;
     const prompt = facts.promptTokens.get(m.encoding) ?? 0;
     const cost = plainFullCost(m.basis, prompt, c.predictedOutputTokens);
     const quality = c.quality[m.id] ?? m.spec.quality;
     const fits = prompt <= m.spec.contextWindow;
+    const overMax = maxCost !== undefined && cost > maxCost;
     let reason: string | undefined = excluded?.get(m.id);
-    if (!reason && maxCost !== undefined && cost > maxCost) reason = `predicted cost ${cost} µ$ > max ${maxCost} µ$`;
+    if (!reason && overMax) reason = `predicted cost ${cost} µ$ > max ${maxCost} µ$`;
     const meetsFloor = quality >= floor;
     if (!reason && !meetsFloor) reason = floorReason(quality, floor);
     if (!reason && !fits) reason = `prompt ${prompt} > context window ${m.spec.contextWindow}`;
-    candidates.push({ model: m.id, tier: m.tier, predictedCostMicros: cost, predictedQuality: round3(quality), eligible: !reason, reason });
-    scored.push({ m, prompt, cost, quality, fits, blocked: excluded?.has(m.id) === true || (maxCost !== undefined && cost > maxCost), meetsFloor });
+    candidates[i] = { model: m.id, tier: m.tier, predictedCostMicros: cost, predictedQuality: round3(quality), eligible: !reason, reason };
+    s.prompt[i] = prompt;
+    s.cost[i] = cost;
+    s.quality[i] = quality;
+    s.flags[i] = (fits ? FITS : 0) | ((excluded !== undefined && excluded.has(m.id)) || overMax ? BLOCKED : 0) | (meetsFloor ? FLOOR : 0);
   }
-  const better = prefer === 'quality' ? byQuality : byCost;
-  // `pick` over the candidates that pass a filter, without building the filtered arrays (this runs per request).
-  let choice = pinned ? scored[0] : pick(scored, better, OPEN_AND_FLOOR);
+  const byQuality = prefer === 'quality';
+  let choice = pinned ? 0 : pick(s, models, byQuality, FLOOR);
   let note: string | undefined;
-  if (!choice) {
-    choice = pick(scored, byQuality, OPEN);
-    if (choice) note = 'no candidate met the quality floor; best available';
+  if (choice < 0) {
+    choice = pick(s, models, true, 0);
+    if (choice >= 0) note = 'no candidate met the quality floor; best available';
   }
-  if (!choice) throw new NoEligibleModelError(ruleName, Object.fromEntries(candidates.map((x) => [x.model, x.reason ?? 'excluded'])));
-  if (!choice.fits) {
-    if (policy.policy.defaults.onContextOverflow === 'refuse' || pinned) {
-      throw new ContextWindowError(choice.m.id, choice.prompt, choice.m.spec.contextWindow);
-    }
-    const fitting = pick(scored, better, FITS_OPEN_AND_FLOOR) ?? pick(scored, byQuality, FITS_AND_OPEN);
-    if (!fitting) throw new ContextWindowError(choice.m.id, choice.prompt, choice.m.spec.contextWindow);
-    note = `rerouted from ${choice.m.id}: prompt ${choice.prompt} > context window ${choice.m.spec.contextWindow}`;
+  if (choice < 0) throw new NoEligibleModelError(ruleName, Object.fromEntries(candidates.map((x) => [x.model, x.reason ?? 'excluded'])));
+  if ((s.flags[choice]! & FITS) === 0) {
+    const m = models[choice]!;
+    const prompt = s.prompt[choice]!;
+    if (policy.policy.defaults.onContextOverflow === 'refuse' || pinned) throw new ContextWindowError(m.id, prompt, m.spec.contextWindow);
+    let fitting = pick(s, models, byQuality, FITS | FLOOR);
+    if (fitting < 0) fitting = pick(s, models, true, FITS);
+    if (fitting < 0) throw new ContextWindowError(m.id, prompt, m.spec.contextWindow);
+    note = `rerouted from ${m.id}: prompt ${prompt} > context window ${m.spec.contextWindow}`;
     choice = fitting;
   }
-  for (const cand of candidates) if (cand.model === choice.m.id) cand.eligible = true;
-  const chain = (policy.policy.fallbacks[choice.m.id] ?? []).filter((id) => {
+  const chosen = models[choice]!;
+  for (const cand of candidates) if (cand.model === chosen.id) cand.eligible = true;
+  const fallbacks = policy.policy.fallbacks[chosen.id] ?? NO_FALLBACKS;
+  const chain = new Array<string>(fallbacks.length); // sized once, cut to the ids kept
+  let kept = 0;
+  for (const id of fallbacks) {
     const fb = policy.byId.get(id)!;
-    return (facts.promptTokens.get(fb.encoding) ?? 0) <= fb.spec.contextWindow && !facts.excluded?.has(id);
-  });
+    if ((facts.promptTokens.get(fb.encoding) ?? 0) <= fb.spec.contextWindow && !facts.excluded?.has(id)) chain[kept++] = id;
+  }
+  if (kept !== chain.length) chain.length = kept; // (setting a length is a builtin call: only when one was cut)
   return {
     rule: ruleName,
-    chosen: choice.m,
-    promptTokens: choice.prompt,
-    predictedCostMicros: choice.cost,
-    predictedQuality: choice.quality,
+    chosen,
+    promptTokens: s.prompt[choice]!,
+    predictedCostMicros: s.cost[choice]!,
+    predictedQuality: s.quality[choice]!,
     candidates,
     fallbackChain: chain,
     rerouted: note,
   };
 }
 
-interface Scored {
-  m: CompiledModel;
-  prompt: number;
-  cost: number;
-  quality: number;
-  fits: boolean;
-  blocked: boolean;
-  meetsFloor: boolean;
+const NO_FALLBACKS: readonly string[] = [];
+
+/**
+ * Each candidate's prompt, cost, quality and flags while {@link finish} picks (index = position in
+ * its model list): scratch arrays reused call after call, so there are no objects per candidate and
+ * request ({@link takeScores}).
+ */
+interface Scores {
+  prompt: Float64Array;
+  cost: Float64Array;
+  quality: Float64Array;
+  flags: Uint8Array;
+}
+/** {@link Scores} flags: the prompt fits the context window; excluded or over max cost; meets the quality floor. */
+const FITS = 1;
+const BLOCKED = 2;
+const FLOOR = 4;
+/** The scores not in use ({@link finish} hands them back when done). */
+let spareScores: Scores | undefined = newScores(16);
+
+function newScores(size: number): Scores {
+  return { prompt: new Float64Array(size), cost: new Float64Array(size), quality: new Float64Array(size), flags: new Uint8Array(size) };
 }
 
-const byCost = (a: Scored, b: Scored): number => a.cost - b.cost || b.quality - a.quality || a.m.order - b.m.order;
-const byQuality = (a: Scored, b: Scored): number => b.quality - a.quality || a.cost - b.cost || a.m.order - b.m.order;
+/**
+ * Scores with room for `n` candidates: the spare ones (grown when a rule has more models), or fresh
+ * ones when they are in use (a call made while routing, e.g. from a caller's own `promptTokens` map).
+ */
+function takeScores(n: number): Scores {
+  const s = spareScores;
+  spareScores = undefined;
+  if (s === undefined) return newScores(n);
+  return n > s.flags.length ? newScores(Math.max(n, 2 * s.flags.length)) : s;
+}
 
-const OPEN = (s: Scored): boolean => !s.blocked;
-const OPEN_AND_FLOOR = (s: Scored): boolean => !s.blocked && s.meetsFloor;
-const FITS_AND_OPEN = (s: Scored): boolean => s.fits && !s.blocked;
-const FITS_OPEN_AND_FLOOR = (s: Scored): boolean => s.fits && !s.blocked && s.meetsFloor;
-
-/** The first best (by `cmp`) of the `xs` that pass `keep`. */
-function pick(xs: Scored[], cmp: (a: Scored, b: Scored) => number, keep: (s: Scored) => boolean): Scored | undefined {
-  let best: Scored | undefined;
-  for (const x of xs) if (keep(x) && (!best || cmp(x, best) < 0)) best = x;
+/**
+ * The first best candidate (lowest index among equals) that is not blocked and has every flag of
+ * `need`, or -1: best by cost, then higher quality, then policy order; or with `byQuality`, best by
+ * quality, then lower cost, then policy order.
+ */
+function pick(s: Scores, models: readonly CompiledModel[], byQuality: boolean, need: number): number {
+  const mask = need | BLOCKED;
+  let best = -1;
+  for (let x = 0; x < models.length; x++) {
+    if ((s.flags[x]! & mask) !== need) continue;
+    if (best < 0) {
+      best = x;
+      continue;
+    }
+    const dc = s.cost[x]! - s.cost[best]!;
+    const dq = s.quality[best]! - s.quality[x]!;
+    const d = (byQuality ? dq || dc : dc || dq) || models[x]!.order - models[best]!.order;
+    if (d < 0) best = x;
+  }
   return best;
 }
 
 /**
  * `predicted quality … < floor …`, memoised: qualities and floors come from a small set (policy
  * priors lowered by a complexity rounded to 0.01), and formatting them is a visible share of a
- * simulation's time. Bounded: the memo is dropped when it reaches {@link FLOOR_REASONS_MAX} entries.
+ * simulation's time. A direct-mapped table of {@link FLOOR_REASON_SLOTS} entries hashed from the two
+ * numbers (no boxing, no Map): a colliding pair replaces the slot's entry, so memory stays bounded.
  */
 function floorReason(quality: number, floor: number): string {
-  let byQuality = floorReasons.get(floor);
-  if (byQuality === undefined) floorReasons.set(floor, (byQuality = new Map()));
-  let reason = byQuality.get(quality);
-  if (reason === undefined) {
-    if (++floorReasonCount > FLOOR_REASONS_MAX) {
-      floorReasons.clear();
-      floorReasons.set(floor, byQuality);
-      byQuality.clear();
-      floorReasonCount = 1;
-    }
-    reason = `predicted quality ${quality.toFixed(3)} < floor ${floor}`;
-    byQuality.set(quality, reason);
-  }
+  const slot = ((quality * 1_000_003) ^ (floor * 10_007)) & (FLOOR_REASON_SLOTS - 1);
+  if (reasonQuality[slot] === quality && reasonFloor[slot] === floor) return reasonText[slot]!;
+  const reason = `predicted quality ${quality.toFixed(3)} < floor ${floor}`;
+  reasonQuality[slot] = quality;
+  reasonFloor[slot] = floor;
+  reasonText[slot] = reason;
   return reason;
 }
-const FLOOR_REASONS_MAX = 4_096;
-const floorReasons = new Map<number, Map<number, string>>();
-let floorReasonCount = 0;
+const FLOOR_REASON_SLOTS = 1_024;
+/** NaN: an empty slot (NaN equals nothing, so a NaN quality is formatted afresh every time). */
+const reasonQuality = new Float64Array(FLOOR_REASON_SLOTS).fill(Number.NaN);
+const reasonFloor = new Float64Array(FLOOR_REASON_SLOTS);
+const reasonText: string[] = new Array<string>(FLOOR_REASON_SLOTS).fill('');
 
 function inRange(v: number, r: { min?: number; max?: number }): boolean {
   return (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);

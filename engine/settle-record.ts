@@ -74,7 +74,8 @@ export interface RecordInput {
   /** Whether the engine has a cache (the record then always carries a `cache` section). */
   cacheEnabled: boolean;
   settled: SettledUsage;
-  error?: TollgateError;
+  /** Why the request failed or was refused: a TollgateError, or what the record reads of one (its code and message). */
+  error?: Pick<TollgateError, 'code' | 'message'>;
   actions: string[];
   /** The engine clock when settling (latency is measured against `facts.startedAt`). */
   now: number;
@@ -136,4 +137,4 @@ function withServiceTier(record: DecisionRecord, serviceTier: string): DecisionR
 
 const REFUSALS = new Set(['budget_exceeded', 'budget_action_refused', 'rate_limited', 'context_window_exceeded', 'no_eligible_model', 'loop_detected']);
 /** Whether an error is a refusal (budget, rate limit, context window, no eligible model) rather than a failure. */
-export const isRefusal = (e: TollgateError): boolean => REFUSALS.has(e.code);
+export const isRefusal = (e: Pick<TollgateError, 'code'>): boolean => REFUSALS.has(e.code);

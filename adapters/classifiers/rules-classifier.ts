@@ -58,12 +58,19 @@ export class RulesClassifier implements RequestClassifier {
   readonly specificationVersion = 'v1' as const;
   /** Per-chunk pattern matches, so a resent conversation scans only its new lines (exactly the same answer). */
   private readonly scanner = new PatternScanner(SCAN_PATTERNS);
+  /** Per task, the quality record of each complexity (hundredths: 0…100), for {@link qualityModels}. */
+  private readonly qualities = new Map<Task, (Record<string, number> | undefined)[]>();
+  private qualityModels: readonly ModelSpec[] | undefined;
+
   classify(input: ClassifierInput, models: readonly ModelSpec[]): Classification {
     const { request, promptTokens } = input;
     const text = scannedText(input.text);
     let task: Task;
     let hard: boolean;
-    if (text.length < DIRECT_BELOW) { // the scanner would test these directly too, every pattern
+    if (text.length === 0) { // no pattern matches an empty prompt (a trace row of token counts only)
+      task = request.task ?? 'chat';
+      hard = false;
+    } else if (text.length < DIRECT_BELOW) { // the scanner would test these directly too, every pattern
       // A short prompt: the rules one by one, stopping at the first task that matches (or none, for a task
       // given) — the same answer as the scanner's mask, without testing every pattern (about 1 µs a request).
       task = request.task ?? detectTask(text);
@@ -79,19 +86,38 @@ export class RulesClassifier implements RequestClassifier {
     const complexity = Math.min(1, round2(0.45 * lengthScore + cue + taskBase));
     const out = OUTPUT_TOKENS_BY_TASK[task];
     const cap = request.maxOutputTokens ?? Number.POSITIVE_INFINITY;
-    const quality: Record<string, number> = {};
-    for (const m of models) {
-      const prior = m.taskQuality?.[task] ?? m.quality;
-      quality[m.id] = Math.max(0, prior - complexity * (1 - prior));
-    }
     return {
       task,
       complexity,
       predictedOutputTokens: Math.min(out.median, cap),
       outputTokensUpper: Math.min(out.upper, cap),
-      quality,
+      quality: this.quality(models, task, complexity),
       source: 'rules@1',
     };
+  }
+
+  /**
+   * Per-model quality: each model's prior for the task lowered by complexity. A fresh record per
+   * call, copied from one remembered per (task, complexity) while the model list stays the same (a
+   * copy of a small record is cheaper than building it key by key; the caller may keep or change it).
+   */
+  private quality(models: readonly ModelSpec[], task: Task, complexity: number): Record<string, number> {
+    if (models !== this.qualityModels) {
+      this.qualities.clear();
+      this.qualityModels = models;
+    }
+    const k = Math.round(complexity * 100);
+    let byComplexity = this.qualities.get(task);
+    if (byComplexity === undefined) this.qualities.set(task, (byComplexity = []));
+    const known = k >= 0 && k <= 100 && k / 100 === complexity ? byComplexity[k] : undefined;
+    if (known !== undefined) return { ...known };
+    const quality: Record<string, number> = {};
+    for (const m of models) {
+      const prior = m.taskQuality?.[task] ?? m.quality;
+      quality[m.id] = Math.max(0, prior - complexity * (1 - prior));
+    }
+    if (k >= 0 && k <= 100 && k / 100 === complexity) byComplexity[k] = { ...quality };
+    return quality;
   }
 }
 

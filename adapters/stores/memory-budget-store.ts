@@ -1,6 +1,6 @@
 import type { Policy } from '../../policies/schema.js';
 import type { BudgetStore, Reservation, ReserveRequest } from '../../engine/seams/budget-store.js';
-import { budgetRefusal } from '../../engine/budget-exceeded.js';
+import { BudgetLimitRefusal, budgetLimitRefusal } from '../../engine/budget-exceeded.js';
 import { checkAmounts, describeUsage, evaluatePlan, planBudgets, type BudgetPlan, type BudgetUsage, type ScopeUsage } from '../../engine/budget-plan.js';
 import { type BucketAmount, bucketStart, isRolling } from '../../engine/budget-windows.js';
 
@@ -87,6 +87,17 @@ export class MemoryBudgetStore implements BudgetStore {
    * the same state and the same result, a refusal thrown instead of rejected.
    */
   reserveSync(req: ReserveRequest): Reservation {
+    const r = this.reserveOrRefuseSync(req);
+    if (r instanceof BudgetLimitRefusal) throw r.toError();
+    return r;
+  }
+
+  /**
+   * {@link reserveSync} with a budget's refusal returned as data rather than thrown (its `toError()`
+   * is what `reserveSync` throws), for a synchronous caller that only records it (the simulator's fast
+   * replay): the same state and the same result. Invalid amounts still throw a `ValidationError`.
+   */
+  reserveOrRefuseSync(req: ReserveRequest): Reservation | BudgetLimitRefusal {
     checkAmounts('reservation', req.micros, req.tokens);
     const now = this.clock();
     this.expireHolds(now);
@@ -100,7 +111,7 @@ export class MemoryBudgetStore implements BudgetStore {
     if (!verdict.ok) {
       // A calendar window's retry time is its end (budgetRetryAfterMs reads no bucket): list them for a rolling one only.
       const rolling = isRolling(plan.scopes[verdict.check.scope]!.bucket.window);
-      throw budgetRefusal(plan, verdict, now, rolling ? this.buckets(plan, verdict.check.scope, verdict.check.dimension) : NO_BUCKETS);
+      return budgetLimitRefusal(plan, verdict, now, rolling ? this.buckets(plan, verdict.check.scope, verdict.check.dimension) : NO_BUCKETS);
     }
     const reservation: Reservation = { id: req.requestId, tenant: req.tenant, micros: req.micros, tokens: req.tokens, usedFraction: verdict.usedFraction };
     // No budget applies (the tenant has none, or only other tags' ones): nothing to hold, so nothing is kept —

@@ -41,6 +41,9 @@ export class SimulationAccumulator {
   private readonly byTier = new Map<string, TierShare>();
   private readonly byTenant = new Map<string, TenantSpend>();
   private readonly timeline = new Map<number, Bucket>();
+  /** The last record's timeline bucket and its start (a trace's rows come in time order: most share it). */
+  private lastStart = Number.NaN;
+  private lastBucket: Bucket | undefined;
   private readonly samples: DecisionRecord[] = [];
   /** Per-model latency: the record's, or queue + service from the capacity model for a self-hosted model. */
   private readonly latency = new Map<string, LatencyHistogram>();
@@ -125,8 +128,10 @@ export class SimulationAccumulator {
     ten.vendorCostMicros += c.vendor;
     if (refused) ten.refused++;
     const start = atMs - (((atMs % this.bucketMs) + this.bucketMs) % this.bucketMs);
-    let b = this.timeline.get(start);
+    let b = start === this.lastStart ? this.lastBucket : this.timeline.get(start);
     if (!b) this.timeline.set(start, (b = { requests: 0, full: 0, vendor: 0, tokens: 0 }));
+    this.lastStart = start;
+    this.lastBucket = b;
     b.requests++;
     b.full += c.full;
     b.vendor += c.vendor;

@@ -68,7 +68,6 @@ interface ReplayContext extends RecordContext, RecordInput {
   decision?: Decision;
   reservation?: Reservation;
   answer?: SettledAnswer;
-  error?: TollgateError;
   actions: string[];
 }
 
@@ -82,9 +81,10 @@ interface ReplayContext extends RecordContext, RecordInput {
  * {@link classifierInput}) → {@link routeRequest} →
  * {@link rateLimitRequest} / {@link checkRateLimit} → {@link reserveRequest} → {@link limitActionStep}
  * (a downgrade refunds and re-reserves; a throttle, here or on a loop, does not wait: the trace clock
- * does not advance while a request waits) → the simulated adapter's {@link SimulatedAdapter.callSync} on
- * {@link modelCallBase} → {@link planSettlement} → {@link buildDecisionRecord} (what `settledRecord` calls,
- * here on the row's context itself).
+ * does not advance while a request waits) → the simulated adapter's answer on {@link modelCallBase}
+ * ({@link SimulatedAdapter.usageSync}: `callSync`'s usage and quality, without the text nobody reads)
+ * → {@link planSettlement} → {@link buildDecisionRecord} (what `settledRecord` calls, here on the
+ * row's context itself).
  *
  * It skips only what cannot change the record when {@link fastReplayBlocker} is undefined: the
  * request runner's stage tracking, zod on rows the trace reader already validated, the cache (none),
@@ -92,7 +92,9 @@ interface ReplayContext extends RecordContext, RecordInput {
  * parity test (test/offline/simulation/fast-replay.test.ts) runs both paths on the same trace.
  *
  * Budgets and rate limits are the engine's in-memory stores, driven through their synchronous twins
- * (`reserveSync`, `takeSync`…), so their arithmetic and bookkeeping are the same code.
+ * (`reserveSync`, `takeSync`…), so their arithmetic and bookkeeping are the same code. A budget's
+ * refusal comes back as data (`reserveOrRefuseSync`: the error's code and message, no Error built
+ * or thrown) and is recorded as the engine records the error its store throws.
  */
 export class FastReplay {
   readonly policy: CompiledPolicy;
@@ -126,9 +128,9 @@ export class FastReplay {
    * would reject the request before settling one (an invalid request: a `ValidationError`).
    */
   replay(row: TraceRequest, now: number): DecisionRecord | undefined {
-    // Refusals are TollgateErrors like the engine's (their code and message go into the record), but
-    // nobody reads their stack: skip capturing it (≈ 5 µs per refusal, most of a replay's time once
-    // budgets run out). Synchronous, so nothing else runs while the limit is lowered.
+    // Refusals other than a budget's are TollgateErrors like the engine's (their code and message go
+    // into the record), but nobody reads their stack: skip capturing it (≈ 5 µs per refusal).
+    // Synchronous, so nothing else runs while the limit is lowered.
     const stackLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
@@ -140,7 +142,6 @@ export class FastReplay {
 
   private replayRow(row: TraceRequest, now: number): DecisionRecord | undefined {
     this.now = now;
-    const policy = this.policy;
     const facts = this.factsOf(row, now);
     if (!facts) return undefined;
     // One context object for every row (nothing keeps it past the row: the record copies what it
@@ -149,22 +150,9 @@ export class FastReplay {
     ctx.facts = facts;
     ctx.classification = ctx.decision = ctx.reservation = ctx.answer = ctx.error = undefined;
     const actions = (ctx.actions = this.actions);
-    actions.length = 0;
+    if (actions.length !== 0) actions.length = 0; // emptied by the last record unless a row threw (a length store is a builtin call)
     try {
-      loopStep(this.loops, ctx, now); // a loop throttle's wait does not move the trace clock either
-      // The rules classifier is synchronous (the engine awaits the same call).
-      const classification = (ctx.classification = this.classifier.classify(classifierInput(facts), this.models));
-      let decision = (ctx.decision = routeRequest(policy, facts, classification));
-      if (this.limiter.applies(facts, decision)) checkRateLimit(facts, this.limiter.take(rateLimitRequest(policy, facts, decision)));
-      ctx.reservation = this.budgets.reserve(reserveRequest(policy, facts, decision));
-      const step = limitActionStep(policy, facts, classification, decision, ctx.reservation, actions);
-      if (step?.kind === 'downgrade') {
-        decision = ctx.decision = step.decision;
-        this.budgets.refund(ctx.reservation);
-        ctx.reservation = this.budgets.reserve(reserveRequest(policy, facts, decision, step.reservationId));
-      } // a throttle's wait does not move the trace clock
-      const response = this.adapter.callSync(modelCallBase(policy, facts, undefined, decision.chosen.spec));
-      ctx.answer = { model: decision.chosen, response, attempts: 1, fallbacks: [] }; // the chain's first attempt answered
+      this.answer(ctx, facts, now);
     } catch (err) {
       if (!(err instanceof TollgateError)) throw err;
       ctx.error = err;
@@ -177,6 +165,40 @@ export class FastReplay {
     ctx.settled = settled;
     ctx.now = now;
     return buildDecisionRecord(ctx);
+  }
+
+  /**
+   * The steps from the loop check to the model's answer, on `ctx`: they throw the engine's refusals
+   * and failures (TollgateErrors), except a budget's refusal, which the store returns as data and
+   * which is set as `ctx.error` as the engine's catch would set the error it throws (same code, same
+   * message), and the request goes no further.
+   */
+  private answer(ctx: ReplayContext, facts: RequestFacts, now: number): void {
+    const policy = this.policy;
+    loopStep(this.loops, ctx, now); // a loop throttle's wait does not move the trace clock either
+    // The rules classifier is synchronous (the engine awaits the same call).
+    const classification = (ctx.classification = this.classifier.classify(classifierInput(facts), this.models));
+    let decision = (ctx.decision = routeRequest(policy, facts, classification));
+    if (this.limiter.applies(facts, decision)) checkRateLimit(facts, this.limiter.take(rateLimitRequest(policy, facts, decision)));
+    let reserved = this.budgets.reserve(reserveRequest(policy, facts, decision));
+    if (refused(reserved)) {
+      ctx.error = reserved;
+      return;
+    }
+    ctx.reservation = reserved;
+    const step = limitActionStep(policy, facts, classification, decision, reserved, ctx.actions);
+    if (step?.kind === 'downgrade') {
+      decision = ctx.decision = step.decision;
+      this.budgets.refund(reserved);
+      reserved = this.budgets.reserve(reserveRequest(policy, facts, decision, step.reservationId));
+      if (refused(reserved)) {
+        ctx.error = reserved; // the refunded reservation stays the context's, as when the engine's reserve throws
+        return;
+      }
+      ctx.reservation = reserved;
+    } // a throttle's wait does not move the trace clock
+    const response = this.adapter.usageSync(modelCallBase(policy, facts, undefined, decision.chosen.spec)); // what settlement reads of callSync's answer
+    ctx.answer = { model: decision.chosen, response, attempts: 1, fallbacks: [] }; // the chain's first attempt answered
   }
 
   /**
@@ -205,6 +227,11 @@ export class FastReplay {
   }
 }
 
+/** What the budgets answer a reserve: a reservation, or a budget's refusal (with the error's code and message). */
+type Reserved = ReturnType<MemoryBudgetStore['reserveOrRefuseSync']>;
+
+/** Whether the budgets refused (a refusal carries its error's code; a reservation has none). */
+const refused = (r: Reserved): r is Exclude<Reserved, Reservation> => 'code' in r;
 
 /** A record without actions: `settledRecord` leaves its `actions` out (never filled: see `replayRow`). */
 const NO_ACTIONS: string[] = [];
@@ -228,9 +255,10 @@ class SyncBudgets {
   /**
    * Reserves under the engine's own reservation id ({@link engineReserveRequest}), as `complete()`
    * does, made unique by a count rather than a UUID (a third of the replay's time; the id is in no record).
+   * A budget's refusal is returned, not thrown (the store's `reserveOrRefuseSync`).
    */
-  reserve(req: ReserveRequest): Reservation {
-    return this.budgeted(req.tenant) ? this.store.reserveSync(engineReserveRequest(req, (++this.reservations).toString(36))) : this.store.reserveUnbudgetedSync(req);
+  reserve(req: ReserveRequest): Reserved {
+    return this.budgeted(req.tenant) ? this.store.reserveOrRefuseSync(engineReserveRequest(req, (++this.reservations).toString(36))) : this.store.reserveUnbudgetedSync(req);
   }
 
   settle(reservation: Reservation, actual: { micros: number; tokens: number }): void {
