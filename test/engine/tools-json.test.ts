@@ -22,7 +22,7 @@ describe('toolsJson / ownTools', () => {
     expect(own.tools).not.toBe(tools);
     expect(own.tools).toEqual(tools);
     expect(request.tools).toBe(tools); // the caller's request is not changed
-    const none = { tenant: 't' };
+    const none: { tenant: string; tools?: ToolDefinition[] } = { tenant: 't' };
     expect(ownTools(none)).toBe(none);
   });
 });
