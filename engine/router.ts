@@ -68,45 +68,34 @@ export function decide(policy: CompiledPolicy, facts: RouteFacts, c: Classificat
   if (facts.pinnedModel !== undefined) {
     const m = policy.byId.get(facts.pinnedModel);
     if (!m) throw new UnknownModelError(facts.pinnedModel);
-    return finish(policy, facts, c, 'pinned', [m], 0, undefined, m, undefined);
+    return finish(policy, facts, c, { ruleName: 'pinned', models: [m], floor: 0, maxCost: undefined, pinned: m, prefer: undefined });
   }
   const rule = matchRule(policy, facts, c);
-  return finish(policy, facts, c, rule.name, rule.candidates, rule.qualityFloor, rule.maxCostMicros, undefined, rule.spec.prefer);
+  return finish(policy, facts, c, { ruleName: rule.name, models: rule.candidates, floor: rule.qualityFloor, maxCost: rule.maxCostMicros, pinned: undefined, prefer: rule.spec.prefer });
 }
 
-function finish(
-  policy: CompiledPolicy,
-  facts: RouteFacts,
-  c: Classification,
-  ruleName: string,
-  models: CompiledModel[],
-  floor: number,
-  maxCost: number | undefined,
-  pinned: CompiledModel | undefined,
-  prefer: 'cheapest' | 'quality' | undefined,
-): Decision {
-  const n = models.length;
-  const s = takeScores(n);
+/** What {@link finish} chooses among: the rule's name and candidates, its quality floor, cost cap and preference, or a pinned model. */
+interface ChoiceSpec {
+  ruleName: string;
+  models: CompiledModel[];
+  floor: number;
+  maxCost: number | undefined;
+  pinned: CompiledModel | undefined;
+  prefer: 'cheapest' | 'quality' | undefined;
+}
+
+function finish(policy: CompiledPolicy, facts: RouteFacts, c: Classification, spec: ChoiceSpec): Decision {
+  const s = takeScores(spec.models.length);
   try {
-    return choose(policy, facts, c, ruleName, models, floor, maxCost, pinned, prefer, s);
+    return choose(policy, facts, c, spec, s);
   } finally {
     spareScores = s;
   }
 }
 
 /** {@link finish} on the scores `s` (room for every model). */
-function choose(
-  policy: CompiledPolicy,
-  facts: RouteFacts,
-  c: Classification,
-  ruleName: string,
-  models: CompiledModel[],
-  floor: number,
-  maxCost: number | undefined,
-  pinned: CompiledModel | undefined,
-  prefer: 'cheapest' | 'quality' | undefined,
-  s: Scores,
-): Decision {
+function choose(policy: CompiledPolicy, facts: RouteFacts, c: Classification, spec: ChoiceSpec, s: Scores): Decision {
+  const { ruleName, models, floor, maxCost, pinned, prefer } = spec;
   const n = models.length;
   const candidates = new Array<CandidateRecord>(n); // filled below, no holes left (sized once: per request)
   const excluded = facts.excluded;
