@@ -18,8 +18,9 @@ export interface UpstreamPost {
   modelId: string;
   url: string;
   headers: Record<string, string>;
-  /** Sent as JSON: `JSON.stringify(body)`, or `json` when given (the body serialised already). */
+  /** Sent as `JSON.stringify(body)`, unless `json` is given. */
   body: unknown;
+  /** The whole body already serialised: sent as is, and `body` is not read (it may lack what `json` added). */
   json?: string;
   signal: AbortSignal;
 }

@@ -104,8 +104,7 @@ export function countsOffThread(messages: readonly ChatMessage[], encodings: Ite
   for (const base of baseEncodings(encodings)) {
     for (const m of messages) {
       cost += m.role.length + (m.name?.length ?? 0);
-      // A text of at most LONG_RUN_CHARS holds no long run: it costs its length (textCost's answer, without reading it).
-      if (!hasCachedCount(m.content, base)) cost += m.content.length <= LONG_RUN_CHARS ? m.content.length : textCost(m.content, COUNT_HERE_BUDGET - cost);
+      if (!hasCachedCount(m.content, base)) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
       if (cost >= COUNT_HERE_BUDGET) return true;
     }
   }
@@ -127,8 +126,12 @@ function charClass(c: number): number {
   return 0;
 }
 
-/** Counting cost of an uncached text (see {@link COUNT_HERE_BUDGET}); stops reading once it reaches `stopAt`. */
+/**
+ * Counting cost of an uncached text (see {@link COUNT_HERE_BUDGET}); stops reading once it reaches `stopAt`.
+ * A text of at most LONG_RUN_CHARS holds no long run, so it costs its length, read no further.
+ */
 export function textCost(text: string, stopAt: number): number {
+  if (text.length <= LONG_RUN_CHARS) return text.length;
   let cost = 0;
   let run = 0;
   let cls = -1;

@@ -100,7 +100,7 @@ function pieceBytes(piece: string): string {
 }
 
 /** Bytes of the ASCII text being counted ({@link encodeOrdinary}; a longer text gets its own buffer). */
-const scratch = { bytes: undefined as Buffer | undefined };
+let scratchBytes: Buffer | undefined;
 const SCRATCH_BYTES = 64 * 1024;
 /** Texts up to this long are checked and copied in a loop here (a native call costs more than the loop). */
 const COPY_LOOP_CHARS = 256;
@@ -108,7 +108,7 @@ const COPY_LOOP_CHARS = 256;
 /** `text`'s bytes when it is ASCII (in a buffer reused by the next call), else undefined. */
 function asciiBytes(text: string): Buffer | undefined {
   const n = text.length;
-  const bytes = n <= SCRATCH_BYTES ? (scratch.bytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
+  const bytes = n <= SCRATCH_BYTES ? (scratchBytes ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(n);
   if (n <= COPY_LOOP_CHARS) {
     for (let i = 0; i < n; i++) {
       const ch = text.charCodeAt(i);

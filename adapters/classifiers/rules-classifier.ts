@@ -107,16 +107,17 @@ export class RulesClassifier implements RequestClassifier {
       this.qualityModels = models;
     }
     const k = Math.round(complexity * 100);
+    const kept = k >= 0 && k <= 100 && k / 100 === complexity; // a complexity in hundredths has a slot
     let byComplexity = this.qualities.get(task);
     if (byComplexity === undefined) this.qualities.set(task, (byComplexity = []));
-    const known = k >= 0 && k <= 100 && k / 100 === complexity ? byComplexity[k] : undefined;
+    const known = kept ? byComplexity[k] : undefined;
     if (known !== undefined) return { ...known };
     const quality: Record<string, number> = {};
     for (const m of models) {
       const prior = m.taskQuality?.[task] ?? m.quality;
       quality[m.id] = Math.max(0, prior - complexity * (1 - prior));
     }
-    if (k >= 0 && k <= 100 && k / 100 === complexity) byComplexity[k] = { ...quality };
+    if (kept) byComplexity[k] = { ...quality };
     return quality;
   }
 }
