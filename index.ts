@@ -88,6 +88,7 @@ export { planSettlement, settledRecord, type BudgetRelease, type RecordContext, 
 export { LoopDetector, loopStep, LoopDetectedError, METADATA_KEY_ID, type LoopStepContext } from './engine/loop-detector.js';
 export type { RequestFacts } from './engine/request-facts.js';
 export { countPromptByEncoding } from './engine/tokens.js';
+export { carryJsonText, jsonTextOf, rememberJsonText } from './engine/tools-json.js';
 export { BufferedJsonlDecisionSink } from './adapters/sinks/buffered-jsonl-sink.js';
 export { redactSecrets } from './engine/redact.js';
 export { windowDurationMs, type BudgetWindow } from './engine/budget-windows.js';

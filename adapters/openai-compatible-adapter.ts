@@ -3,7 +3,7 @@ import { ProviderError } from '../engine/errors.js';
 import type { ModelAdapter, ModelCallInput, ModelChoice, ModelResponse, StreamEvent, ToolCallDelta } from '../engine/seams/model-adapter.js';
 import type { ToolCall } from '../engine/request.js';
 import type { EmbedCallInput, EmbedResponse } from '../engine/embed.js';
-import { toolsJson } from '../engine/tools-json.js';
+import { jsonTextOf, toolsJson } from '../engine/tools-json.js';
 import { apiKeyFor, endpointUrl, parseEventData, postJson, readEventBatches, readJson, type UpstreamPost } from './http-client.js';
 import { badResponse, streamCut } from './http-errors.js';
 import { estimateCounter, withUsage, type OutputTokenCounter } from './output-tokens.js';
@@ -147,6 +147,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
   private upstreamPost(input: ModelCallInput, stream: boolean): UpstreamPost {
     const { model } = input;
     const key = apiKeyFor(model);
+    const messagesText = jsonTextOf(input.messages); // the text the gateway parsed them from (engine/tools-json.ts)
     const post: UpstreamPost = {
       modelId: model.id,
       url: endpointUrl(model.id, model.endpoint ?? OPENAI_DEFAULT_ENDPOINT, '/chat/completions'),
@@ -154,7 +155,7 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       body: {
         model: model.upstreamModel ?? model.id,
         ...input.passthrough,
-        messages: input.messages,
+        messages: messagesText === undefined ? input.messages : undefined, // undefined: left out by JSON.stringify, spliced in below
         [model.maxTokensField ?? 'max_tokens']: input.maxOutputTokens,
         temperature: input.temperature,
         ...(input.topP !== undefined && { top_p: input.topP }),
@@ -172,8 +173,13 @@ export class OpenAICompatibleAdapter implements ModelAdapter {
       },
       signal: input.signal,
     };
-    // The tools go last, as the text the engine already made of them for their count (engine/tools-json.ts).
-    if (input.tools) post.json = `${JSON.stringify(post.body).slice(0, -1)},"tools":${toolsJson(input.tools)}}`;
+    // Texts the engine already has go in as they are (engine/tools-json.ts): the messages as the client sent
+    // them to the gateway, first; the tools as made for their count (or as sent), last.
+    if (messagesText !== undefined || input.tools) {
+      const rest = JSON.stringify(post.body).slice(1, -1); // never empty: it holds the model
+      const head = messagesText === undefined ? '{' : `{"messages":${messagesText},`;
+      post.json = input.tools ? `${head}${rest},"tools":${toolsJson(input.tools)}}` : `${head}${rest}}`;
+    }
     return post;
   }
 }

@@ -1,5 +1,6 @@
 import { TASKS } from '../policies/schema.js';
 import type { ValidRequest } from './request.js';
+import { carryJsonText } from './tools-json.js';
 
 /**
  * An exact fast check of a request's fields: returns what the request schema's object parse would return —
@@ -59,13 +60,13 @@ export function fastValidRequest(input: unknown): ValidRequest | undefined {
   if ('id' in r) out.id = r.id;
   if ('idempotencyKey' in r) out.idempotencyKey = r.idempotencyKey;
   out.tenant = r.tenant;
-  out.messages = messages;
+  out.messages = carryJsonText(ms, messages); // value for value the same array: its JSON text too (engine/tools-json.ts)
   if ('maxOutputTokens' in r) out.maxOutputTokens = r.maxOutputTokens;
   if ('temperature' in r) out.temperature = r.temperature;
   if ('topP' in r) out.topP = r.topP;
   if (stop !== null) out.stop = stop;
   if ('seed' in r) out.seed = r.seed;
-  if (tools !== null) out.tools = tools;
+  if (tools !== null) out.tools = carryJsonText(r.tools as unknown[], tools);
   if (toolChoice !== null) out.toolChoice = toolChoice;
   if ('parallelToolCalls' in r) out.parallelToolCalls = r.parallelToolCalls;
   if (responseFormat !== null) out.responseFormat = responseFormat;

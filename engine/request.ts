@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
+import { TextKeyedCache } from './text-keyed-cache.js';
+import { jsonTextOf } from './tools-json.js';
 import { DEFER_WITHIN, DEFER_WITHIN_MESSAGE, TASKS } from '../policies/schema.js';
 import { fastValidRequest, IMAGE_DETAILS, MAX_N, MESSAGE_ROLES, REASONING_EFFORTS, SERVICE_TIERS, TOOL_NAME } from './request-fast-check.js';
 
@@ -161,19 +163,10 @@ export function conversationIssues(r: z.infer<typeof requestObject>): Issue[] {
       });
     }
   });
-  const names = new Set<string>();
-  (r.tools ?? []).forEach((t, i) => {
-    if (names.has(t.function.name)) issues.push({ path: ['tools', i, 'function', 'name'], message: `duplicate tool name "${t.function.name}"` });
-    names.add(t.function.name);
-    const p = t.function.parameters;
-    if (p) {
-      const bad = jsonSchemaIssue(p, true);
-      if (bad) issues.push({ path: ['tools', i, 'function', 'parameters', ...bad.path], message: bad.message });
-    }
-  });
+  if (r.tools?.length) issues.push(...toolsIssues(r.tools));
   const choice = r.toolChoice;
   if (choice !== undefined && choice !== 'none' && !r.tools?.length) issues.push({ path: ['toolChoice'], message: 'needs tools' });
-  if (typeof choice === 'object' && r.tools?.length && !names.has(choice.function.name)) {
+  if (typeof choice === 'object' && r.tools?.length && !r.tools.some((t) => t.function.name === choice.function.name)) {
     issues.push({ path: ['toolChoice', 'function', 'name'], message: `"${choice.function.name}" is not one of the tools` });
   }
   if (r.parallelToolCalls !== undefined && !r.tools?.length) issues.push({ path: ['parallelToolCalls'], message: 'needs tools' });
@@ -182,6 +175,33 @@ export function conversationIssues(r: z.infer<typeof requestObject>): Issue[] {
     const bad = jsonSchemaIssue(rf.json_schema.schema, false);
     if (bad) issues.push({ path: ['responseFormat', 'json_schema', 'schema', ...bad.path], message: bad.message });
   }
+  return issues;
+}
+
+/**
+ * Tools arrays found free of issues, by their JSON text where one is remembered (engine/tools-json.ts: the
+ * text the gateway parsed them from): an agent sends the same twenty definitions with every turn, and
+ * checking their JSON schemas again costs ~20 µs a request. Only clean arrays are kept, so a refused
+ * array is always checked (and reported) afresh. Bounded like the tools token counts.
+ */
+const cleanTools = new TextKeyedCache<true>(10_000, 4 * 1024 * 1024);
+
+/** Duplicate tool names and malformed parameter schemas. */
+function toolsIssues(tools: NonNullable<z.infer<typeof requestObject>['tools']>): Issue[] {
+  const text = jsonTextOf(tools);
+  if (text !== undefined && cleanTools.get(text)) return [];
+  const issues: Issue[] = [];
+  const names = new Set<string>();
+  tools.forEach((t, i) => {
+    if (names.has(t.function.name)) issues.push({ path: ['tools', i, 'function', 'name'], message: `duplicate tool name "${t.function.name}"` });
+    names.add(t.function.name);
+    const p = t.function.parameters;
+    if (p) {
+      const bad = jsonSchemaIssue(p, true);
+      if (bad) issues.push({ path: ['tools', i, 'function', 'parameters', ...bad.path], message: bad.message });
+    }
+  });
+  if (text !== undefined && issues.length === 0) cleanTools.set(text, true);
   return issues;
 }
 

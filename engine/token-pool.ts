@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TextMessage as ChatMessage } from './request.js';
 import type { CountAnswer, CountJob } from './token-worker.js';
-import { countPromptByEncoding, type Encoding, hasCachedCount, type KnownCounts, type OpenAIEncoding, rememberCounts } from './tokens.js';
+import { cachedCount, countPromptByEncoding, type Encoding, hasCachedCount, type KnownCounts, type OpenAIEncoding, rememberCounts } from './tokens.js';
 
 /**
  * Where a prompt is counted is decided by what counting it here would cost (figures in docs/tokens.md): texts whose counts are already in the per-text cache
@@ -98,13 +98,17 @@ const pool = new TokenPool();
  * Whether {@link countPromptOffThread} counts `messages` on the worker: the prompt's counting cost (see
  * {@link COUNT_HERE_BUDGET}) reaches the budget. Reads at most about the budget's worth of uncached characters.
  */
-export function countsOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): boolean {
+export function countsOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number, found?: Map<OpenAIEncoding, (number | undefined)[]>): boolean {
   if (chars < OFF_THREAD_CHARS) return false;
   let cost = 0;
   for (const base of baseEncodings(encodings)) {
+    const counts: (number | undefined)[] = [];
+    found?.set(base, counts);
     for (const m of messages) {
       cost += m.role.length + (m.name?.length ?? 0);
-      if (!hasCachedCount(m.content, base)) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
+      const n = cachedCount(m.content, base);
+      counts.push(n);
+      if (n === undefined) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
       if (cost >= COUNT_HERE_BUDGET) return true;
     }
   }
@@ -153,6 +157,7 @@ export function textCost(text: string, stopAt: number): number {
  */
 export async function countPromptOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): Promise<Map<Encoding, number>> {
   const list = [...encodings];
-  if (!countsOffThread(messages, list, chars)) return countPromptByEncoding(messages, list);
+  const found = new Map<OpenAIEncoding, (number | undefined)[]>(); // the cache lookups made to decide, not made again
+  if (!countsOffThread(messages, list, chars, found)) return countPromptByEncoding(messages, list, undefined, found);
   return pool.count(messages, list);
 }

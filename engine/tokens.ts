@@ -193,8 +193,13 @@ function countOrdinaryCached(c: CountingEncoder, text: string): number {
  * not loaded yet knows no text.
  */
 export function hasCachedCount(text: string, encoding: Encoding): boolean {
-  if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return false;
-  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.get(text) !== undefined;
+  return cachedCount(text, encoding) !== undefined;
+}
+
+/** `text`'s count for `encoding` from the per-text cache, or undefined (see {@link hasCachedCount}). */
+export function cachedCount(text: string, encoding: Encoding): number | undefined {
+  if (text.length < TEXT_CACHE_MIN_CHARS || text.length > TEXT_CACHE_MAX_CHARS) return undefined;
+  return encoders.get(encoding === 'cl100k_base' ? 'cl100k_base' : 'o200k_base')?.texts.get(text);
 }
 
 /** Ordinary text between special tokens, each special token one id (tiktoken's `allowed_special="all"`). */
@@ -250,11 +255,19 @@ export function countChatTokens(
 /** Texts' counts made elsewhere (the token worker), per tokenizer: used instead of counting those texts again. */
 export type KnownCounts = ReadonlyMap<OpenAIEncoding, ReadonlyMap<string, number>>;
 
-function chatTokens(messages: readonly ChatMessage[], base: OpenAIEncoding, known?: ReadonlyMap<string, number>): number {
+/**
+ * Counts of the messages' contents already looked up in the per-text cache, per tokenizer, by message index
+ * (undefined: not there): engine/token-pool.ts looks them up to decide where to count, and they are then not
+ * looked up again.
+ */
+export type ContentCounts = ReadonlyMap<OpenAIEncoding, readonly (number | undefined)[]>;
+
+function chatTokens(messages: readonly ChatMessage[], base: OpenAIEncoding, known?: ReadonlyMap<string, number>, contents?: readonly (number | undefined)[]): number {
   const c = counting(base);
   let total = CHAT_REPLY_PRIMING_TOKENS;
-  for (const m of messages) {
-    total += CHAT_TOKENS_PER_MESSAGE + roleTokens(c, m.role) + knownOrCounted(m.content, base, known);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    total += CHAT_TOKENS_PER_MESSAGE + roleTokens(c, m.role) + (contents?.[i] ?? knownOrCounted(m.content, base, known));
     if (m.name) total += CHAT_TOKENS_PER_NAME + knownOrCounted(m.name, base, known);
   }
   return total;
@@ -277,14 +290,14 @@ function roleTokens(c: CountingEncoder, role: string): number {
  * Counts the prompt once per distinct encoding among `encodings` (the candidates' tokenizers). `known`: counts
  * of some of its texts already made (engine/token-pool.ts passes the worker's), which are not counted again.
  */
-export function countPromptByEncoding(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, known?: KnownCounts): Map<Encoding, number> {
+export function countPromptByEncoding(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, known?: KnownCounts, contents?: ContentCounts): Map<Encoding, number> {
   const out = new Map<Encoding, number>();
   let o200: number | undefined;
   for (const e of encodings) {
     if (out.has(e)) continue;
-    if (e === 'cl100k_base') out.set(e, chatTokens(messages, 'cl100k_base', known?.get('cl100k_base')));
+    if (e === 'cl100k_base') out.set(e, chatTokens(messages, 'cl100k_base', known?.get('cl100k_base'), contents?.get('cl100k_base')));
     else {
-      o200 ??= chatTokens(messages, 'o200k_base', known?.get('o200k_base'));
+      o200 ??= chatTokens(messages, 'o200k_base', known?.get('o200k_base'), contents?.get('o200k_base'));
       out.set(e, e === 'estimate' ? Math.ceil(o200 * DEFAULT_ESTIMATE_FACTOR) : o200);
     }
   }

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { rememberJsonText } from '../index.js';
+import { topLevelArrayTexts } from './top-level-arrays.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -25,6 +27,24 @@ export function holdsPoisonKeys(value: unknown): boolean {
   return false;
 }
 
+/** Bodies from this size on keep their arrays' texts (below it, serialising them again costs less than the scan). */
+const KEEP_TEXTS_FROM = 2048;
+const KEPT = new Set(['messages', 'tools']);
+
+/**
+ * Remembers the source text of the body's `messages` and `tools` arrays (engine/tools-json.ts), so that an
+ * OpenAI-compatible upstream receives them as the client sent them, not serialised a second time.
+ */
+function keepArrayTexts(value: unknown, text: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const texts = topLevelArrayTexts(text, KEPT);
+  if (!texts) return;
+  for (const [key, arrayText] of texts) {
+    const array = (value as Record<string, unknown>)[key];
+    if (Array.isArray(array)) rememberJsonText(array, arrayText);
+  }
+}
+
 /**
  * Replaces fastify's `application/json` parser with one that gives the same bodies and the same errors,
  * faster: the text is `JSON.parse`d once and the parsed objects are checked for `__proto__` and
@@ -46,6 +66,7 @@ export function useFastJsonBodies(app: FastifyInstance): void {
       return protectedParse(req, text, done); // the same text fails there too, with fastify's own error
     }
     if (holdsPoisonKeys(value)) return protectedParse(req, text, done);
+    if (text.length >= KEEP_TEXTS_FROM) keepArrayTexts(value, text);
     done(null, value);
   });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CompletionResult } from '../index.js';
 import type { ToolCall, ToolCallDelta, TollgateRequest } from '../index.js';
-import { messageSchema } from '../index.js';
+import { carryJsonText, messageSchema } from '../index.js';
 
 /**
  * The OpenAI chat-completions wire shapes the gateway accepts and returns.
@@ -40,6 +40,13 @@ function wireMessage(m: unknown): unknown {
   if (out.audio === null) delete out.audio;
   if (out.function_call === null) delete out.function_call;
   return out;
+}
+
+/** The body's messages as the engine takes them; the same messages keep their JSON text (engine/tools-json.ts). */
+function wireMessages(messages: readonly unknown[]): unknown[] {
+  const out = messages.map(wireMessage);
+  for (let i = 0; i < out.length; i++) if (out[i] !== messages[i]) return out;
+  return carryJsonText(messages, out);
 }
 
 export const chatBodySchema = z
@@ -108,7 +115,7 @@ export function toTollgateRequest(body: ChatBody, tenant: string, id: string, ta
   return {
     id,
     tenant,
-    messages: body.messages.map(wireMessage) as TollgateRequest['messages'],
+    messages: wireMessages(body.messages) as TollgateRequest['messages'],
     ...(max !== undefined ? { maxOutputTokens: max } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { topP: body.top_p } : {}),

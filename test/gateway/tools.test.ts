@@ -100,6 +100,27 @@ describe('tools through the gateway (official openai client)', () => {
     expect(last()).toMatchObject({ response_format: { type: 'json_object' }, reasoning_effort: 'low', service_tier: 'flex' });
   });
 
+  it("a long conversation's messages and tools reach the vendor as the client wrote them, not serialised again", async () => {
+    const messages: unknown[] = [{ role: 'user', content: ask }];
+    for (let i = 0; i < 12; i++) {
+      messages.push({ role: 'assistant', content: null, tool_calls: [{ type: 'function', id: `call_${i}`, function: { name: 'get_weather', arguments: `{"location":"Paris ${i}"}` } }] });
+      messages.push({ content: `{"temp": ${i}, "note": "caf\u00e9 \"sunny\""}`, tool_call_id: `call_${i}`, role: 'tool' }); // key order of the client's own
+    }
+    const messagesText = JSON.stringify(messages, null, 2);
+    const toolsText = JSON.stringify([weather, time], null, 1);
+    const text = `{\n "model": "auto",\n "messages": ${messagesText},\n "tools": ${toolsText},\n "max_tokens": 20\n}`;
+    expect(text.length).toBeGreaterThan(2048); // bodies from 2 KB on keep their arrays' texts (gateway/json-body.ts)
+    const r = await post(h, text);
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const sent = h.vendor.requests.at(-1)!;
+    expect(sent.rawBody).toContain(`"messages":${messagesText}`);
+    expect(sent.rawBody).toContain(`"tools":${toolsText}`);
+    expect(sent.body).toMatchObject({ model: 'ok', max_tokens: 20, messages, tools: [weather, time] });
+    // A body whose arrays are not kept (short; or mapped, as null annotations are dropped) is serialised as before.
+    await post(h, { model: 'auto', messages: [{ role: 'user', content: ask }, { role: 'assistant', content: 'x', annotations: null }, { role: 'user', content: 'y'.repeat(3000) }] });
+    expect(last().messages).toEqual([{ role: 'user', content: ask }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'y'.repeat(3000) }]);
+  });
+
   it('unmodelled Chat Completions fields are passed through unchanged; unknown ones are refused naming them', async () => {
     await h.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Hi' }], logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, presence_penalty: 0.5 });
     expect(last()).toMatchObject({ logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, presence_penalty: 0.5 });

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The body's text as it arrived. */
+  rawBody: string;
   behaviour: FakeBehaviour;
 }
 
@@ -72,8 +74,9 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       let body: Record<string, unknown>;
+      const rawBody = Buffer.concat(chunks).toString('utf8');
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        body = JSON.parse(rawBody || '{}') as Record<string, unknown>;
       } catch {
         return sendJson(res, 400, openaiWire.error('invalid_request_error', 'request body is not JSON'));
       }
@@ -84,7 +87,7 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
         : typeof override === 'function'
           ? override(body)
           : (override ?? (isBehaviour(body.model) ? body.model : 'ok'));
-      requests.push({ method: req.method ?? '', path, headers: req.headers, body, behaviour });
+      requests.push({ method: req.method ?? '', path, headers: req.headers, body, rawBody, behaviour });
       if (req.method === 'POST' && path === '/v1/embeddings') return sendJson(res, 200, fakeEmbeddings(body));
       const protocol = path === '/v1/messages' ? 'anthropic' : path === '/v1/chat/completions' || path === '/chat/completions' ? 'openai' : undefined;
       if (req.method !== 'POST' || !protocol) return sendJson(res, 404, openaiWire.error('not_found', 'no such route'));
