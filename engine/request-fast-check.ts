@@ -1,6 +1,7 @@
 import { TASKS } from '../policies/schema.js';
 import type { ValidRequest } from './request.js';
-import { carryJsonText } from './tools-json.js';
+import { TextKeyedCache } from './text-keyed-cache.js';
+import { carryJsonText, jsonTextOf } from './tools-json.js';
 
 /**
  * An exact fast check of a request's fields: returns what the request schema's object parse would return —
@@ -38,7 +39,7 @@ export function fastValidRequest(input: unknown): ValidRequest | undefined {
   if (metadata === undefined) return undefined;
   const passthrough = 'passthrough' in r ? record(r.passthrough, false) : null;
   if (passthrough === undefined) return undefined;
-  const tools = 'tools' in r ? toolList(r.tools) : null;
+  const tools = 'tools' in r ? checkedTools(r.tools) : null;
   if (tools === undefined) return undefined;
   const toolChoice = 'toolChoice' in r ? choice(r.toolChoice) : null;
   if (toolChoice === undefined) return undefined;
@@ -178,6 +179,32 @@ function toolCalls(v: unknown): unknown[] | undefined {
 const CALL = new Set(['id', 'type', 'function']);
 const CALL_FUNCTION = new Set(['name', 'arguments']);
 
+/**
+ * Tools arrays already checked, by the JSON text they were parsed from (engine/tools-json.ts): an agent sends
+ * the same definitions with every turn, and the gateway's parsed body remembers their text. A hit is the
+ * earlier checked copy itself, frozen (it is shared by every request that sent that text; nothing in the
+ * engine changes a request's tools), so its count, its schema check and its JSON are found by that text too.
+ */
+const checked = new TextKeyedCache<unknown[]>(1_000, 4 * 1024 * 1024);
+
+function checkedTools(v: unknown): unknown[] | undefined {
+  const text = Array.isArray(v) ? jsonTextOf(v) : undefined;
+  if (text === undefined) return toolList(v);
+  const hit = checked.get(text);
+  if (hit) return hit;
+  const out = toolList(v);
+  if (out) checked.set(text, deepFreeze(carryJsonText(v as unknown[], out)));
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+  }
+  return value;
+}
+
 function toolList(v: unknown): unknown[] | undefined {
   if (!Array.isArray(v) || v.length > 128) return undefined;
   const out: unknown[] = [];
@@ -293,10 +320,15 @@ function strings(v: unknown, min: number, max: number): string[] | undefined {
   return out;
 }
 
+/**
+ * A plain object (`{}` or `Object.create(null)`). Symbol keys are not looked for: zod's object parse ignores
+ * them too and leaves them out of its output, as the copies made here do (the test checks it); looking cost
+ * an array per object, ~100 objects in an agent request.
+ */
 function isPlain(v: unknown): v is object {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const p = Object.getPrototypeOf(v);
-  return (p === Object.prototype || p === null) && Object.getOwnPropertySymbols(v).length === 0;
+  return p === Object.prototype || p === null;
 }
 
 const str = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && v.length >= min && v.length <= max;

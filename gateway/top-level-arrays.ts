@@ -12,16 +12,20 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Index just past the string token that starts at `i` (a `"`). */
+/** A whole string token with its escapes (the unrolled form: no backtracking per character). */
+const STRING = /"[^"\\]*(?:\\.[^"\\]*)*"/y;
+
+/**
+ * Index just past the string token that starts at `i` (a `"`), or -1. The next quote ends it unless a
+ * backslash stands before that quote; then the escapes are read by {@link STRING} (a tool result holding
+ * JSON has dozens of escaped quotes, one `indexOf` each otherwise).
+ */
 function stringEnd(text: string, i: number): number {
-  let q = text.indexOf('"', i + 1);
-  for (;;) {
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (text.charCodeAt(k) === BACKSLASH) k--;
-    if ((q - 1 - k) % 2 === 0) return q + 1; // an even run of backslashes before it: the closing quote
-    q = text.indexOf('"', q + 1);
-  }
+  const q = text.indexOf('"', i + 1);
+  if (q < 0) return -1;
+  if (text.charCodeAt(q - 1) !== BACKSLASH) return q + 1;
+  STRING.lastIndex = i;
+  return STRING.test(text) ? STRING.lastIndex : -1;
 }
 
 function isWhitespace(c: number): boolean {

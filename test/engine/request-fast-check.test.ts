@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fastValidRequest } from '../../engine/request-fast-check.js';
 import { quickValidRequest, requestSchema, validateRequest } from '../../engine/request.js';
 import { agentMessages, agentTools } from '../../bench/agent-request.js';
+import { jsonTextOf, rememberJsonText } from '../../engine/tools-json.js';
 
 /**
  * The fast check (engine/request-fast-check.ts, with the conversation rules: quickValidRequest) answers exactly
@@ -108,6 +109,10 @@ function agentMutations(): unknown[] {
   at((a) => (msg(8)(a).tool_call_id = 'unknown-id'));
   at((a) => ((msg(5)(a).content as unknown[]).push({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } })));
   at((a) => (msg(2)(a).role = 'user'));
+  // Symbol keys: zod ignores them and leaves them out of its output; so must the fast check.
+  at((a) => Object.defineProperty(msg(3)(a), Symbol('s'), { value: 1, enumerable: true }));
+  at((a) => Object.defineProperty(a, Symbol('s'), { value: 1, enumerable: true }));
+  at((a) => Object.defineProperty((a.tools[0] as { function: Record<string, unknown> }).function, Symbol('s'), { value: 1, enumerable: true }));
   const poisoned = agent();
   Object.defineProperty((poisoned.tools[0] as { function: Record<string, unknown> }).function.parameters, '__proto__', { value: { x: 1 }, enumerable: true });
   out.push(poisoned);
@@ -150,6 +155,31 @@ describe('quickValidRequest (fast field check + conversation rules)', () => {
     expect(q.messages[7]!.tool_calls![0]).not.toBe((input.messages[7] as { tool_calls: unknown[] }).tool_calls[0]);
     expect(q.messages[5]!.content).not.toBe(input.messages[5]!.content);
     expect(z.tools![0]!.function.parameters!.properties).toBe(z.tools![0]!.function.parameters!.properties); // (zod keeps inner values by reference too)
+  });
+});
+
+describe('tools with a remembered JSON text (the gateway parsed them)', () => {
+  it('are checked once per text: later requests get the same frozen checked copy, a bad text is refused each time', () => {
+    const withText = () => {
+      const a = agent();
+      rememberJsonText(a.tools, JSON.stringify(a.tools));
+      return a;
+    };
+    const first = quickValidRequest(withText())!;
+    const second = quickValidRequest(withText())!;
+    expect(second.tools).toBe(first.tools);
+    expect(Object.isFrozen(first.tools![0]!.function.parameters)).toBe(true);
+    expect(first.tools).toEqual(requestSchema.parse(agent()).tools);
+    expect(jsonTextOf(first.tools!)).toBe(JSON.stringify(agent().tools));
+    const bad = () => {
+      const a = withText();
+      (a.tools[0] as { function: { name: string } }).function.name = 'bad name';
+      rememberJsonText(a.tools, JSON.stringify(a.tools));
+      return a;
+    };
+    expect(quickValidRequest(bad())).toBeUndefined();
+    expect(quickValidRequest(bad())).toBeUndefined();
+    expect(requestSchema.safeParse(bad()).success).toBe(false);
   });
 });
 
