@@ -1,5 +1,6 @@
 import { TASKS } from '../policies/schema.js';
 import type { ValidRequest } from './request.js';
+import { deepFreeze } from './deep-freeze.js';
 import { TextKeyedCache } from './text-keyed-cache.js';
 import { carryJsonText, jsonTextOf } from './tools-json.js';
 
@@ -197,13 +198,6 @@ function checkedTools(v: unknown): unknown[] | undefined {
   return out;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
-  }
-  return value;
-}
 
 function toolList(v: unknown): unknown[] | undefined {
   if (!Array.isArray(v) || v.length > 128) return undefined;

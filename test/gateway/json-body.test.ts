@@ -55,6 +55,35 @@ describe('useFastJsonBodies', () => {
     }
   });
 
+  it('large bodies whose elements it has parsed before: the same answers, valid or not, over repeated sends', async () => {
+    const note = (i: number) => ({ role: 'tool', tool_call_id: `c${i}`, content: JSON.stringify({ rows: Array.from({ length: 12 }, (_, r) => ({ r, note: `row ${r} of ${i} "quoted" \\ text` })) }) });
+    const history = Array.from({ length: 8 }, (_, i) => note(i));
+    const tools = Array.from({ length: 6 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, description: 'x'.repeat(300), parameters: { type: 'object' } } }));
+    const good = (extra: unknown[]) => JSON.stringify({ model: 'auto', messages: [...history, ...extra], tools });
+    const m0 = JSON.stringify(history[0]);
+    const variants = [
+      good([]),
+      good([{ role: 'user', content: 'new' }]),
+      JSON.stringify({ messages: history, model: 'x', messages2: history, tools: [tools[0], tools[0]] }, null, 2),
+      good([]).replace(m0, `${m0} x`), // garbage right after an element seen before
+      good([]).replace(m0, `${m0},`).replace(/]}$/, ',]}'), // trailing comma in the array
+      good([]).replace('"messages":[', '"messages":[1,'), // an element that is no object
+      good([]).replace(m0, m0.slice(0, -1)), // an element cut short
+      `{"messages":${JSON.stringify(history)},"messages":"then a string","tools":${JSON.stringify(tools)}}`,
+      `{"messages":${JSON.stringify(history)},"messages":${JSON.stringify(history.slice(1))}}`,
+      `{"messages":[${JSON.stringify({ ...history[1], constructor: { prototype: { polluted: 1 } } })}],"tools":${JSON.stringify(tools)}}`,
+      good([]).replace(m0, JSON.stringify({ ...history[0], __proto__: 1 }).replace('"__proto__"', '"\\u005f_proto__"')),
+      `${good([])} trailing`,
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const payload of variants) {
+        const send = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
+        const [a, b] = await Promise.all([send(plain), send(fast)]);
+        expect({ round, payload: payload.slice(-80), status: b.statusCode, body: b.body }).toEqual({ round, payload: payload.slice(-80), status: a.statusCode, body: a.body });
+      }
+    }
+  });
+
   it('refuses __proto__ and constructor keys, escaped or not, with a 400', async () => {
     for (const payload of [bodies[9]!, bodies[10]!, bodies[11]!, bodies[12]!, bodies[13]!]) {
       const r = await fast.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
