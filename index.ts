@@ -89,8 +89,6 @@ export { LoopDetector, loopStep, LoopDetectedError, METADATA_KEY_ID, type LoopSt
 export type { RequestFacts } from './engine/request-facts.js';
 export { countPromptByEncoding } from './engine/tokens.js';
 export { carryJsonText, jsonTextOf, rememberJsonText } from './engine/tools-json.js';
-export { TextKeyedCache } from './engine/text-keyed-cache.js';
-export { deepFreeze } from './engine/deep-freeze.js';
 export { BufferedJsonlDecisionSink } from './adapters/sinks/buffered-jsonl-sink.js';
 export { redactSecrets } from './engine/redact.js';
 export { windowDurationMs, type BudgetWindow } from './engine/budget-windows.js';

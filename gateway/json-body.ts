@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { rememberJsonText } from '../index.js';
-import { ParsedElements } from './parsed-elements.js';
-import { type ArraySpan, topLevelArrays } from './top-level-arrays.js';
+import { topLevelArrayTexts } from './top-level-arrays.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -36,11 +35,13 @@ const KEPT = new Set(['messages', 'tools']);
  * Remembers the source text of the body's `messages` and `tools` arrays (engine/tools-json.ts), so that an
  * OpenAI-compatible upstream receives them as the client sent them, not serialised a second time.
  */
-function keepArrayTexts(value: unknown, text: string, arrays: ReadonlyMap<string, ArraySpan>): void {
+function keepArrayTexts(value: unknown, text: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, span] of arrays) {
+  const texts = topLevelArrayTexts(text, KEPT);
+  if (!texts) return;
+  for (const [key, arrayText] of texts) {
     const array = (value as Record<string, unknown>)[key];
-    if (Array.isArray(array)) rememberJsonText(array, text.slice(span.start, span.end));
+    if (Array.isArray(array)) rememberJsonText(array, arrayText);
   }
 }
 
@@ -50,29 +51,22 @@ function keepArrayTexts(value: unknown, text: string, arrays: ReadonlyMap<string
  * `constructor` keys ({@link holdsPoisonKeys}) instead of running fastify's parser (secure-json-parse) with
  * its regular expressions over the text. A body with such a key, an empty body and a body plain parsing
  * rejects go to fastify's own parser, so its checks and its errors (400, `FST_ERR_CTP_INVALID_JSON_BODY` /
- * `FST_ERR_CTP_EMPTY_JSON_BODY`) are unchanged. A large body's `messages` and `tools` elements seen before
- * are not parsed again (gateway/parsed-elements.ts), and the arrays' texts are kept for the upstream.
+ * `FST_ERR_CTP_EMPTY_JSON_BODY`) are unchanged.
  */
 export function useFastJsonBodies(app: FastifyInstance): void {
   const protectedParse = app.getDefaultJsonParser('error', 'error');
-  const elements = new ParsedElements();
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     if (text.length === 0) return protectedParse(req, text, done);
-    const arrays = text.length >= KEEP_TEXTS_FROM ? topLevelArrays(text, KEPT) : undefined;
-    const cut = arrays ? elements.cut(text, arrays) : undefined;
     let value: unknown;
     try {
-      value = JSON.parse(cut?.text ?? text);
+      value = JSON.parse(text);
     } catch {
       return protectedParse(req, text, done); // the same text fails there too, with fastify's own error
     }
     if (holdsPoisonKeys(value)) return protectedParse(req, text, done);
-    if (arrays && cut && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      if (elements.restore(value as Record<string, unknown>, text, arrays, cut.cuts)) keepArrayTexts(value, text, arrays);
-      else if (holdsPoisonKeys((value = JSON.parse(text)))) return protectedParse(req, text, done); // (never seen: a stand-in moved)
-    }
+    if (text.length >= KEEP_TEXTS_FROM) keepArrayTexts(value, text);
     done(null, value);
   });
 }

@@ -37,29 +37,17 @@ function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
-/** String values of at least this many characters (quotes included) are listed in {@link ArraySpan.strings}. */
-export const LONG_STRING = 256;
-
-/**
- * Index just past the value that starts at `i`, or -1. With `strings`, the spans of the long string values
- * in it (not keys: a string followed by `:`) are pushed there.
- */
-function valueEnd(text: string, i: number, strings?: number[]): number {
+/** Index just past the value that starts at `i`, or -1. */
+function valueEnd(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  if (c === QUOTE) {
-    const end = stringEnd(text, i);
-    if (strings && end - i >= LONG_STRING) strings.push(i, end);
-    return end;
-  }
+  if (c === QUOTE) return stringEnd(text, i);
   if (c === 0x7b || c === 0x5b) {
     let depth = 0;
     for (let j = i; j < text.length; ) {
       const d = text.charCodeAt(j);
       if (d === QUOTE) {
-        const end = stringEnd(text, j);
-        if (end < 0) return -1;
-        if (strings && end - j >= LONG_STRING && text.charCodeAt(skipWhitespace(text, end)) !== 0x3a) strings.push(j, end);
-        j = end;
+        j = stringEnd(text, j);
+        if (j < 0) return -1;
         continue;
       }
       if (d === 0x7b || d === 0x5b) depth++;
@@ -81,40 +69,12 @@ function valueEnd(text: string, i: number, strings?: number[]): number {
   return j > i ? j : -1;
 }
 
-/** Where a top-level array member's value lies in the text, and each of its elements. */
-export interface ArraySpan {
-  /** The array's `[`. */
-  start: number;
-  /** Just past its `]`. */
-  end: number;
-  /** Its elements' spans, flat: start and end (exclusive) of element 0, of element 1, … */
-  elements: number[];
-  /** The long string values in its elements ({@link LONG_STRING}), flat like `elements`, in text order. */
-  strings: number[];
-}
-
-/** Index just past the array that starts at `i` (a `[`), with its elements' spans pushed to `out` (and its long strings to `strings`); or -1. */
-function arrayEnd(text: string, i: number, out: number[], strings: number[]): number {
-  i = skipWhitespace(text, i + 1);
-  if (text.charCodeAt(i) === 0x5d) return i + 1;
-  for (;;) {
-    const end = valueEnd(text, i, strings);
-    if (end < 0) return -1;
-    out.push(i, end);
-    i = skipWhitespace(text, end);
-    const c = text.charCodeAt(i);
-    if (c === 0x5d) return i + 1;
-    if (c !== 0x2c) return -1;
-    i = skipWhitespace(text, i + 1);
-  }
-}
-
 /**
- * Each member of the top-level object in `text` whose key is in `keys` and whose value is an array, by key,
- * with its elements; `undefined` when `text` is not an object or the scan meets anything unexpected.
+ * The text of each member of the top-level object in `text` whose key is in `keys` and whose value is an
+ * array, by key; `undefined` when `text` is not an object or the scan meets anything unexpected.
  */
-export function topLevelArrays(text: string, keys: ReadonlySet<string>): Map<string, ArraySpan> | undefined {
-  const out = new Map<string, ArraySpan>();
+export function topLevelArrayTexts(text: string, keys: ReadonlySet<string>): Map<string, string> | undefined {
+  const out = new Map<string, string>();
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
   i = skipWhitespace(text, i + 1);
@@ -128,28 +88,16 @@ export function topLevelArrays(text: string, keys: ReadonlySet<string>): Map<str
     i = skipWhitespace(text, keyEnd);
     if (text.charCodeAt(i) !== 0x3a) return undefined;
     const start = skipWhitespace(text, i + 1);
-    let end: number;
-    if (keys.has(key) && text.charCodeAt(start) === 0x5b) {
-      const elements: number[] = [];
-      const strings: number[] = [];
-      end = arrayEnd(text, start, elements, strings);
-      if (end >= 0) out.set(key, { start, end, elements, strings });
-    } else {
-      end = valueEnd(text, start);
-      if (keys.has(key)) out.delete(key); // a later duplicate that is not an array is what JSON.parse keeps
-    }
+    const end = valueEnd(text, start);
     if (end < 0) return undefined;
+    if (keys.has(key)) {
+      if (text.charCodeAt(start) === 0x5b) out.set(key, text.slice(start, end));
+      else out.delete(key); // a later duplicate that is not an array is what JSON.parse keeps
+    }
     i = skipWhitespace(text, end);
     const c = text.charCodeAt(i);
     if (c === 0x7d) return out;
     if (c !== 0x2c) return undefined;
     i = skipWhitespace(text, i + 1);
   }
-}
-
-/** {@link topLevelArrays} as the arrays' texts. */
-export function topLevelArrayTexts(text: string, keys: ReadonlySet<string>): Map<string, string> | undefined {
-  const spans = topLevelArrays(text, keys);
-  if (!spans) return undefined;
-  return new Map([...spans].map(([key, span]) => [key, text.slice(span.start, span.end)]));
 }
