@@ -157,6 +157,7 @@ export function textCost(text: string, stopAt: number): number {
  */
 export async function countPromptOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): Promise<Map<Encoding, number>> {
   const list = [...encodings];
+  if (chars < OFF_THREAD_CHARS) return countPromptByEncoding(messages, list); // (countsOffThread's first answer, without its map)
   const found = new Map<OpenAIEncoding, (number | undefined)[]>(); // the cache lookups made to decide, not made again
   if (!countsOffThread(messages, list, chars, found)) return countPromptByEncoding(messages, list, undefined, found);
   return pool.count(messages, list);
