@@ -6,7 +6,7 @@
  *   that took ~20-70 µs to serialise, twice per agent request.
  * - The gateway parses a request body once and remembers the text its `messages` and `tools` arrays were
  *   parsed from ({@link rememberJsonText}); the upstream then receives that text as is, not a second
- *   serialisation of a 30 KB history (docs/gateway.md, "Field reference").
+ *   serialisation of a 30 KB history (docs/gateway.md, "Bodies as sent").
  *
  * Remembered per array object, so every request must have arrays of its own: {@link ownTools} gives it one
  * (requestFacts does), and a caller that changes an array it reuses between requests is then serialised
