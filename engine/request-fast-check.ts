@@ -187,6 +187,13 @@ const CALL_FUNCTION = new Set(['name', 'arguments']);
  * engine changes a request's tools), so its count, its schema check and its JSON are found by that text too.
  */
 const checked = new TextKeyedCache<unknown[]>(1_000, 4 * 1024 * 1024);
+/** The checked copies {@link checked} holds (deeply frozen): what {@link isSharedToolsCopy} answers. */
+const sharedCopies = new WeakSet<object>();
+
+/** Whether `tools` is a checked copy the fast check shares between requests: deeply frozen, so it never changes. */
+export function isSharedToolsCopy(tools: readonly unknown[]): boolean {
+  return sharedCopies.has(tools);
+}
 
 function checkedTools(v: unknown): unknown[] | undefined {
   const text = Array.isArray(v) ? jsonTextOf(v) : undefined;
@@ -194,7 +201,10 @@ function checkedTools(v: unknown): unknown[] | undefined {
   const hit = checked.get(text);
   if (hit) return hit;
   const out = toolList(v);
-  if (out) checked.set(text, deepFreeze(carryJsonText(v as unknown[], out)));
+  if (out) {
+    checked.set(text, deepFreeze(carryJsonText(v as unknown[], out)));
+    sharedCopies.add(out);
+  }
   return out;
 }
 

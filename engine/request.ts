@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { ValidationError, toFieldIssues } from './errors.js';
 import { imageHeaderIssue } from './image-tokens.js';
 import { jsonSchemaIssue } from './json-schema-check.js';
-import { TextKeyedCache } from './text-keyed-cache.js';
-import { jsonTextOf } from './tools-json.js';
 import { DEFER_WITHIN, DEFER_WITHIN_MESSAGE, TASKS } from '../policies/schema.js';
-import { fastValidRequest, IMAGE_DETAILS, MAX_N, MESSAGE_ROLES, REASONING_EFFORTS, SERVICE_TIERS, TOOL_NAME } from './request-fast-check.js';
+import { fastValidRequest, isSharedToolsCopy, IMAGE_DETAILS, MAX_N, MESSAGE_ROLES, REASONING_EFFORTS, SERVICE_TIERS, TOOL_NAME } from './request-fast-check.js';
 
 /**
  * The request model: OpenAI Chat Completions messages in full (the library's `TollgateRequest` and the
@@ -179,17 +177,17 @@ export function conversationIssues(r: z.infer<typeof requestObject>): Issue[] {
 }
 
 /**
- * Tools arrays found free of issues, by their JSON text where one is remembered (engine/tools-json.ts: the
- * text the gateway parsed them from): an agent sends the same twenty definitions with every turn, and
- * checking their JSON schemas again costs ~20 µs a request. Only clean arrays are kept, so a refused
- * array is always checked (and reported) afresh. Bounded like the tools token counts.
+ * Shared tools copies found free of issues. The fast check hands every request that sends the same tools
+ * text the same deeply frozen checked copy (engine/request-fast-check.ts, `isSharedToolsCopy`): an agent
+ * sends the same twenty definitions with every turn, and checking their JSON schemas again cost ~20 µs a
+ * request. Such a copy cannot change, so it stays clean; one with issues is never kept, so it is reported
+ * every time.
  */
-const cleanTools = new TextKeyedCache<true>(10_000, 4 * 1024 * 1024);
+const cleanTools = new WeakSet<object>();
 
 /** Duplicate tool names and malformed parameter schemas. */
 function toolsIssues(tools: NonNullable<z.infer<typeof requestObject>['tools']>): Issue[] {
-  const text = jsonTextOf(tools);
-  if (text !== undefined && cleanTools.get(text)) return [];
+  if (cleanTools.has(tools)) return [];
   const issues: Issue[] = [];
   const names = new Set<string>();
   tools.forEach((t, i) => {
@@ -201,7 +199,7 @@ function toolsIssues(tools: NonNullable<z.infer<typeof requestObject>['tools']>)
       if (bad) issues.push({ path: ['tools', i, 'function', 'parameters', ...bad.path], message: bad.message });
     }
   });
-  if (text !== undefined && issues.length === 0) cleanTools.set(text, true);
+  if (issues.length === 0 && isSharedToolsCopy(tools)) cleanTools.add(tools);
   return issues;
 }
 

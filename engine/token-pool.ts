@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TextMessage as ChatMessage } from './request.js';
 import type { CountAnswer, CountJob } from './token-worker.js';
-import { cachedCount, countPromptByEncoding, type Encoding, hasCachedCount, type KnownCounts, type OpenAIEncoding, rememberCounts } from './tokens.js';
+import { cachedCount, type ContentCounts, countPromptByEncoding, type Encoding, hasCachedCount, type KnownCounts, type OpenAIEncoding, rememberCounts } from './tokens.js';
 
 /**
  * Where a prompt is counted is decided by what counting it here would cost (figures in docs/tokens.md): texts whose counts are already in the per-text cache
@@ -98,21 +98,32 @@ const pool = new TokenPool();
  * Whether {@link countPromptOffThread} counts `messages` on the worker: the prompt's counting cost (see
  * {@link COUNT_HERE_BUDGET}) reaches the budget. Reads at most about the budget's worth of uncached characters.
  */
-export function countsOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number, found?: Map<OpenAIEncoding, (number | undefined)[]>): boolean {
-  if (chars < OFF_THREAD_CHARS) return false;
+export function countsOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): boolean {
+  return lookupsToCountHere(messages, encodings, chars) === undefined;
+}
+
+const NO_LOOKUPS: ContentCounts = new Map();
+
+/**
+ * The per-text cache lookups of the messages' contents, per tokenizer, when the prompt is counted here
+ * ({@link countsOffThread} false: they are then not made again); undefined when it is counted on the worker.
+ */
+function lookupsToCountHere(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): ContentCounts | undefined {
+  if (chars < OFF_THREAD_CHARS) return NO_LOOKUPS;
+  const found = new Map<OpenAIEncoding, (number | undefined)[]>();
   let cost = 0;
   for (const base of baseEncodings(encodings)) {
     const counts: (number | undefined)[] = [];
-    found?.set(base, counts);
+    found.set(base, counts);
     for (const m of messages) {
       cost += m.role.length + (m.name?.length ?? 0);
       const n = cachedCount(m.content, base);
       counts.push(n);
       if (n === undefined) cost += textCost(m.content, COUNT_HERE_BUDGET - cost);
-      if (cost >= COUNT_HERE_BUDGET) return true;
+      if (cost >= COUNT_HERE_BUDGET) return undefined;
     }
   }
-  return false;
+  return found;
 }
 
 /** The distinct tokenizers behind `encodings` (`estimate` is counted as o200k_base). */
@@ -157,8 +168,6 @@ export function textCost(text: string, stopAt: number): number {
  */
 export async function countPromptOffThread(messages: readonly ChatMessage[], encodings: Iterable<Encoding>, chars: number): Promise<Map<Encoding, number>> {
   const list = [...encodings];
-  if (chars < OFF_THREAD_CHARS) return countPromptByEncoding(messages, list); // (countsOffThread's first answer, without its map)
-  const found = new Map<OpenAIEncoding, (number | undefined)[]>(); // the cache lookups made to decide, not made again
-  if (!countsOffThread(messages, list, chars, found)) return countPromptByEncoding(messages, list, undefined, found);
-  return pool.count(messages, list);
+  const lookups = lookupsToCountHere(messages, list, chars);
+  return lookups ? countPromptByEncoding(messages, list, undefined, lookups) : pool.count(messages, list);
 }
