@@ -109,7 +109,9 @@ export class LanceDbStore implements VectorStore {
     try {
       return await this.db.createEmptyTable(name, this.schema, { mode: 'create' });
     } catch (err) {
-      if (!/already exists/i.test((err as Error).message)) throw err;
+      // Lost the race: the table exists, or another writer's create committed while this one's was in
+      // flight ("Retryable commit conflict … Overwrite transaction was preempted": this one committed nothing).
+      if (!/already exists|commit conflict/i.test((err as Error).message)) throw err;
     }
     return this.openWhenReady(name);
   }
